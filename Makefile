@@ -1,0 +1,23 @@
+.PHONY: build test test-short demo setup clean
+
+GOFLAGS ?= -buildvcs=false
+export GOFLAGS
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+
+build:
+	CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=$(VERSION)" -o bin/medusa ./cmd/medusa
+
+setup:
+	bash scripts/setup.sh
+
+test:
+	bash scripts/test.sh
+
+test-short:
+	go test -short ./...
+
+demo:
+	bash scripts/demo.sh
+
+clean:
+	rm -rf bin

@@ -1,0 +1,196 @@
+package layout
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+)
+
+// TimestampLayout is Medusa's '%Y-%m-%d %H:%M:%S'.
+const TimestampLayout = "2006-01-02 15:04:05"
+
+// FormatTimestamp renders an epoch in loc the way list-backups and status
+// do (Python's datetime.fromtimestamp, i.e. local time).
+func FormatTimestamp(epoch int64, loc *time.Location) string {
+	return time.Unix(epoch, 0).In(loc).Format(TimestampLayout)
+}
+
+// FormatBytes renders a size like Medusa's format_bytes_str: the largest of
+// B, KB, MB, GB, TB (1024-based) under which the value is below 1024, with
+// two decimals: "0.00 B", "1.50 KB", "2048.00 TB".
+func FormatBytes(n int64) string {
+	units := [...]string{"B", "KB", "MB", "GB", "TB"}
+	shift := 0
+	for ; shift < len(units)-1; shift++ {
+		if n>>(shift*10) < 1024 {
+			break
+		}
+	}
+	// Division by a power of two is exact, so this rounds like Python's
+	// int / int followed by '{:.2f}'.
+	v := float64(n) / float64(int64(1)<<(shift*10))
+	return strconv.FormatFloat(v, 'f', 2, 64) + " " + units[shift]
+}
+
+// WriteListBackups writes the text output of list-backups for backups
+// (already selected and ordered by ListBackups):
+//
+//	<name> (started: <ts>, finished: <ts>)
+//	<name> (started: <ts>, finished: Incomplete [<n> of <m> nodes finished])
+//
+// followed, if any backup is incomplete, by an empty line and
+// `Incomplete backups found. You can run "medusa status --backup-name <name>" for more details`.
+func WriteListBackups(w io.Writer, backups []ClusterBackup, loc *time.Location) error {
+	bw := bufio.NewWriter(w)
+	incomplete := false
+	for _, c := range backups {
+		var finished string
+		if f := c.Finished(); f != nil {
+			finished = FormatTimestamp(*f, loc)
+		} else {
+			incomplete = true
+			finished = fmt.Sprintf("Incomplete [%d of %d nodes finished]", len(c.CompleteNodes()), c.Tokenmap.Len())
+		}
+		fmt.Fprintf(bw, "%s (started: %s, finished: %s)\n", c.Name, FormatTimestamp(c.Started(), loc), finished)
+	}
+	if incomplete {
+		bw.WriteString("\n")
+		bw.WriteString(`Incomplete backups found. You can run "medusa status --backup-name <name>" for more details` + "\n")
+	}
+	return bw.Flush()
+}
+
+// WriteStatus writes the text output of `medusa status` for c:
+//
+//	<name>   or   <name> [Incomplete!]
+//	- Started: <ts>, Finished: <ts|never>
+//	- X nodes completed, Y nodes incomplete, Z nodes missing
+//	- Incomplete nodes:        (only if any, then one "    <fqdn>" line each)
+//	- Missing nodes:           (only if any, then one "    <fqdn>" line each)
+//	- N files, <size>
+func WriteStatus(w io.Writer, c ClusterBackup, loc *time.Location) error {
+	bw := bufio.NewWriter(w)
+	if c.IsComplete() {
+		fmt.Fprintf(bw, "%s\n", c.Name)
+	} else {
+		fmt.Fprintf(bw, "%s [Incomplete!]\n", c.Name)
+	}
+	finished := "never"
+	if f := c.Finished(); f != nil {
+		finished = FormatTimestamp(*f, loc)
+	}
+	fmt.Fprintf(bw, "- Started: %s, Finished: %s\n", FormatTimestamp(c.Started(), loc), finished)
+	complete, incomplete, missing := c.CompleteNodes(), c.IncompleteNodes(), c.MissingNodes()
+	fmt.Fprintf(bw, "- %d nodes completed, %d nodes incomplete, %d nodes missing\n",
+		len(complete), len(incomplete), len(missing))
+	if len(incomplete) > 0 {
+		bw.WriteString("- Incomplete nodes:\n")
+		for _, n := range incomplete {
+			fmt.Fprintf(bw, "    %s\n", n.FQDN)
+		}
+	}
+	if len(missing) > 0 {
+		bw.WriteString("- Missing nodes:\n")
+		for _, fqdn := range missing {
+			fmt.Fprintf(bw, "    %s\n", fqdn)
+		}
+	}
+	fmt.Fprintf(bw, "- %d files, %s\n", c.NumObjects(), FormatBytes(c.Size()))
+	return bw.Flush()
+}
+
+// appendNodeJSON appends one node entry of the ClusterBackup JSON, keys
+// sorted: finished, fqdn, num_objects, release_version, server_type, size,
+// started. Unfinished nodes report null, 0, 0.
+func appendNodeJSON(b []byte, n NodeBackup) []byte {
+	var size, objects int64
+	if n.Finished != nil {
+		size, objects = n.Size, n.NumObjects
+	}
+	b = appendPyKey(append(b, '{'), "finished", true, false)
+	b = appendOptInt(b, n.Finished)
+	b = appendPyString(appendPyKey(b, "fqdn", false, false), n.FQDN, false)
+	b = strconv.AppendInt(appendPyKey(b, "num_objects", false, false), objects, 10)
+	b = appendPyString(appendPyKey(b, "release_version", false, false), n.ServerVersion.ReleaseVersion, false)
+	b = appendPyString(appendPyKey(b, "server_type", false, false), n.ServerVersion.ServerType, false)
+	b = strconv.AppendInt(appendPyKey(b, "size", false, false), size, 10)
+	b = appendOptInt(appendPyKey(b, "started", false, false), n.Started)
+	return append(b, '}')
+}
+
+func appendOptInt(b []byte, v *int64) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return strconv.AppendInt(b, *v, 10)
+}
+
+func appendNodeList(b []byte, nodes []NodeBackup) []byte {
+	b = append(b, '[')
+	for i, n := range nodes {
+		if i > 0 {
+			b = append(b, ", "...)
+		}
+		b = appendNodeJSON(b, n)
+	}
+	return append(b, ']')
+}
+
+// ClusterBackupJSON renders c like Medusa's ClusterBackup.to_json_dict()
+// dumped with sort_keys=True and ensure_ascii=False (non-ASCII is written as
+// UTF-8, unlike manifest.json): keys backup_type, completed_nodes, finished,
+// incomplete_nodes, incomplete_nodes_list, missing_nodes,
+// missing_nodes_list, name, nodes, num_objects, size, started.
+func ClusterBackupJSON(c ClusterBackup) []byte {
+	complete, incomplete, missing := c.CompleteNodes(), c.IncompleteNodes(), c.MissingNodes()
+	b := appendPyKey([]byte{'{'}, "backup_type", true, false)
+	b = appendPyString(b, c.BackupType(), false)
+	b = strconv.AppendInt(appendPyKey(b, "completed_nodes", false, false), int64(len(complete)), 10)
+	b = appendOptInt(appendPyKey(b, "finished", false, false), c.Finished())
+	b = strconv.AppendInt(appendPyKey(b, "incomplete_nodes", false, false), int64(len(incomplete)), 10)
+	b = appendNodeList(appendPyKey(b, "incomplete_nodes_list", false, false), incomplete)
+	b = strconv.AppendInt(appendPyKey(b, "missing_nodes", false, false), int64(len(missing)), 10)
+	b = append(appendPyKey(b, "missing_nodes_list", false, false), '[')
+	for i, m := range missing {
+		if i > 0 {
+			b = append(b, ", "...)
+		}
+		b = appendPyString(b, m, false)
+	}
+	b = append(b, ']')
+	b = appendPyString(appendPyKey(b, "name", false, false), c.Name, false)
+	b = appendNodeList(appendPyKey(b, "nodes", false, false), complete)
+	b = strconv.AppendInt(appendPyKey(b, "num_objects", false, false), c.NumObjects(), 10)
+	b = strconv.AppendInt(appendPyKey(b, "size", false, false), c.Size(), 10)
+	b = strconv.AppendInt(appendPyKey(b, "started", false, false), c.Started(), 10)
+	return append(b, '}')
+}
+
+// WriteListBackupsJSON writes list-backups --output json: a JSON list of
+// ClusterBackupJSON documents and a newline (Python's print).
+func WriteListBackupsJSON(w io.Writer, backups []ClusterBackup) error {
+	b := []byte{'['}
+	for i, c := range backups {
+		if i > 0 {
+			b = append(b, ", "...)
+		}
+		b = append(b, ClusterBackupJSON(c)...)
+	}
+	_, err := w.Write(append(b, "]\n"...))
+	return err
+}
+
+// WriteStatusJSON writes status --output json for c, and a newline.
+func WriteStatusJSON(w io.Writer, c ClusterBackup) error {
+	_, err := w.Write(append(ClusterBackupJSON(c), '\n'))
+	return err
+}
+
+// WriteUnknownStatusJSON writes what status --output json prints for an
+// unknown backup ("{}" and a newline; the command then exits 1).
+func WriteUnknownStatusJSON(w io.Writer) error {
+	_, err := io.WriteString(w, "{}\n")
+	return err
+}

@@ -1,0 +1,29 @@
+// Package storage defines the contract every object-store backend of medusa
+// fulfils (S3 and S3-compatible stores, Google Cloud Storage, Azure Blob and
+// a local directory), the object metadata they report and the sentinel
+// errors callers match with errors.Is.
+//
+// The contract:
+//
+//   - Keys are '/'-separated, never start with '/', and are used byte for
+//     byte: Medusa's bucket layout is a compatibility contract.
+//   - Put streams from a re-readable Source (io.ReaderAt plus Size). A
+//     backend may read any range of it, more than once (multipart parts,
+//     retries), and never holds the whole object in memory. Put overwrites.
+//     On failure, including cancellation, no object and no pending multipart
+//     upload is left behind. It returns what Stat would return afterwards.
+//   - Get returns a stream of length bytes from offset (length < 0 means to
+//     the end). A missing key gives ErrNotExist.
+//   - Stat returns size, modification time and the hash the store reports
+//     (see ObjectInfo.Hash). A missing key gives ErrNotExist.
+//   - List yields every object whose key starts with prefix, in ascending
+//     key order, paging through the store as needed. It never yields
+//     directory placeholders.
+//   - Delete removes one object; a missing key is not an error.
+//     DeleteMany removes many in as few requests as the store allows; keys
+//     that are missing are not errors.
+//   - Errors are translated into the sentinels below (wrapped with the key
+//     and the operation); errors worth retrying are marked with Transient.
+//     Messages never contain credentials.
+//   - A cancelled context stops the operation; no write starts after it.
+package storage

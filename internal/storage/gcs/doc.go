@@ -1,0 +1,23 @@
+// Package gcs implements storage.Backend on Google Cloud Storage with
+// cloud.google.com/go/storage (JSON API over HTTP).
+//
+// Medusa compatibility (spec §2.4, §3.4): key_file is a service-account JSON
+// ("~" expanded); without it the application default credentials are used.
+// Uploads are resumable uploads sent in chunks of multipart_chunksize, and the
+// hash recorded for an object is its md5Hash, base64 encoded.
+//
+// Retries. The retry decorator (internal/storage/retry) retries whole
+// operations, so the SDK's own retries are off for every call except inside
+// an upload: there the SDK may resend a chunk of the resumable session (at
+// most uploadAttempts tries per request), which the decorator cannot do
+// without restarting the whole object. Everything else makes one attempt and
+// reports throttling, server errors and broken connections as
+// storage.Transient errors.
+//
+// Timeouts. Options.ReadTimeout (read_timeout) bounds the wait for response
+// headers of every request; it never cuts a long download or upload short.
+//
+// Emulators. Options.Endpoint (or STORAGE_EMULATOR_HOST, which the SDK
+// honours) points the client at fake-gcs-server; without a key file no
+// credentials are sent there.
+package gcs

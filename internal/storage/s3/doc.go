@@ -1,0 +1,45 @@
+// Package s3 is medusa's backend for Amazon S3 and S3-compatible stores
+// (storage_provider s3, s3_compatible, s3_rgw, ibm_storage and Medusa's
+// legacy region-named providers such as s3_us_west_oregon), built on the AWS
+// SDK for Go v2. It implements storage.Backend.
+//
+// Configuration comes in as Options (the config package maps medusa.ini onto
+// it). Choices worth knowing:
+//
+//   - Credentials: a key_file is read as an AWS shared-credentials file
+//     (profile [default] or api_profile); aws_session_token is honoured.
+//     Without a key_file the SDK's default chain is used (environment, shared
+//     config, web identity, ECS, EC2 instance metadata v2); temporary
+//     credentials are cached and refreshed by the SDK, also in the middle of
+//     a long upload. A key_file that group or others can write is refused; one
+//     they can read is used with a warning. When a key_file is set it wins
+//     over AWS_* environment variables (Medusa let the environment win).
+//   - Endpoints: s3_compatible, s3_rgw and ibm_storage talk to
+//     {http|https}://host[:port] with path-style addressing unless virtual is
+//     asked; ssl_verify=false skips certificate checks there (never for AWS).
+//     Flexible checksums are sent only when an operation requires them, as
+//     Medusa does, so MinIO, Ceph and other stores accept uploads.
+//   - Uploads: below MultipartThreshold one PutObject; from it on, a
+//     multipart upload whose parts are read straight from the Source with
+//     io.NewSectionReader (no part buffers), MultipartConcurrency parts in
+//     flight. Part size is MultipartChunkSize clamped to S3's limits and
+//     doubled, like boto3, only when more than 10,000 parts would be needed.
+//     ExpectedETag computes the ETag such an upload gets, without uploading.
+//     A failed or cancelled multipart upload is aborted.
+//   - Retries: the SDK's own retries are off (aws.NopRetryer): the retry
+//     decorator (internal/storage/retry) retries whole operations on errors
+//     marked storage.Transient. The one exception is a multipart part, which
+//     is retried here (Options.PartAttempts, default 3) so a blip does not
+//     restart a many-gigabyte file; every attempt re-reads its section.
+//   - Errors: NoSuchKey/404 give storage.ErrNotExist, NoSuchBucket gives
+//     storage.ErrBucketNotExist, AccessDenied/403/InvalidAccessKeyId/
+//     SignatureDoesNotMatch give storage.ErrAccessDenied with one sentence
+//     naming the bucket, the refused action and where the credentials came
+//     from; throttling, 5xx, timeouts and connection resets are marked
+//     storage.Transient. Keys, secrets and SSE-C keys never appear in errors
+//     or logs.
+//   - IAM: only actions of the policy in docs/aws_s3_setup.md are used:
+//     ListBucket, GetObject, PutObject, DeleteObject, AbortMultipartUpload,
+//     ListBucketMultipartUploads. No HeadBucket, CreateBucket, ListBuckets,
+//     ACL or tagging calls; Check uses ListObjectsV2 with MaxKeys=1.
+package s3

@@ -1,0 +1,85 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"io"
+	"iter"
+	"time"
+)
+
+// Sentinel errors. Backends wrap them with the operation and key, e.g.
+// fmt.Errorf("stat %s: %w", key, ErrNotExist).
+var (
+	// ErrNotExist: the object does not exist.
+	ErrNotExist = errors.New("object does not exist")
+	// ErrBucketNotExist: the bucket, container or base directory does not exist.
+	ErrBucketNotExist = errors.New("bucket does not exist")
+	// ErrAccessDenied: the credentials in use may not perform the action.
+	ErrAccessDenied = errors.New("access denied")
+)
+
+// ObjectInfo is what a store reports about one object.
+type ObjectInfo struct {
+	Key     string
+	Size    int64
+	ModTime time.Time
+	// Hash is the checksum the store reports, in the form Medusa records in
+	// manifest.json: S3 ETag without quotes (hex MD5, or "<hex>-<parts>" for
+	// multipart uploads), GCS md5Hash (base64), Azure Content-MD5 (base64) or
+	// ETag, local hex MD5. Empty when the store reports none.
+	Hash string
+}
+
+// Source is a re-readable object body: backends may read any section of it,
+// concurrently and more than once. *bytes.Reader, *strings.Reader and
+// *io.SectionReader satisfy it.
+type Source interface {
+	io.ReaderAt
+	Size() int64
+}
+
+// Backend is one object store, bound to one bucket.
+type Backend interface {
+	// Put uploads src under key, overwriting any existing object.
+	Put(ctx context.Context, key string, src Source) (ObjectInfo, error)
+	// Get streams length bytes of key starting at offset; length < 0 reads
+	// to the end. The caller closes the reader.
+	Get(ctx context.Context, key string, offset, length int64) (io.ReadCloser, error)
+	// Stat describes key.
+	Stat(ctx context.Context, key string) (ObjectInfo, error)
+	// List yields the objects whose key starts with prefix, in key order.
+	// Iteration stops at the first error, which is yielded last.
+	List(ctx context.Context, prefix string) iter.Seq2[ObjectInfo, error]
+	// Delete removes key; a missing key is not an error.
+	Delete(ctx context.Context, key string) error
+	// DeleteMany removes keys in batches; missing keys are not errors.
+	DeleteMany(ctx context.Context, keys []string) error
+	// Close releases connections and background resources.
+	Close() error
+}
+
+// transientError marks an error that is worth retrying: throttling, server
+// errors, connection resets and timeouts that are not the caller's.
+type transientError struct{ err error }
+
+func (e *transientError) Error() string { return e.err.Error() }
+func (e *transientError) Unwrap() error { return e.err }
+
+// Transient marks err as worth retrying. It returns nil for nil.
+func Transient(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &transientError{err: err}
+}
+
+// IsTransient reports whether err, or an error it wraps, was marked with
+// Transient. Context cancellation and deadline errors are never transient.
+func IsTransient(err error) bool {
+	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	var t *transientError
+	return errors.As(err, &t)
+}

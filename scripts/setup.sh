@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs everything the tests and the demo need, into a cache outside the
+# repo (${MEDUSA_TESTBED_CACHE:-$HOME/.cache/medusa-testbed}); idempotent, so
+# a second run takes seconds. Needs only the package registries: Maven
+# Central (Cassandra), the Go module proxy (S3 server, fake-gcs-server) and
+# npm (Azurite).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export GOFLAGS="${GOFLAGS:--buildvcs=false}"
+
+need() { command -v "$1" >/dev/null 2>&1 || { echo "setup: '$1' is required but not installed ($2)" >&2; exit 1; }; }
+need go "Go 1.26"
+need java "Java 17 (openjdk-17-jre-headless)"
+need mvn "Apache Maven (apt-get install maven)"
+need npm "Node.js 20 with npm"
+
+start=$(date +%s)
+logdir=$(mktemp -d)
+# Maven and npm wait on the network while Go builds use the CPU: run them side by side.
+bash scripts/testbed/cassandra/fetch.sh >"$logdir/cassandra.log" 2>&1 &
+cass=$!
+if ! bash scripts/testbed/servers/install.sh 2>&1 | sed 's/^/[servers] /'; then
+  echo "setup: installing the object-store servers failed (see above)" >&2
+  exit 1
+fi
+if ! wait "$cass"; then
+  sed 's/^/[cassandra] /' "$logdir/cassandra.log" >&2
+  echo "setup: fetching Cassandra from Maven Central failed (see above)" >&2
+  exit 1
+fi
+sed 's/^/[cassandra] /' "$logdir/cassandra.log"
+rm -rf "$logdir"
+echo "setup: done in $(( $(date +%s) - start ))s"
