@@ -100,6 +100,14 @@ tool can be listed, verified and restored by the other.
 	f.BoolVar(&r.g.withoutLogTimestamp, "without-log-timestamp", false, "omit timestamps from log lines")
 	r.cmd = cmd
 	cmd.AddCommand(newConfigCmd(r))
+	cmd.AddCommand(newBackupCmd(r))
+	cmd.AddCommand(newListBackupsCmd(r))
+	cmd.AddCommand(newStatusCmd(r))
+	cmd.AddCommand(newVerifyCmd(r))
+	cmd.AddCommand(newGetLastCompleteClusterBackupCmd(r))
+	cmd.AddCommand(newFetchTokenmapCmd(r))
+	cmd.AddCommand(newBuildIndexCmd(r))
+	cmd.AddCommand(newReportLastBackupCmd(r))
 	return r
 }
 

@@ -87,7 +87,7 @@ func (o *CassandraOptions) setDefaults() error {
 		o.NumTokens = 4
 	}
 	if o.CacheDir == "" {
-		o.CacheDir = cassCacheDir()
+		o.CacheDir = CacheDir()
 	}
 	if o.StartTimeout <= 0 {
 		o.StartTimeout = 5 * time.Minute
@@ -109,17 +109,57 @@ func (o *CassandraOptions) setDefaults() error {
 // directories) and starts them one after another; it returns once every node
 // answers CQL and, with several nodes, node 1 sees all of them Up/Normal. On
 // failure the nodes already started are stopped and the error carries the
-// tail of the failing node's system.log.
+// tail of the failing node's system.log. A port taken by another process
+// between choosing and binding it makes it retry with new ports (3 attempts).
 func StartCluster(ctx context.Context, opts CassandraOptions) (*Cluster, error) {
-	c, err := NewCluster(ctx, opts)
-	if err != nil {
-		return nil, err
-	}
-	if err := c.Start(ctx); err != nil {
-		_ = c.Stop()
+	var c *Cluster
+	if err := cassStartFresh(ctx, opts, &c); err != nil {
+		if c != nil {
+			_ = c.Stop()
+		}
 		return nil, err
 	}
 	return c, nil
+}
+
+// cassStartFresh creates and starts a cluster, storing each cluster it
+// creates in *cp so that the caller can stop it whatever happens.
+func cassStartFresh(ctx context.Context, opts CassandraOptions, cp **Cluster) error {
+	if err := opts.setDefaults(); err != nil {
+		return err
+	}
+	for attempt := 1; ; attempt++ {
+		c, err := NewCluster(ctx, opts)
+		if err != nil {
+			return err
+		}
+		*cp = c
+		err = c.Start(ctx)
+		if err == nil || attempt == 3 || !cassBindError(err) {
+			return err
+		}
+		opts.Logger.Warn("cassandra: a port was taken by another process, retrying with new ports", "attempt", attempt)
+		if err := c.Stop(); err != nil {
+			return err
+		}
+		for _, n := range c.Nodes {
+			if err := os.RemoveAll(n.Dir); err != nil {
+				return fmt.Errorf("cassandra test bed: %w", err)
+			}
+		}
+	}
+}
+
+// cassBindError reports whether a start error (which carries the log tail)
+// shows that a port could not be bound.
+func cassBindError(err error) bool {
+	msg := err.Error()
+	for _, s := range []string{"Address already in use", "Port already in use", "Failed to bind", "in use by another process"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // NewCluster prepares the nodes of a cluster (files and free ports) without

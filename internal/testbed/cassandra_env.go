@@ -13,18 +13,6 @@ import (
 	"strings"
 )
 
-// cassCacheDir is ${MEDUSA_TESTBED_CACHE:-$HOME/.cache/medusa-testbed}.
-func cassCacheDir() string {
-	if d := os.Getenv("MEDUSA_TESTBED_CACHE"); d != "" {
-		return d
-	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return filepath.Join(os.TempDir(), "medusa-testbed")
-	}
-	return filepath.Join(home, ".cache", "medusa-testbed")
-}
-
 // CassandraFetchScript returns the path of scripts/testbed/cassandra/fetch.sh
 // in the source tree this package was built from.
 func CassandraFetchScript() (string, error) {

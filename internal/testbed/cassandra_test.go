@@ -2,6 +2,7 @@ package testbed
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -92,6 +93,24 @@ func TestCassandraStartFailure(t *testing.T) {
 	}
 	if pid := c.Nodes[0].PID(); pid != 0 {
 		t.Errorf("PID() = %d after failed start", pid)
+	}
+}
+
+func TestCassBindError(t *testing.T) {
+	tests := []struct {
+		log  string
+		want bool
+	}{
+		{"ConfigurationException: /127.0.0.2:42681 is in use by another process.  Change listen_address", true},
+		{"CassandraDaemon.java:887 - Port already in use: 39499; nested exception is:", true},
+		{"java.net.BindException: Address already in use", true},
+		{"cassandra node 1: 127.0.0.1:9042 is already in use by another process", true},
+		{"cassandra node 1 exited during startup\nOutOfMemoryError", false},
+	}
+	for _, tt := range tests {
+		if got := cassBindError(errors.New(tt.log)); got != tt.want {
+			t.Errorf("cassBindError(%q) = %v, want %v", tt.log, got, tt.want)
+		}
 	}
 }
 

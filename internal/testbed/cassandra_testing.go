@@ -30,11 +30,11 @@ func CassandraT(t testing.TB, opts ...CassandraOptions) *Cluster {
 		o.Logger = slog.New(slog.NewTextHandler(t.Output(), nil))
 	}
 	began := time.Now()
-	c, err := NewCluster(t.Context(), o)
-	if err != nil {
-		t.Fatalf("cassandra test bed: %v", err)
-	}
+	var c *Cluster
 	t.Cleanup(func() {
+		if c == nil {
+			return
+		}
 		if t.Failed() {
 			for _, n := range c.Nodes {
 				t.Logf("cassandra node %d (%s):\n%s", n.Index, n.Dir, n.LogTail(40))
@@ -45,7 +45,7 @@ func CassandraT(t testing.TB, opts ...CassandraOptions) *Cluster {
 		}
 	})
 	// Each node's start is bounded by its StartTimeout.
-	if err := c.Start(t.Context()); err != nil {
+	if err := cassStartFresh(t.Context(), o, &c); err != nil {
 		t.Fatalf("cassandra test bed: %v", err)
 	}
 	t.Logf("cassandra %s: %d node(s) up in %s (dir %s)", c.Version, len(c.Nodes), time.Since(began).Round(time.Millisecond), c.Dir)

@@ -153,3 +153,46 @@ func TestEmulatorHostEnv(t *testing.T) {
 		t.Errorf("Stat after DeleteMany: %v", err)
 	}
 }
+
+// TestFolderPlaceholders checks that List skips the zero-byte "dir/"
+// objects consoles create for folders.
+func TestFolderPlaceholders(t *testing.T) {
+	srv := testbed.GCST(t)
+	b := newTestBackend(t, Options{Bucket: srv.Bucket, Endpoint: srv.URL})
+	defer b.Close()
+	for _, key := range []string{"ph/dir/", "ph/dir/file", "ph/other"} {
+		if _, err := b.Put(t.Context(), key, bytes.NewReader(nil)); err != nil {
+			t.Fatalf("Put(%s): %v", key, err)
+		}
+	}
+	var keys []string
+	for info, err := range b.List(t.Context(), "ph/") {
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys = append(keys, info.Key)
+	}
+	if fmt.Sprint(keys) != "[ph/dir/file ph/other]" {
+		t.Errorf("List = %q, want the two objects without the folder placeholder", keys)
+	}
+}
+
+// TestApplicationDefaultCredentials checks the no-key-file route through
+// GOOGLE_APPLICATION_CREDENTIALS (New makes no request).
+func TestApplicationDefaultCredentials(t *testing.T) {
+	t.Setenv("STORAGE_EMULATOR_HOST", "")
+	t.Setenv("GOOGLE_APPLICATION_CREDENTIALS", writeServiceAccount(t, "http://127.0.0.1:1/token"))
+	b, err := New(t.Context(), Options{Bucket: "bkt"})
+	if err != nil {
+		t.Fatalf("New with application default credentials: %v", err)
+	}
+	b.Close()
+	if b.creds != "application default credentials" {
+		t.Errorf("credentials source %q", b.creds)
+	}
+	t.Setenv("GOOGLE_APPLICATION_CREDENTIALS", "/nonexistent/adc.json")
+	if _, err := New(t.Context(), Options{Bucket: "bkt"}); err == nil ||
+		!strings.Contains(err.Error(), "no application default credentials") {
+		t.Errorf("New with a broken GOOGLE_APPLICATION_CREDENTIALS: %v", err)
+	}
+}

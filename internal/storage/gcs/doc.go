@@ -3,13 +3,20 @@
 //
 // Medusa compatibility (spec §2.4, §3.4): key_file is a service-account JSON
 // ("~" expanded); without it the application default credentials are used.
-// Uploads are resumable uploads sent in chunks of multipart_chunksize, and the
-// hash recorded for an object is its md5Hash, base64 encoded.
+// Uploads are resumable uploads sent in chunks of multipart_chunksize (the
+// SDK buffers one chunk, shrunk to the object's size for small objects),
+// with the CRC32C the SDK computes on the way for the server to verify; the
+// hash recorded for an object is its md5Hash, base64 encoded. A failed or
+// cancelled upload is abandoned (its context cancelled, then the Writer
+// closed) before it is finalised, so no object appears.
+//
+// Placeholders: List skips zero-byte "folder/" objects (names ending in
+// '/'); Medusa's keys never end in '/'.
 //
 // Retries. The retry decorator (internal/storage/retry) retries whole
 // operations, so the SDK's own retries are off for every call except inside
 // an upload: there the SDK may resend a chunk of the resumable session (at
-// most uploadAttempts tries per request), which the decorator cannot do
+// most 3 tries per request), which the decorator cannot do
 // without restarting the whole object. Everything else makes one attempt and
 // reports throttling, server errors and broken connections as
 // storage.Transient errors.

@@ -40,7 +40,8 @@ func translateError(op, bucket, key, creds string, err error) error {
 	}
 	var authErr *auth.Error
 	if errors.As(err, &authErr) {
-		if authErr.Response != nil && authErr.Response.StatusCode >= 500 {
+		if (authErr.Response != nil && authErr.Response.StatusCode >= 500) ||
+			(authErr.Response == nil && isConnectionError(err)) {
 			return storage.Transient(fmt.Errorf("%s: fetching a gcs access token: %w", what, err))
 		}
 		return accessDenied(what, op, bucket, creds, "the token endpoint refused the credentials")

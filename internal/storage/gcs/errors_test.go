@@ -37,6 +37,7 @@ func TestTranslateError(t *testing.T) {
 		{"401", &googleapi.Error{Code: 401}, storage.ErrAccessDenied, false},
 		{"token refused", &auth.Error{Response: &http.Response{StatusCode: 400}, Err: errors.New("invalid_grant")}, storage.ErrAccessDenied, false},
 		{"token endpoint down", &auth.Error{Response: &http.Response{StatusCode: 503}}, nil, true},
+		{"token endpoint unreachable", &auth.Error{Err: &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}}, nil, true},
 		{"408", &googleapi.Error{Code: 408}, nil, true},
 		{"429", &googleapi.Error{Code: 429}, nil, true},
 		{"500", &googleapi.Error{Code: 500}, nil, true},

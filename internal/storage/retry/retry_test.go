@@ -186,6 +186,8 @@ type cancelOnLog struct {
 	cancel context.CancelFunc
 }
 
+func (h cancelOnLog) Enabled(context.Context, slog.Level) bool { return true }
+
 func (h cancelOnLog) Handle(ctx context.Context, r slog.Record) error {
 	h.cancel()
 	return nil

@@ -128,8 +128,12 @@ func TestKeyFileMissing(t *testing.T) {
 }
 
 // TestSessionTokenSent checks that a key_file's aws_session_token reaches
-// the wire (Medusa dropped it).
+// the wire (Medusa dropped it), and that the key_file wins over AWS_*
+// environment variables.
 func TestSessionTokenSent(t *testing.T) {
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIAFROMENVIRONMENT0")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "environment-secret")
+	t.Setenv("AWS_SESSION_TOKEN", "environment-token")
 	f := newFakeS3(t, "bkt")
 	b := newFakeBackend(t, f, func(o *Options) {
 		o.KeyFile = writeKeyFile(t, "[default]\naws_access_key_id="+testAccessKey+"\naws_secret_access_key="+testSecret+"\naws_session_token="+testToken+"\n", 0o600)

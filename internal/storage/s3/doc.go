@@ -24,8 +24,14 @@
 //     io.NewSectionReader (no part buffers), MultipartConcurrency parts in
 //     flight. Part size is MultipartChunkSize clamped to S3's limits and
 //     doubled, like boto3, only when more than 10,000 parts would be needed.
-//     ExpectedETag computes the ETag such an upload gets, without uploading.
-//     A failed or cancelled multipart upload is aborted.
+//     ExpectedETag computes the ETag such an upload gets, without uploading;
+//     Backend.ExpectedHash applies the backend's settings (s3_rgw: always
+//     the plain MD5, as in Medusa) and HashesMatch is Medusa's comparison
+//     (hex and base64 MD5s are equal). A failed or cancelled multipart
+//     upload is aborted on a fresh context.
+//   - Timeouts: ReadTimeout (botocore's read_timeout, default 60 s) fails a
+//     connection that moves no data in either direction for that long;
+//     sending a slow part counts as activity.
 //   - Retries: the SDK's own retries are off (aws.NopRetryer): the retry
 //     decorator (internal/storage/retry) retries whole operations on errors
 //     marked storage.Transient. The one exception is a multipart part, which

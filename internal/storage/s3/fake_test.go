@@ -316,7 +316,7 @@ func (f *fakeS3) serveDeleteMany(w http.ResponseWriter, r *http.Request) {
 	}
 	f.mu.Unlock()
 	writeXML(w, struct {
-		XMLName xml.Name           `xml:"DeleteResult"`
+		XMLName xml.Name          `xml:"DeleteResult"`
 		Errors  []fakeDeleteError `xml:"Error"`
 	}{Errors: errs})
 }

@@ -3,6 +3,7 @@ package s3
 import (
 	"bytes"
 	"context"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -41,7 +42,7 @@ func TestIMDSCredentialRefresh(t *testing.T) {
 	if want, _ := ExpectedETag(bytes.NewReader(data), partSize, partSize); info.Hash != want {
 		t.Errorf("ETag %q, want %q", info.Hash, want)
 	}
-	if !src.waited {
+	if !src.waited.Load() {
 		t.Error("the third part did not wait for the expiry; the test proves nothing")
 	}
 	if n := imds.Fetches(); n < 2 {
@@ -59,12 +60,11 @@ type waitAfter struct {
 	storage.Source
 	from   int64
 	until  func() time.Time
-	waited bool
+	waited atomic.Bool
 }
 
 func (w *waitAfter) ReadAt(p []byte, off int64) (int, error) {
-	if off >= w.from && !w.waited {
-		w.waited = true
+	if off >= w.from && w.waited.CompareAndSwap(false, true) {
 		ctx, cancel := context.WithDeadline(context.Background(), w.until())
 		<-ctx.Done()
 		cancel()

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -162,5 +163,34 @@ func TestVirtualHostAgainstServer(t *testing.T) {
 	defer pb.Close()
 	if st, err := pb.Stat(t.Context(), "vhost/nb-1-big-Data.db"); err != nil || st.Size != int64(len(data)) {
 		t.Errorf("Stat in path style: %+v, %v", st, err)
+	}
+}
+
+// TestPutMemoryFlat: a 96 MiB multipart upload in 16 MiB parts, 2 in
+// flight, allocates less than one part in total: parts are streamed from
+// the Source, never buffered (the SDK's transfer manager would allocate
+// at least parts in flight x part size).
+func TestPutMemoryFlat(t *testing.T) {
+	srv := testbed.S3T(t)
+	o := serverOptions(t, srv, srv.Admin)
+	o.MultipartChunkSize, o.MultipartConcurrency = 16*mib, 2
+	b := mustNew(t, o)
+	defer b.Close()
+	src := storagetest.Pattern{N: 96 * mib, Seed: 5}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	info, err := b.Put(t.Context(), "mem/nb-9-big-Data.db", src)
+	runtime.ReadMemStats(&after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want, _ := ExpectedETag(src, o.MultipartThreshold, o.MultipartChunkSize); info.Hash != want || !strings.HasSuffix(want, "-6") {
+		t.Errorf("ETag %q, want %q (6 parts)", info.Hash, want)
+	}
+	alloc := after.TotalAlloc - before.TotalAlloc
+	t.Logf("a 96 MiB upload allocated %.1f MiB in total", float64(alloc)/mib)
+	if alloc >= 16*mib {
+		t.Errorf("a 96 MiB upload allocated %d bytes, at least one 16 MiB part: parts are being buffered", alloc)
 	}
 }

@@ -97,7 +97,7 @@ func TestEndpointURL(t *testing.T) {
 		{kindCompatible, "minio.local", 9000, false, "http://minio.local:9000", false},
 		{kindCompatible, "minio.local", 9000, true, "https://minio.local:9000", false},
 		{kindCompatible, "s3.example.com", 0, true, "https://s3.example.com", false}, // Medusa made "https://host:"
-		{kindRGW, "rgw.local", 7480, false, "http://rgw.local:7480", false},         // Medusa ignored host/port for s3_rgw
+		{kindRGW, "rgw.local", 7480, false, "http://rgw.local:7480", false},          // Medusa ignored host/port for s3_rgw
 		{kindRGW, "rgw.local", 443, true, "https://rgw.local:443", false},
 		{kindCompatible, "::1", 9000, false, "http://[::1]:9000", false},
 		{kindCompatible, "::1", 0, false, "http://[::1]", false},

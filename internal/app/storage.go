@@ -1,0 +1,106 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/medusa-go/medusa/internal/config"
+	"github.com/medusa-go/medusa/internal/storage"
+	"github.com/medusa-go/medusa/internal/storage/azure"
+	"github.com/medusa-go/medusa/internal/storage/gcs"
+	"github.com/medusa-go/medusa/internal/storage/limit"
+	"github.com/medusa-go/medusa/internal/storage/local"
+	"github.com/medusa-go/medusa/internal/storage/retry"
+	"github.com/medusa-go/medusa/internal/storage/s3"
+)
+
+// StorageOverrides let tests and the test bed point a backend at an
+// emulator; production code passes the zero value.
+type StorageOverrides struct {
+	// Endpoint replaces the service address of GCS or Azure.
+	Endpoint string
+}
+
+// OpenStorage builds the storage stack [storage] describes: the backend,
+// wrapped (innermost first) in retries with backoff, then one process-wide
+// bandwidth limit (transfer_max_bandwidth) and a limit of
+// concurrent_transfers transfers in flight.
+func OpenStorage(ctx context.Context, cfg *config.Config, logger *slog.Logger) (storage.Backend, error) {
+	return OpenStorageWith(ctx, cfg, logger, StorageOverrides{})
+}
+
+// OpenStorageWith is OpenStorage with overrides for emulators.
+func OpenStorageWith(ctx context.Context, cfg *config.Config, logger *slog.Logger, ov StorageOverrides) (storage.Backend, error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	b, err := openBackend(ctx, cfg.Storage, logger, ov)
+	if err != nil {
+		return nil, err
+	}
+	st := cfg.Storage
+	var out storage.Backend = retry.New(b, retry.Policy{Logger: logger})
+	out = limit.Bandwidth(out, limit.NewLimiter(st.TransferMaxBandwidth))
+	out = limit.Concurrency(out, st.ConcurrentTransfers)
+	return out, nil
+}
+
+func openBackend(ctx context.Context, st config.Storage, logger *slog.Logger, ov StorageOverrides) (storage.Backend, error) {
+	timeout := time.Duration(st.ReadTimeout) * time.Second
+	switch kind := st.Backend(); kind {
+	case config.BackendS3, config.BackendS3Compatible, config.BackendS3RGW:
+		region, err := st.S3Region()
+		if err != nil {
+			return nil, err
+		}
+		return s3.New(ctx, s3.Options{
+			Provider:             st.StorageProvider,
+			Bucket:               st.BucketName,
+			Region:               region,
+			KeyFile:              st.KeyFile,
+			APIProfile:           st.APIProfile,
+			Host:                 st.Host,
+			Port:                 st.Port,
+			Secure:               st.Secure,
+			SSLVerify:            st.SSLVerify,
+			AddressingStyle:      st.S3AddressingStyle,
+			ReadTimeout:          timeout,
+			StorageClass:         st.StorageClass,
+			KMSID:                st.KMSID,
+			SSECKey:              st.SSECKey,
+			MultipartThreshold:   st.MultiPartUploadThreshold,
+			MultipartChunkSize:   st.MultipartChunksize,
+			MultipartConcurrency: st.MultipartMaxConcurrency,
+			MaxConnections:       st.ConcurrentTransfers*st.MultipartMaxConcurrency + 10,
+			Logger:               logger,
+		})
+	case config.BackendGCS:
+		return gcs.New(ctx, gcs.Options{
+			Bucket:      st.BucketName,
+			KeyFile:     st.KeyFile,
+			ReadTimeout: timeout,
+			ChunkSize:   st.MultipartChunksize,
+			Endpoint:    ov.Endpoint,
+			Logger:      logger,
+		})
+	case config.BackendAzure:
+		return azure.New(azure.Options{
+			KeyFile:     st.KeyFile,
+			HostSuffix:  st.Host,
+			Port:        st.Port,
+			Endpoint:    ov.Endpoint,
+			Container:   st.BucketName,
+			BlockSize:   st.MultipartChunksize,
+			Concurrency: st.MultipartMaxConcurrency,
+			Tier:        st.StorageClass,
+			ReadTimeout: timeout,
+			Logger:      logger,
+		})
+	case config.BackendLocal:
+		return local.New(local.Options{BasePath: st.BasePath, Bucket: st.BucketName, Create: true})
+	default:
+		return nil, fmt.Errorf("[storage] storage_provider %q is not supported", st.StorageProvider)
+	}
+}

@@ -1,0 +1,176 @@
+package backup
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/medusa-go/medusa/internal/layout"
+	"github.com/medusa-go/medusa/internal/progress"
+	"github.com/medusa-go/medusa/internal/storage"
+)
+
+// Mode is the kind of node backup.
+type Mode string
+
+// Backup modes (--mode).
+const (
+	// Full uploads every file under P<fqdn>/<backup>/data/.
+	Full Mode = "full"
+	// Differential uploads into the node's shared pool P<fqdn>/data/ only
+	// the files it does not hold yet.
+	Differential Mode = "differential"
+)
+
+// ParseMode reads a --mode value.
+func ParseMode(s string) (Mode, error) {
+	switch Mode(s) {
+	case Full, Differential:
+		return Mode(s), nil
+	}
+	return "", fmt.Errorf("mode %q is not one of full, differential", s)
+}
+
+// Options are the settings of one node backup.
+type Options struct {
+	// Name is the backup name (--backup-name), one key segment.
+	Name string
+	// FQDN is this node's identity in the bucket ([storage] fqdn).
+	FQDN string
+	// Prefix is [storage] prefix ("" for none).
+	Prefix string
+	Mode   Mode
+	// Stagger is how long to wait for the previous node in token order to
+	// have a finished backup (0: do not wait).
+	Stagger time.Duration
+	// MD5Checks compares hashes as well as sizes before reusing a file.
+	MD5Checks bool
+	// MD5Concurrency is [checks] md5_check_concurrency (default 1).
+	MD5Concurrency int
+	// Concurrency is [storage] concurrent_transfers (default 1).
+	Concurrency int
+	// KeepSnapshot leaves the Cassandra snapshot in place.
+	KeepSnapshot bool
+	// UseExistingSnapshot backs up the snapshot named exactly Name instead
+	// of taking medusa-<Name>.
+	UseExistingSnapshot bool
+	// LockDir holds the in-progress marker (default os.TempDir()).
+	LockDir string
+}
+
+// Deps are the collaborators of a backup. Storage, Node, Snapshotter and
+// FindSnapshot are required.
+type Deps struct {
+	Storage      storage.Backend
+	Node         Node
+	Snapshotter  Snapshotter
+	FindSnapshot FindFunc
+	// Finished tells whether a node has a finished backup (stagger);
+	// default: LatestFinished on Storage.
+	Finished FinishedFunc
+	// ExpectedHash computes the hash the store would report for a local
+	// file (MD5 checks); default: the Storage's own ExpectedHash
+	// capability, else the plain MD5.
+	ExpectedHash func(ctx context.Context, src storage.Source) (string, error)
+	Logger       *slog.Logger
+	Progress     progress.Reporter
+	Clock        Clock
+}
+
+// Clock is the time source: stagger polling and CQL retries sleep on it.
+type Clock interface {
+	Now() time.Time
+	// Sleep waits d or until ctx ends (then it returns ctx.Err()).
+	Sleep(ctx context.Context, d time.Duration) error
+}
+
+// SystemClock is the real clock.
+type SystemClock struct{}
+
+// Now returns time.Now().
+func (SystemClock) Now() time.Time { return time.Now() }
+
+// Sleep waits d or until ctx ends.
+func (SystemClock) Sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// Stage names a step of the pipeline.
+type Stage string
+
+// The stages, in order.
+const (
+	StageLock        Stage = "lock"
+	StageCheck       Stage = "check-exists"
+	StageMeta        Stage = "meta"
+	StageIndexStart  Stage = "index-start"
+	StageStagger     Stage = "stagger"
+	StageSnapshot    Stage = "snapshot"
+	StagePool        Stage = "pool"
+	StageCompare     Stage = "compare"
+	StageUpload      Stage = "upload"
+	StageManifest    Stage = "manifest"
+	StageIndexFinish Stage = "index-finish"
+	StageCleanup     Stage = "cleanup"
+)
+
+// StageError is a failure of one stage.
+type StageError struct {
+	Stage Stage
+	Err   error
+}
+
+func (e *StageError) Error() string { return fmt.Sprintf("backup stage %s: %v", e.Stage, e.Err) }
+func (e *StageError) Unwrap() error { return e.Err }
+
+// ErrAlreadyExists is returned (wrapped) when the node backup exists.
+var ErrAlreadyExists = errors.New("already exists")
+
+// ErrInProgress is returned (wrapped) when another backup runs on the node.
+var ErrInProgress = errors.New("another backup is in progress on this node")
+
+func (o *Options) validate(d *Deps) error {
+	if err := layout.ValidateBackupName(o.Name); err != nil {
+		return err
+	}
+	if err := layout.ValidateFQDN(o.FQDN); err != nil {
+		return err
+	}
+	if err := layout.ValidatePrefix(o.Prefix); err != nil {
+		return err
+	}
+	if _, err := ParseMode(string(o.Mode)); err != nil {
+		return err
+	}
+	if d.Storage == nil || d.Node == nil || d.Snapshotter == nil || d.FindSnapshot == nil {
+		return errors.New("backup: Storage, Node, Snapshotter and FindSnapshot are required")
+	}
+	o.Concurrency = max(o.Concurrency, 1)
+	o.MD5Concurrency = max(o.MD5Concurrency, 1)
+	if o.LockDir == "" {
+		o.LockDir = os.TempDir()
+	}
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	if d.Progress == nil {
+		d.Progress = progress.Discard
+	}
+	if d.Clock == nil {
+		d.Clock = SystemClock{}
+	}
+	if d.Finished == nil {
+		d.Finished = LatestFinished(d.Storage, layout.New(o.Prefix))
+	}
+	return nil
+}

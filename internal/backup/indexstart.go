@@ -1,0 +1,19 @@
+package backup
+
+import (
+	"context"
+
+	"github.com/medusa-go/medusa/internal/catalog"
+)
+
+// indexStart is stage index-start (§4.1 step 5): the index entries
+// tokenmap_, schema_, started_<epoch> and differential_, where epoch is the
+// LastModified of meta/schema.cql as the store reports it.
+func (r *run) indexStart(ctx context.Context) error {
+	started, err := catalog.EpochOf(ctx, r.d.Storage, r.l.SchemaKey(r.o.FQDN, r.o.Name))
+	if err != nil {
+		return err
+	}
+	return catalog.WriteStarted(ctx, r.d.Storage, r.o.Prefix, r.o.Name, r.o.FQDN,
+		r.tokenJSON, r.schema, r.o.Mode == Differential, started)
+}

@@ -1,0 +1,105 @@
+package backup
+
+import (
+	"context"
+	"time"
+
+	"github.com/medusa-go/medusa/internal/layout"
+	"github.com/medusa-go/medusa/internal/storage"
+)
+
+// Result describes a finished node backup.
+type Result struct {
+	Name string
+	Mode Mode
+	// Started is when Run began, DataStarted when the snapshot was taken
+	// (after any stagger wait), Finished when the index was complete.
+	Started, DataStarted, Finished time.Time
+	// FilesNew were absent from storage, FilesReuploaded were there but
+	// did not match, FilesKept were reused from the differential pool.
+	FilesNew, FilesReuploaded, FilesKept int
+	// BytesUploaded by this backup; BytesTotal of every file in it.
+	BytesUploaded, BytesTotal int64
+	// Snapshot is the Cassandra snapshot tag that was backed up.
+	Snapshot string
+	// SnapshotKept is set when the snapshot was left in place (asked for
+	// with KeepSnapshot, or clearing it failed).
+	SnapshotKept bool
+	Manifest     layout.Manifest
+}
+
+// run is the state shared by the stages of one backup.
+type run struct {
+	d   Deps
+	o   Options
+	l   layout.Layout
+	res *Result
+
+	// meta: what was written under meta/, reused by the index stages.
+	tokenmap  layout.Tokenmap
+	tokenJSON []byte
+	schema    []byte
+	// manifestJSON is meta/manifest.json as written (manifest stage).
+	manifestJSON []byte
+
+	snapshotTag string                        // set once the snapshot stage began: clear it at the end
+	tables      []Table                       // snapshot contents (snapshot stage)
+	pool        map[string]storage.ObjectInfo // differential pool by key (pool stage)
+	plans       []tablePlan                   // per table: uploads and reuses (compare stage)
+}
+
+// Run performs one node backup. Every failure is a *StageError; the
+// snapshot is cleared (unless KeepSnapshot) whether the backup succeeded
+// or not.
+func Run(ctx context.Context, d Deps, o Options) (*Result, error) {
+	if err := o.validate(&d); err != nil {
+		return nil, &StageError{Stage: StageCheck, Err: err}
+	}
+	r := &run{d: d, o: o, l: layout.New(o.Prefix), res: &Result{Name: o.Name, Mode: o.Mode, Started: d.Clock.Now()}}
+
+	unlock, err := acquireLock(o.LockDir)
+	if err != nil {
+		return nil, &StageError{Stage: StageLock, Err: err}
+	}
+	defer unlock()
+
+	d.Logger.Info("Starting backup", "name", o.Name, "mode", string(o.Mode), "stagger", o.Stagger.String(),
+		"fqdn", o.FQDN)
+	err = r.stages(ctx)
+	r.clearSnapshot(ctx)
+	if err != nil {
+		d.Logger.Error("Backup failed", "name", o.Name, "error", err.Error())
+		return nil, err
+	}
+	r.res.Finished = d.Clock.Now()
+	r.logSummary()
+	return r.res, nil
+}
+
+// stages runs every stage up to the index, stopping at the first error.
+func (r *run) stages(ctx context.Context) error {
+	stages := []struct {
+		stage Stage
+		fn    func(context.Context) error
+	}{
+		{StageCheck, r.checkExists},
+		{StageMeta, r.writeMeta},
+		{StageIndexStart, r.indexStart},
+		{StageStagger, r.stagger},
+		{StageSnapshot, r.snapshot},
+		{StagePool, r.listPool},
+		{StageCompare, r.compare},
+		{StageUpload, r.upload},
+		{StageManifest, r.writeManifest},
+		{StageIndexFinish, r.indexFinish},
+	}
+	for _, s := range stages {
+		if err := ctx.Err(); err != nil {
+			return &StageError{Stage: s.stage, Err: err}
+		}
+		if err := s.fn(ctx); err != nil {
+			return &StageError{Stage: s.stage, Err: err}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,81 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/medusa-go/medusa/internal/app"
+	"github.com/medusa-go/medusa/internal/catalog"
+	"github.com/medusa-go/medusa/internal/config"
+)
+
+// Helpers shared by the commands that read the backup index (list-backups,
+// status, verify, fetch-tokenmap, get-last-complete-cluster-backup,
+// build-index, report-last-backup).
+
+// errNoSuchBackup is returned when a command names a backup the index does
+// not know; it maps to exit code 1.
+var errNoSuchBackup = errors.New("no such backup")
+
+// openCatalog loads medusa.ini, opens the storage stack and returns a
+// Catalog over it; the caller closes cat.Backend. Medusa's index
+// self-healing is on (see internal/catalog).
+func (r *root) openCatalog(ctx context.Context) (*config.Config, *catalog.Catalog, error) {
+	cfg, err := r.loadConfig()
+	if err != nil {
+		return nil, nil, err
+	}
+	b, err := app.OpenStorage(ctx, cfg, r.logger)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open storage: %w", err)
+	}
+	return cfg, &catalog.Catalog{Backend: b, Prefix: cfg.Storage.Prefix, Heal: true, Logger: r.logger}, nil
+}
+
+// unknownBackup logs Medusa's "No such backup" and returns the error.
+func (r *root) unknownBackup(name string, err error) error {
+	r.logger.Error("No such backup")
+	return fmt.Errorf("%w %q: %v", errNoSuchBackup, name, err)
+}
+
+// location is the time zone backup times are shown in: $TZ when set,
+// else the system's local time (Medusa prints local time).
+func (r *root) location() *time.Location {
+	getenv := r.env.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	tz, ok := strings.CutPrefix(getenv("TZ"), ":")
+	if tz == "" && !ok {
+		return time.Local
+	}
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		r.logger.Warn("unknown time zone in TZ, using local time", "TZ", tz)
+		return time.Local
+	}
+	return loc
+}
+
+// requireFlag fails with a usage error (exit 2, like click) when a
+// required flag was not given.
+func requireFlag(cmd *cobra.Command, name string) error {
+	if !cmd.Flags().Changed(name) {
+		return usageError{fmt.Errorf("missing option --%s\nRun '%s --help' for usage.", name, cmd.CommandPath())}
+	}
+	return nil
+}
+
+// checkOutput validates an --output value.
+func checkOutput(output string) error {
+	if output != "text" && output != "json" {
+		return usageError{fmt.Errorf("invalid value %q for --output: choose text or json", output)}
+	}
+	return nil
+}

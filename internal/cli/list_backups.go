@@ -1,0 +1,56 @@
+package cli
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/medusa-go/medusa/internal/layout"
+)
+
+// newListBackupsCmd is `medusa list-backups` (spec §1.2).
+func newListBackupsCmd(r *root) *cobra.Command {
+	var showAll, noShowAll bool
+	var output string
+	cmd := &cobra.Command{
+		Use:   "list-backups",
+		Short: "List the cluster backups of the backup index",
+		Long: `List the cluster backups recorded in the backup index, oldest first:
+
+  <name> (started: <time>, finished: <time>)
+  <name> (started: <time>, finished: Incomplete [<n> of <m> nodes finished])
+
+Times are local ($TZ). Unless --show-all is given, only backups that include
+this node ([storage] fqdn) are listed. --output json prints a JSON list of
+cluster backups (sizes, object counts and per-node details included).
+Backups missing from the index are not listed: run "medusa build-index".
+
+` + exitHelp,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkOutput(output); err != nil {
+				return err
+			}
+			cfg, cat, err := r.openCatalog(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer cat.Backend.Close()
+			backups, err := cat.ClusterBackups(cmd.Context())
+			if err != nil {
+				return err
+			}
+			selected := layout.ListBackups(backups, cfg.Storage.FQDN, showAll && !noShowAll)
+			if output == "json" {
+				if err := cat.LoadDetails(cmd.Context(), selected); err != nil {
+					return err
+				}
+				return layout.WriteListBackupsJSON(cmd.OutOrStdout(), selected)
+			}
+			return layout.WriteListBackups(cmd.OutOrStdout(), selected, r.location())
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVar(&showAll, "show-all", false, "list the backups of every node, not only those including this node")
+	f.BoolVar(&noShowAll, "no-show-all", false, "list only backups including this node (the default)")
+	f.StringVar(&output, "output", "text", "output format: text or json")
+	return cmd
+}

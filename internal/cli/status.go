@@ -1,0 +1,70 @@
+package cli
+
+import (
+	"errors"
+
+	"github.com/spf13/cobra"
+
+	"github.com/medusa-go/medusa/internal/catalog"
+	"github.com/medusa-go/medusa/internal/layout"
+)
+
+// newStatusCmd is `medusa status` (spec §1.2).
+func newStatusCmd(r *root) *cobra.Command {
+	var name, output string
+	cmd := &cobra.Command{
+		Use:   "status",
+		Short: "Show the status of one cluster backup",
+		Long: `Show one cluster backup from the backup index:
+
+  <name>   or   <name> [Incomplete!]
+  - Started: <time>, Finished: <time|never>
+  - X nodes completed, Y nodes incomplete, Z nodes missing
+  - Incomplete nodes: / - Missing nodes:   (when there are any)
+  - N files, <size>
+
+Times are local ($TZ). --output json prints the cluster backup as JSON.
+An incomplete backup is reported with exit code 0; an unknown backup
+exits 1 (with --output json after printing {}).
+
+` + exitHelp,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := requireFlag(cmd, "backup-name"); err != nil {
+				return err
+			}
+			if err := checkOutput(output); err != nil {
+				return err
+			}
+			_, cat, err := r.openCatalog(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer cat.Backend.Close()
+			cb, err := cat.ClusterBackup(cmd.Context(), name)
+			if errors.Is(err, catalog.ErrBackupNotFound) {
+				if output == "json" {
+					if werr := layout.WriteUnknownStatusJSON(cmd.OutOrStdout()); werr != nil {
+						return werr
+					}
+				}
+				return r.unknownBackup(name, err)
+			}
+			if err != nil {
+				return err
+			}
+			backups := []layout.ClusterBackup{cb}
+			if err := cat.LoadDetails(cmd.Context(), backups); err != nil {
+				return err
+			}
+			if output == "json" {
+				return layout.WriteStatusJSON(cmd.OutOrStdout(), backups[0])
+			}
+			return layout.WriteStatus(cmd.OutOrStdout(), backups[0], r.location())
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&name, "backup-name", "", "backup name (required)")
+	f.StringVarP(&output, "output", "o", "text", "output format: text or json")
+	return cmd
+}

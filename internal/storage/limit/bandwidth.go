@@ -1,0 +1,109 @@
+package limit
+
+import (
+	"context"
+	"io"
+
+	"golang.org/x/time/rate"
+
+	"github.com/medusa-go/medusa/internal/storage"
+)
+
+// MaxBurst bounds the burst of the limiter NewLimiter builds, and so the
+// size of one paid-for read.
+const MaxBurst = 256 << 10
+
+// Limiter is a token bucket counted in bytes; *rate.Limiter satisfies it.
+type Limiter interface {
+	// WaitN blocks until n bytes may pass or ctx is done.
+	WaitN(ctx context.Context, n int) error
+	// Burst is the largest n WaitN accepts.
+	Burst() int
+}
+
+// NewLimiter returns the process-wide limiter for bytesPerSecond, or nil
+// (no limit) when bytesPerSecond <= 0.
+func NewLimiter(bytesPerSecond int64) *rate.Limiter {
+	if bytesPerSecond <= 0 {
+		return nil
+	}
+	return rate.NewLimiter(rate.Limit(bytesPerSecond), int(min(bytesPerSecond, MaxBurst)))
+}
+
+// Bandwidth wraps b so that transferred bytes pass through l. A nil l
+// returns b unchanged. Share one l between every backend of the process.
+func Bandwidth(b storage.Backend, l Limiter) storage.Backend {
+	if l == nil {
+		return b
+	}
+	if rl, ok := l.(*rate.Limiter); ok && rl == nil {
+		return b
+	}
+	return &bandwidth{Backend: b, l: l}
+}
+
+type bandwidth struct {
+	storage.Backend
+	l Limiter
+}
+
+// Put implements storage.Backend, charging the bytes read from src.
+func (w *bandwidth) Put(ctx context.Context, key string, src storage.Source) (storage.ObjectInfo, error) {
+	return w.Backend.Put(ctx, key, &limitedSource{Source: src, ctx: ctx, l: w.l})
+}
+
+// Get implements storage.Backend, charging the bytes read from the stream.
+func (w *bandwidth) Get(ctx context.Context, key string, offset, length int64) (io.ReadCloser, error) {
+	rc, err := w.Backend.Get(ctx, key, offset, length)
+	if err != nil {
+		return nil, err
+	}
+	return &limitedReader{ReadCloser: rc, ctx: ctx, l: w.l}, nil
+}
+
+// limitedSource reads its Source in pieces of at most the burst, waiting
+// for tokens after each piece.
+type limitedSource struct {
+	storage.Source
+	ctx context.Context
+	l   Limiter
+}
+
+func (s *limitedSource) ReadAt(p []byte, off int64) (int, error) {
+	step := max(s.l.Burst(), 1)
+	done := 0
+	for done < len(p) {
+		piece := p[done:min(len(p), done+step)]
+		n, err := s.Source.ReadAt(piece, off+int64(done))
+		done += n
+		if n > 0 {
+			if werr := s.l.WaitN(s.ctx, n); werr != nil {
+				return done, werr
+			}
+		}
+		if err != nil {
+			return done, err
+		}
+	}
+	return done, nil
+}
+
+// limitedReader cuts reads to the burst and waits for the bytes it got.
+type limitedReader struct {
+	io.ReadCloser
+	ctx context.Context
+	l   Limiter
+}
+
+func (r *limitedReader) Read(p []byte) (int, error) {
+	if step := max(r.l.Burst(), 1); len(p) > step {
+		p = p[:step]
+	}
+	n, err := r.ReadCloser.Read(p)
+	if n > 0 {
+		if werr := r.l.WaitN(r.ctx, n); werr != nil {
+			return n, werr
+		}
+	}
+	return n, err
+}

@@ -1,0 +1,211 @@
+package limit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/medusa-go/medusa/internal/storage"
+	"github.com/medusa-go/medusa/internal/storage/local"
+	"github.com/medusa-go/medusa/internal/storage/storagetest"
+)
+
+// virtualLimiter drives a real token bucket on a virtual clock: WaitN
+// never sleeps, it moves the clock by the delay the bucket asks for. It
+// also counts the tokens taken.
+type virtualLimiter struct {
+	mu     sync.Mutex
+	l      *rate.Limiter
+	now    time.Time
+	start  time.Time
+	tokens int64
+	maxN   int
+	onWait func(total int64) // called after each wait, outside the lock
+}
+
+func newVirtual(l *rate.Limiter) *virtualLimiter {
+	start := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	return &virtualLimiter{l: l, now: start, start: start}
+}
+
+func (v *virtualLimiter) WaitN(ctx context.Context, n int) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	v.mu.Lock()
+	if n > v.l.Burst() {
+		v.mu.Unlock()
+		return fmt.Errorf("WaitN(%d) exceeds the burst %d", n, v.l.Burst())
+	}
+	r := v.l.ReserveN(v.now, n)
+	v.now = v.now.Add(r.DelayFrom(v.now))
+	v.tokens += int64(n)
+	v.maxN = max(v.maxN, n)
+	total := v.tokens
+	v.mu.Unlock()
+	if v.onWait != nil {
+		v.onWait(total)
+	}
+	return nil
+}
+
+func (v *virtualLimiter) Burst() int { return v.l.Burst() }
+
+func (v *virtualLimiter) elapsed() time.Duration { return v.now.Sub(v.start) }
+
+func newLocal(t *testing.T) storage.Backend {
+	t.Helper()
+	b, err := local.New(local.Options{BasePath: t.TempDir(), Bucket: "b", Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestNewLimiter(t *testing.T) {
+	tests := []struct {
+		bps       int64
+		wantNil   bool
+		wantBurst int
+	}{
+		{0, true, 0},
+		{-5, true, 0},
+		{1000, false, 1000},
+		{50_000_000, false, MaxBurst},
+	}
+	for _, tc := range tests {
+		l := NewLimiter(tc.bps)
+		if (l == nil) != tc.wantNil {
+			t.Fatalf("NewLimiter(%d) = %v, want nil %v", tc.bps, l, tc.wantNil)
+		}
+		if l != nil && (l.Burst() != tc.wantBurst || l.Limit() != rate.Limit(tc.bps)) {
+			t.Errorf("NewLimiter(%d): limit %v burst %d, want %d and %d", tc.bps, l.Limit(), l.Burst(), tc.bps, tc.wantBurst)
+		}
+	}
+	b := newLocal(t)
+	for _, l := range []Limiter{nil, NewLimiter(0)} {
+		if Bandwidth(b, l) != b {
+			t.Errorf("Bandwidth with limiter %v did not return the backend unchanged", l)
+		}
+	}
+}
+
+// TestBandwidthOneBucket moves bytes up and down through two decorated
+// backends sharing one limiter and checks, on the virtual clock, that
+// every byte was paid for once at the configured rate.
+func TestBandwidthOneBucket(t *testing.T) {
+	const bps = 1 << 20
+	v := newVirtual(NewLimiter(bps))
+	up, down := Bandwidth(newLocal(t), v), Bandwidth(newLocal(t), v)
+	src := storagetest.Pattern{N: 3 << 20, Seed: 1}
+	var moved int64
+	steps := []struct {
+		name string
+		run  func(t *testing.T) int64
+	}{
+		{"put", func(t *testing.T) int64 {
+			if _, err := up.Put(t.Context(), "k", src); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := down.Put(t.Context(), "k", src); err != nil {
+				t.Fatal(err)
+			}
+			return 2 * src.N
+		}},
+		{"get whole", func(t *testing.T) int64 { return readAll(t, down, "k", 0, -1) }},
+		{"get range", func(t *testing.T) int64 { return readAll(t, up, "k", 1000, 700_000) }},
+	}
+	for _, st := range steps {
+		t.Run(st.name, func(t *testing.T) {
+			moved += st.run(t)
+			if v.tokens != moved {
+				t.Errorf("tokens taken %d, bytes moved %d", v.tokens, moved)
+			}
+			// The bucket starts full, then refills at bps.
+			want := time.Duration(float64(moved-MaxBurst) / bps * float64(time.Second))
+			if d := (v.elapsed() - want).Abs(); d > time.Millisecond {
+				t.Errorf("virtual time %v, want %v for %d bytes at %d B/s", v.elapsed(), want, moved, bps)
+			}
+		})
+	}
+	if v.maxN > MaxBurst {
+		t.Errorf("one wait asked for %d bytes, more than the burst %d", v.maxN, MaxBurst)
+	}
+}
+
+func readAll(t *testing.T, b storage.Backend, key string, off, n int64) int64 {
+	t.Helper()
+	rc, err := b.Get(t.Context(), key, off, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	got, err := io.Copy(io.Discard, rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+func TestBandwidthCancellation(t *testing.T) {
+	t.Run("put", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		v := newVirtual(NewLimiter(1 << 20))
+		v.onWait = func(total int64) {
+			if total >= 1<<20 {
+				cancel()
+			}
+		}
+		b := Bandwidth(newLocal(t), v)
+		_, err := b.Put(ctx, "k", storagetest.Pattern{N: 4 << 20})
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("Put error = %v, want context.Canceled", err)
+		}
+		if _, err := b.Stat(t.Context(), "k"); !errors.Is(err, storage.ErrNotExist) {
+			t.Errorf("cancelled Put left an object (Stat: %v)", err)
+		}
+	})
+	t.Run("get with a real limiter", func(t *testing.T) {
+		lb := newLocal(t)
+		if _, err := lb.Put(t.Context(), "k", storagetest.Pattern{N: 100}); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		// One byte per second, burst 1: after the first byte, only
+		// cancellation can end the wait quickly.
+		rc, err := Bandwidth(lb, NewLimiter(1)).Get(ctx, "k", 0, -1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rc.Close()
+		buf := make([]byte, 10)
+		if n, err := rc.Read(buf); n != 1 || err != nil {
+			t.Fatalf("first read = %d, %v; want 1 byte (the burst)", n, err)
+		}
+		cancel()
+		if _, err := rc.Read(buf); !errors.Is(err, context.Canceled) {
+			t.Errorf("read after cancel: %v, want context.Canceled", err)
+		}
+	})
+}
+
+// TestBandwidthConformance: the decorator keeps the storage contract.
+func TestBandwidthConformance(t *testing.T) {
+	base := t.TempDir()
+	l := rate.NewLimiter(rate.Inf, MaxBurst)
+	storagetest.Run(t, func(t *testing.T) storage.Backend {
+		b, err := local.New(local.Options{BasePath: base, Bucket: "b", Create: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return Concurrency(Bandwidth(b, l), 4)
+	}, storagetest.Capabilities{ExpectedHash: storagetest.HexMD5, StatWithoutHash: true, LargeSize: 16 << 20})
+}
