@@ -82,8 +82,22 @@ func (r *run) compare(ctx context.Context) error {
 			}
 		}
 		p.uploaded = make([]layout.Object, len(p.uploads))
+		if n := countReuploads(p.uploads); n > 0 {
+			r.d.Logger.Info(fmt.Sprintf("Re-uploading %d files in %s.%s because their stored copies differ",
+				n, t.Keyspace, t.TableDir))
+		}
 	}
 	return nil
+}
+
+func countReuploads(tasks []fileTask) int {
+	n := 0
+	for _, t := range tasks {
+		if t.reupload {
+			n++
+		}
+	}
+	return n
 }
 
 // fileRef points at one snapshot file.

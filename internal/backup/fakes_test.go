@@ -192,9 +192,9 @@ type store struct {
 	storage.Backend
 	mu       sync.Mutex
 	puts     []string
-	failKey  string                      // Put of a key containing it fails
-	block    func(ctx context.Context)    // called before every data Put
-	listHash bool                        // List reports the hex MD5 of content
+	failKey  string                    // Put of a key containing it fails
+	block    func(ctx context.Context) // called before every data Put
+	listHash bool                      // List reports the hex MD5 of content
 	root     string
 	onPut    func(key string)
 }

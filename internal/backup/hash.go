@@ -19,12 +19,6 @@ type HashExpecter interface {
 	ExpectedHash(ctx context.Context, src storage.Source) (string, error)
 }
 
-// unwrapper is implemented by storage decorators that expose the backend
-// they wrap.
-type unwrapper interface {
-	Unwrap() storage.Backend
-}
-
 // hashFunc returns how local files are hashed for MD5 checks: Deps's
 // ExpectedHash, else the capability of the backend (looking through
 // decorators that expose Unwrap), else the plain hex MD5.
@@ -32,15 +26,8 @@ func hashFunc(d Deps) func(context.Context, storage.Source) (string, error) {
 	if d.ExpectedHash != nil {
 		return d.ExpectedHash
 	}
-	for b := d.Storage; b != nil; {
-		if h, ok := b.(HashExpecter); ok {
-			return h.ExpectedHash
-		}
-		u, ok := b.(unwrapper)
-		if !ok {
-			break
-		}
-		b = u.Unwrap()
+	if h, ok := storage.As[HashExpecter](d.Storage); ok {
+		return h.ExpectedHash
 	}
 	return md5Hex
 }

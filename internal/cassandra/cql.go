@@ -138,6 +138,9 @@ func Connect(ctx context.Context, opts CQLOptions) (*Session, error) {
 		return nil, fmt.Errorf("cql %s: %w", addr, err)
 	}
 	for attempt := 1; ; attempt++ {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("cql connect to %s: %w", addr, err)
+		}
 		gs, err := cfg.CreateSession()
 		if err == nil {
 			s := &Session{s: gs, addr: addr, localIP: ip, k8s: opts.Kubernetes}
@@ -174,6 +177,7 @@ func clusterConfig(opts CQLOptions, ip string) (*gocql.ClusterConfig, error) {
 	// Connect retries are ours (Backoff); queries are not retried.
 	cfg.RetryPolicy = &gocql.SimpleRetryPolicy{NumRetries: 0}
 	cfg.HostFilter = newLocalDCFilter(ip)
+	cfg.Logger = driverLogger{opts.Logger}
 	if opts.Username != "" && opts.Password != "" {
 		cfg.Authenticator = gocql.PasswordAuthenticator{Username: opts.Username, Password: opts.Password}
 	}
@@ -238,6 +242,28 @@ func (s *Session) Query(stmt string, values ...any) *gocql.Query {
 
 // Driver returns the underlying driver session (not pinned to the local node).
 func (s *Session) Driver() *gocql.Session { return s.s }
+
+// driverLogger hands the driver's messages to slog at debug level: a
+// node of the datacenter being down makes the driver log errors that
+// are no concern of a backup.
+type driverLogger struct{ l *slog.Logger }
+
+func (d driverLogger) log(level, msg string, fields []gocql.LogField) {
+	if !d.l.Enabled(context.Background(), slog.LevelDebug) {
+		return
+	}
+	attrs := make([]any, 0, 2*len(fields)+2)
+	attrs = append(attrs, "driver_level", level)
+	for _, f := range fields {
+		attrs = append(attrs, f.Name, f.Value.String())
+	}
+	d.l.Debug("gocql: "+msg, attrs...)
+}
+
+func (d driverLogger) Error(msg string, fields ...gocql.LogField)   { d.log("error", msg, fields) }
+func (d driverLogger) Warning(msg string, fields ...gocql.LogField) { d.log("warning", msg, fields) }
+func (d driverLogger) Info(msg string, fields ...gocql.LogField)    { d.log("info", msg, fields) }
+func (d driverLogger) Debug(msg string, fields ...gocql.LogField)   { d.log("debug", msg, fields) }
 
 func isAuthError(err error) bool {
 	var cred *gocql.RequestErrCredentials

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -19,6 +20,31 @@ import (
 type Snapshotter interface {
 	Create(ctx context.Context, tag string) error
 	Clear(ctx context.Context, tag string) error
+}
+
+// SnapshotOptions choose the Snapshotter Medusa would use
+// (service/snapshot): the Management API or Jolokia in Kubernetes mode,
+// nodetool otherwise.
+type SnapshotOptions struct {
+	Kubernetes   bool   // [kubernetes] enabled
+	CassandraURL string // [kubernetes] cassandra_url
+	UseMgmtAPI   bool   // [kubernetes] use_mgmt_api
+	MgmtAPITLS   MgmtAPITLS
+	Nodetool     NodetoolOptions
+}
+
+// NewSnapshotter returns the Snapshotter for o.
+func NewSnapshotter(o SnapshotOptions) (Snapshotter, error) {
+	if !o.Kubernetes {
+		return NodetoolSnapshotter{Nodetool: Nodetool{Options: o.Nodetool}}, nil
+	}
+	if o.CassandraURL == "" {
+		return nil, errors.New("[kubernetes] cassandra_url must be set when [kubernetes] enabled is true")
+	}
+	if o.UseMgmtAPI {
+		return NewManagementAPISnapshotter(o.CassandraURL, o.MgmtAPITLS)
+	}
+	return JolokiaSnapshotter{URL: o.CassandraURL}, nil
 }
 
 // NodetoolSnapshotter runs `nodetool snapshot -t tag` and

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -252,5 +253,36 @@ func TestPyJSONString(t *testing.T) {
 		if got := pyJSONString(in); got != want {
 			t.Errorf("pyJSONString(%q) = %s, want %s", in, got, want)
 		}
+	}
+}
+
+func TestNewSnapshotter(t *testing.T) {
+	nt := NodetoolOptions{Executable: "/x/nodetool"}
+	tests := []struct {
+		name string
+		o    SnapshotOptions
+		want string // type name, or error text
+	}{
+		{"nodetool", SnapshotOptions{Nodetool: nt, CassandraURL: "http://ignored"}, "cassandra.NodetoolSnapshotter"},
+		{"jolokia", SnapshotOptions{Kubernetes: true, CassandraURL: "http://127.0.0.1:8778/jolokia/"}, "cassandra.JolokiaSnapshotter"},
+		{"management api", SnapshotOptions{Kubernetes: true, UseMgmtAPI: true, CassandraURL: "http://127.0.0.1:8080/api/v0/ops/node/snapshots"},
+			"*cassandra.ManagementAPISnapshotter"},
+		{"no url", SnapshotOptions{Kubernetes: true}, "cassandra_url must be set"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := NewSnapshotter(tt.o)
+			got := fmt.Sprintf("%T", s)
+			if err != nil {
+				got = err.Error()
+			}
+			if !strings.Contains(got, tt.want) {
+				t.Fatalf("NewSnapshotter = %s, want %s", got, tt.want)
+			}
+		})
+	}
+	s, _ := NewSnapshotter(SnapshotOptions{Nodetool: nt})
+	if s.(NodetoolSnapshotter).Nodetool.Options.Executable != "/x/nodetool" {
+		t.Error("nodetool options not passed on")
 	}
 }

@@ -61,7 +61,7 @@ func FindSnapshot(dataDir, tag string) ([]TableSnapshot, error) {
 	if tag == "" || strings.ContainsAny(tag, `/\*?[`) {
 		return nil, fmt.Errorf("find snapshot: invalid tag %q", tag)
 	}
-	dirs, err := filepath.Glob(filepath.Join(dataDir, "*", "*", "snapshots", tag))
+	dirs, err := filepath.Glob(filepath.Join(globEscape(dataDir), "*", "*", "snapshots", tag))
 	if err != nil {
 		return nil, fmt.Errorf("find snapshot %s: %w", tag, err)
 	}
@@ -136,7 +136,7 @@ func SnapshotExists(dataDir, tag string) bool {
 	if tag == "" || strings.ContainsAny(tag, `/\*?[`) {
 		return false
 	}
-	dirs, _ := filepath.Glob(filepath.Join(dataDir, "*", "*", "snapshots", tag))
+	dirs, _ := filepath.Glob(filepath.Join(globEscape(dataDir), "*", "*", "snapshots", tag))
 	for _, d := range dirs {
 		ks := filepath.Base(filepath.Dir(filepath.Dir(filepath.Dir(d))))
 		if st, err := os.Stat(d); err == nil && st.IsDir() && !excludedKeyspace(ks) {
@@ -144,4 +144,16 @@ func SnapshotExists(dataDir, tag string) bool {
 		}
 	}
 	return false
+}
+
+// globEscape quotes the pattern characters of a literal path.
+func globEscape(p string) string {
+	var b strings.Builder
+	for _, r := range p {
+		if strings.ContainsRune(`*?[\`, r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }

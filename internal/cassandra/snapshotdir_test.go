@@ -145,3 +145,15 @@ func TestFindSnapshotSymlinks(t *testing.T) {
 		t.Fatalf("got %+v", got)
 	}
 }
+
+func TestFindSnapshotDataDirWithPatternCharacters(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data[1]*?")
+	writeTree(t, data, map[string]int{"ks/t-1/snapshots/s/nb-1-big-Data.db": 3})
+	got, err := FindSnapshot(data, "s")
+	if err != nil || len(got) != 1 || len(got[0].Files) != 1 {
+		t.Fatalf("FindSnapshot = %+v, %v", got, err)
+	}
+	if !SnapshotExists(data, "s") {
+		t.Error("SnapshotExists = false")
+	}
+}

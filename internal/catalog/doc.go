@@ -58,7 +58,15 @@
 // # Differences from Medusa
 //
 //   - BuildIndex discovers node backups under the storage prefix (Medusa
-//     lists <fqdn> without the prefix and finds nothing when one is set).
+//     lists <fqdn> without the prefix and finds nothing when one is set),
+//     parses meta keys strictly (P<fqdn>/<backup>/meta/<file>; Medusa keeps
+//     any key containing "meta") and only writes the index entries that
+//     are missing.
 //   - Verify compares hashes in hex or base64 form, treats an empty listed
-//     hash (local storage) as "not comparable", and lists each path once.
+//     hash (local storage) or a null manifest MD5 as "size only", reports
+//     an unreadable manifest as a failure (Medusa logs it and passes) and
+//     sorts the "exists in storage, but not in manifest" lines.
+//   - A tokenmap or manifest that is missing or unparsable makes its
+//     backup incomplete / its figures 0 with a warning, instead of failing
+//     the whole listing.
 package catalog

@@ -181,7 +181,7 @@ func (c *Catalog) clusterBackups(ctx context.Context, prefix string) ([]layout.C
 	if err != nil {
 		return nil, err
 	}
-	if len(idx.entries) == 0 {
+	if len(idx.entries) == 0 && prefix == c.layout().BackupIndexListPrefix()+"/" {
 		c.log().Info(`No backups found in index. Consider running "medusa build-index" if you have some backups`)
 	}
 	nodes, err := c.resolveNodes(ctx, idx)

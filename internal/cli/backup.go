@@ -13,6 +13,7 @@ import (
 	"github.com/medusa-go/medusa/internal/app"
 	"github.com/medusa-go/medusa/internal/backup"
 	"github.com/medusa-go/medusa/internal/cassandra"
+	"github.com/medusa-go/medusa/internal/config"
 	"github.com/medusa-go/medusa/internal/layout"
 	"github.com/medusa-go/medusa/internal/progress"
 )
@@ -50,6 +51,8 @@ same hash with --enable-md5-checks); --mode full uploads every file under
 Only one backup runs on a node at a time: the lock file
 $TMPDIR/medusa_backup_in_progress is held while it runs. Progress is shown on
 stderr (a live line on a terminal, a log line every few seconds otherwise).
+An existing backup name, a backup already running on the node, a failing
+snapshot or upload all exit with status 1; the error names the failed stage.
 
 ` + exitHelp,
 		Args: cobra.NoArgs,
@@ -59,7 +62,8 @@ stderr (a live line on a terminal, a log line every few seconds otherwise).
 	fl.StringVar(&f.name, "backup-name", "",
 		"backup name (default: the local time as YYYYMMDDHHMM, e.g. 202611271030)")
 	fl.IntVar(&f.stagger, "stagger", 0,
-		"wait up to this many seconds (checking every 60 s) for the previous node in token order to finish a backup")
+		"wait up to this many seconds (checking every 60 s) for the previous node in token order "+
+			"to finish a backup; 0, the default, does not wait")
 	fl.BoolVar(&f.md5Checks, "enable-md5-checks", false,
 		"compare hashes as well as sizes before reusing a stored file (also [checks] enable_md5_checks)")
 	fl.StringVar(&f.mode, "mode", string(backup.Differential), "backup mode: full or differential")
@@ -116,22 +120,28 @@ func (r *root) runBackup(cmd *cobra.Command, f backupFlags) error {
 	opts.Concurrency = cfg.Storage.ConcurrentTransfers
 
 	logger, reporter := r.progressOutput()
-	ctx := cmd.Context()
+	res, err := r.backupNode(cmd.Context(), cfg, opts, logger, reporter)
+	r.sendBackupMetrics(cfg.Monitoring, logger, opts.Name, res, err)
+	return err
+}
+
+// backupNode opens storage and the Cassandra node and runs the backup.
+func (r *root) backupNode(ctx context.Context, cfg *config.Config, opts backup.Options, logger *slog.Logger,
+	reporter progress.Reporter) (*backup.Result, error) {
 	b, err := app.OpenStorage(ctx, cfg, logger)
 	if err != nil {
-		return fmt.Errorf("open storage: %w", err)
+		return nil, fmt.Errorf("open storage: %w", err)
 	}
 	defer b.Close()
 	cass, err := app.OpenCassandra(ctx, cfg, logger)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer cass.Close()
 	// The backup retries whole CQL requests (7 times, 10 s to 2 min apart,
 	// as Medusa); each try connects once.
 	cass.CQL.Backoff = cassandra.Backoff{Attempts: 1}
-
-	_, err = backup.Run(ctx, backup.Deps{
+	return backup.Run(ctx, backup.Deps{
 		Storage:      b,
 		Node:         cass,
 		Snapshotter:  cass.Snapshotter,
@@ -139,7 +149,39 @@ func (r *root) runBackup(cmd *cobra.Command, f backupFlags) error {
 		Logger:       logger,
 		Progress:     reporter,
 	}, opts)
-	return err
+}
+
+// sendBackupMetrics sends Medusa's node backup metrics ([monitoring]):
+// backup-duration (seconds of data transfer), backup-size (bytes) and
+// backup-error 0 after a success, backup-error 1 after a failure. A
+// monitoring failure is only logged.
+func (r *root) sendBackupMetrics(cfg config.Monitoring, logger *slog.Logger, name string, res *backup.Result, err error) {
+	getenv := r.env.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	mon, merr := newMonitor(cfg, getenv)
+	if merr != nil {
+		logger.Warn("Could not send backup metrics", "error", merr.Error())
+		return
+	}
+	type metric struct {
+		what  string
+		value int64
+	}
+	metrics := []metric{{"backup-error", 1}}
+	if err == nil {
+		metrics = []metric{
+			{"backup-duration", int64(res.Finished.Sub(res.DataStarted).Seconds())},
+			{"backup-size", res.BytesTotal},
+			{"backup-error", 0},
+		}
+	}
+	for _, m := range metrics {
+		if serr := mon.send([]string{"medusa-node-backup", m.what, name}, m.value); serr != nil {
+			logger.Warn("Could not send backup metric", "metric", m.what, "error", serr.Error())
+		}
+	}
 }
 
 // findSnapshot adapts the node's snapshot directories to the backup's view.

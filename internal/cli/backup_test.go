@@ -111,12 +111,19 @@ func TestBackupReportsMissingCassandraYAML(t *testing.T) {
 	dir := t.TempDir()
 	ini := filepath.Join(dir, "medusa.ini")
 	content := "[storage]\nstorage_provider = local\nbucket_name = bucket\nbase_path = " + dir +
-		"\nfqdn = node1.example.com\n[cassandra]\nconfig_file = " + filepath.Join(dir, "nope.yaml") + "\n"
+		"\nfqdn = node1.example.com\n[cassandra]\nconfig_file = " + filepath.Join(dir, "nope.yaml") +
+		"\n[monitoring]\nmonitoring_provider = local\n"
 	if err := os.WriteFile(ini, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	t.Chdir(dir) // the local monitoring provider writes ./metrics.json
 	out, code := runBackupCLI(t, dir, "--config-file", ini, "backup", "--backup-name", "b1")
 	if code != 1 || !strings.Contains(out, "cassandra.yaml") || !strings.Contains(out, "config_file") {
 		t.Fatalf("exit %d, output %q; want 1 and a message naming cassandra.yaml and config_file", code, out)
+	}
+	metrics, err := os.ReadFile(filepath.Join(dir, "metrics.json"))
+	if err != nil || !strings.Contains(string(metrics), `"medusa-node-backup", "backup-error", "b1"`) ||
+		!strings.Contains(string(metrics), `"value": 1`) {
+		t.Fatalf("metrics.json = %q (%v), want backup-error 1 for b1", metrics, err)
 	}
 }

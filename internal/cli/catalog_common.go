@@ -38,10 +38,12 @@ func (r *root) openCatalog(ctx context.Context) (*config.Config, *catalog.Catalo
 	return cfg, &catalog.Catalog{Backend: b, Prefix: cfg.Storage.Prefix, Heal: true, Logger: r.logger}, nil
 }
 
-// unknownBackup logs Medusa's "No such backup" and returns the error.
+// unknownBackup logs Medusa's "No such backup" and returns the error
+// (err, an ErrBackupNotFound, is only logged at debug level).
 func (r *root) unknownBackup(name string, err error) error {
 	r.logger.Error("No such backup")
-	return fmt.Errorf("%w %q: %v", errNoSuchBackup, name, err)
+	r.logger.Debug(err.Error())
+	return fmt.Errorf("%w: %s", errNoSuchBackup, name)
 }
 
 // location is the time zone backup times are shown in: $TZ when set,

@@ -87,7 +87,7 @@ func (f *catFixture) node(t *testing.T, backup, fqdn string, started int64, fini
 	for i, h := range fxHosts {
 		up, rack, dc := true, "r1", "dc1"
 		tm.Hosts = append(tm.Hosts, layout.TokenmapHost{Host: h, IsUp: &up, Rack: &rack, DC: &dc,
-			Tokens: []json.Number{layout.Int64Token(int64(i)*3074457345618258602 - 9223372036854775808),
+			Tokens: []json.Number{layout.Int64Token(int64(i)*3074457345618258602 - 9223372036854775807 - 1),
 				layout.Int64Token(int64(i) * 100)}})
 	}
 	tokenmap, err := layout.MarshalTokenmap(tm)

@@ -11,9 +11,12 @@
 //     backend may read any range of it, more than once (multipart parts,
 //     retries), and never holds the whole object in memory. Put overwrites.
 //     On failure, including cancellation, no object and no pending multipart
-//     upload is left behind. It returns what Stat would return afterwards.
+//     upload is left behind. It returns what Stat would return afterwards
+//     (the local backend's Put also reports the hash its Stat leaves empty).
 //   - Get returns a stream of length bytes from offset (length < 0 means to
-//     the end). A missing key gives ErrNotExist.
+//     the end). A missing key gives ErrNotExist, from Get itself. A range
+//     past the end is cut at the end; length 0 gives an empty stream; an
+//     offset past the end is an error that is not transient.
 //   - Stat returns size, modification time and the hash the store reports
 //     (see ObjectInfo.Hash). A missing key gives ErrNotExist.
 //   - List yields every object whose key starts with prefix, in ascending
@@ -23,7 +26,11 @@
 //     DeleteMany removes many in as few requests as the store allows; keys
 //     that are missing are not errors.
 //   - Errors are translated into the sentinels below (wrapped with the key
-//     and the operation); errors worth retrying are marked with Transient.
+//     and the operation); errors worth retrying are marked with Transient,
+//     including those of reading a Get stream (connection resets).
 //     Messages never contain credentials.
 //   - A cancelled context stops the operation; no write starts after it.
+//     The error then matches the context's error (errors.Is).
+//
+// Package storagetest checks all of this against a real server.
 package storage

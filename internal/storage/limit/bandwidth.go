@@ -107,3 +107,6 @@ func (r *limitedReader) Read(p []byte) (int, error) {
 	}
 	return n, err
 }
+
+// Unwrap returns the limited backend.
+func (w *bandwidth) Unwrap() storage.Backend { return w.Backend }

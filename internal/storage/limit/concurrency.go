@@ -75,3 +75,6 @@ func (r *slotReader) Close() error {
 	r.release()
 	return err
 }
+
+// Unwrap returns the limited backend.
+func (c *concurrency) Unwrap() storage.Backend { return c.Backend }

@@ -47,6 +47,9 @@ func (b *Backend) walk(ctx context.Context, dirKey, prefix string, yield func(st
 		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
 			return true // nothing there, or a file where the prefix needs a directory
 		}
+		if errors.Is(err, fs.ErrPermission) {
+			err = fmt.Errorf("%w: %w", storage.ErrAccessDenied, err)
+		}
 		yield(storage.ObjectInfo{}, fmt.Errorf("list %s: %w", prefix, err))
 		return false
 	}

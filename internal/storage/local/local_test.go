@@ -2,11 +2,14 @@ package local
 
 import (
 	"bytes"
+	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/medusa-go/medusa/internal/storage"
@@ -172,4 +175,55 @@ func TestKeyAndDirectoryConflict(t *testing.T) {
 	if _, err := b.Stat(ctx, "a/b"); err != nil {
 		t.Errorf("object gone after deleting its directory name: %v", err)
 	}
+}
+
+// TestConcurrentPutDelete races Puts and Deletes in the same directories:
+// Delete removes directories it empties, Put must still always succeed.
+func TestConcurrentPutDelete(t *testing.T) {
+	b := newTestBackend(t, t.TempDir())
+	var wg sync.WaitGroup
+	for w := range 8 {
+		wg.Go(func() {
+			for i := range 200 {
+				key := fmt.Sprintf("n/%d/data/ks/t/f-%d", i%3, w)
+				if _, err := b.Put(t.Context(), key, strings.NewReader(key)); err != nil {
+					t.Errorf("Put(%s): %v", key, err)
+					return
+				}
+				if err := b.Delete(t.Context(), key); err != nil {
+					t.Errorf("Delete(%s): %v", key, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	entries, err := os.ReadDir(b.Root())
+	if err != nil || len(entries) != 0 {
+		t.Errorf("bucket directory holds %d entries after all deletes (%v), want none", len(entries), err)
+	}
+}
+
+func TestCancelledPutRemovesItsDirectories(t *testing.T) {
+	b := newTestBackend(t, t.TempDir())
+	ctx, cancel := context.WithCancel(t.Context())
+	src := &cancelSource{Source: storagetest.Pattern{N: 8 << 20}, cancel: cancel}
+	if _, err := b.Put(ctx, "x/y/z/file", src); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Put error = %v, want context.Canceled", err)
+	}
+	entries, err := os.ReadDir(b.Root())
+	if err != nil || len(entries) != 0 {
+		t.Errorf("bucket directory holds %d entries after a cancelled Put (%v), want none", len(entries), err)
+	}
+}
+
+// cancelSource cancels its context on the first read.
+type cancelSource struct {
+	storage.Source
+	cancel context.CancelFunc
+}
+
+func (s *cancelSource) ReadAt(p []byte, off int64) (int, error) {
+	s.cancel()
+	return s.Source.ReadAt(p, off)
 }

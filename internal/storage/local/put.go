@@ -48,6 +48,7 @@ func (b *Backend) Put(ctx context.Context, key string, src storage.Source) (stor
 		if !done {
 			f.Close()
 			os.Remove(tmp)
+			b.removeEmptyDirs(dir) // the ones this Put may have created
 		}
 	}()
 	hash, err := writeAll(ctx, f, src)

@@ -200,3 +200,6 @@ func (r *backend) List(ctx context.Context, prefix string) iter.Seq2[storage.Obj
 		}
 	}
 }
+
+// Unwrap returns the backend whose operations are retried.
+func (r *backend) Unwrap() storage.Backend { return r.b }
