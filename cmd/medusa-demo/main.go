@@ -86,6 +86,22 @@ func run(ctx context.Context, medusa string, keep bool) error {
 	for _, args := range [][]string{
 		{"--version"},
 		{"config"},
+		{"backup", "--backup-name", "demo-full", "--mode", "full"},
+	} {
+		if err := d.medusaCmd(ctx, args...); err != nil {
+			return err
+		}
+	}
+	step("Writing more rows, then a differential backup uploads only the new SSTables")
+	if want, err = writeRowsFrom(ctx, node, 1000, 500); err != nil {
+		return err
+	}
+	fmt.Printf("demo.users holds %d rows\n", want)
+	for _, args := range [][]string{
+		{"backup", "--backup-name", "demo-diff"},
+		{"list-backups"},
+		{"status", "--backup-name", "demo-diff"},
+		{"verify", "--backup-name", "demo-diff"},
 	} {
 		if err := d.medusaCmd(ctx, args...); err != nil {
 			return err
@@ -123,8 +139,17 @@ func writeRows(ctx context.Context, node *testbed.Node) (int, error) {
 			return 0, fmt.Errorf("%s: %w", q, err)
 		}
 	}
-	const n = 1000
-	for i := range n {
+	return writeRowsFrom(ctx, node, 0, 1000)
+}
+
+// writeRowsFrom inserts n rows with ids from first and returns the table's row count.
+func writeRowsFrom(ctx context.Context, node *testbed.Node, first, n int) (int, error) {
+	s, err := node.NewSession("")
+	if err != nil {
+		return 0, err
+	}
+	defer s.Close()
+	for i := first; i < first+n; i++ {
 		if err := s.Query("INSERT INTO demo.users (id, name, email) VALUES (?, ?, ?)",
 			i, fmt.Sprintf("user %d", i), fmt.Sprintf("user%d@example.com", i)).ExecContext(ctx); err != nil {
 			return 0, err
