@@ -86,11 +86,15 @@ func openBackend(ctx context.Context, st config.Storage, logger *slog.Logger, ov
 			Logger:      logger,
 		})
 	case config.BackendAzure:
+		suffix, port, endpoint, err := azureService(st.Host, st.Port, ov.Endpoint)
+		if err != nil {
+			return nil, err
+		}
 		return azure.New(azure.Options{
 			KeyFile:     st.KeyFile,
-			HostSuffix:  st.Host,
-			Port:        st.Port,
-			Endpoint:    ov.Endpoint,
+			HostSuffix:  suffix,
+			Port:        port,
+			Endpoint:    endpoint,
 			Container:   st.BucketName,
 			BlockSize:   st.MultipartChunksize,
 			Concurrency: st.MultipartMaxConcurrency,

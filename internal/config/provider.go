@@ -1,7 +1,7 @@
 package config
 
 import (
-	"fmt"
+	"github.com/medusa-go/medusa/internal/awsregion"
 	"strings"
 )
 
@@ -40,36 +40,13 @@ func (s Storage) Backend() Backend {
 	return ""
 }
 
-// legacyRegions maps libcloud-era provider names to AWS regions
-// (s3_base_storage.py LIBCLOUD_REGION_NAME_MAP).
-var legacyRegions = map[string]string{
-	"s3_us_east": "us-east-1", "s3_us_east1": "us-east-1", "s3_us_east2": "us-east-2",
-	"s3_us_west": "us-west-1", "s3_us_west2": "us-west-2", "s3_us_west_oregon": "us-west-2",
-	"s3_us_gov_east": "us-gov-east-1", "s3_us_gov_west": "us-gov-west-1",
-	"s3_eu_west": "eu-west-1", "s3_eu_west2": "eu-west-2", "s3_eu_central": "eu-central-1",
-	"s3_eu_north1": "eu-north-1", "s3_ap_south": "ap-south-1", "s3_ap_southeast": "ap-southeast-1",
-	"s3_ap_southeast2": "ap-southeast-2", "s3_ap_northeast": "ap-northeast-1",
-	"s3_ap_northeast1": "ap-northeast-1", "s3_ap_northeast2": "ap-northeast-2",
-	"s3_sa_east": "sa-east-1", "s3_sa_east2": "sa-east-2", "s3_ca_central": "ca-central-1",
-	"s3_cn_north": "cn-north-1", "s3_cn_northwest": "cn-northwest-1",
-	"s3_af_south": "af-south-1", "s3_me_south": "me-south-1",
-}
-
 // S3Region returns the AWS region of an S3-family provider as Medusa
-// computes it: region if set and not "default"; else, for legacy names
-// such as s3_us_west_oregon, the region they name; else us-east-1.
-// Medusa raises for s3_rgw with region "default"; here it is us-east-1.
+// computes it (see awsregion.Resolve): region if set and not "default";
+// else, for legacy names such as s3_us_west_oregon, the region they name;
+// else us-east-1. Medusa raises for s3_rgw with region "default"; here it is
+// us-east-1.
 func (s Storage) S3Region() (string, error) {
-	if s.Region != "" && s.Region != "default" {
-		return s.Region, nil
-	}
-	if s.Backend() == BackendS3 && s.StorageProvider != "s3" {
-		if r, ok := legacyRegions[s.StorageProvider]; ok {
-			return r, nil
-		}
-		return "", fmt.Errorf("storage_provider %q names no known AWS region; set [storage] region", s.StorageProvider)
-	}
-	return "us-east-1", nil
+	return awsregion.Resolve(s.StorageProvider, s.Region)
 }
 
 // providerV is storage_provider: lower-cased, one of §2.2.
