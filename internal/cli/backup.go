@@ -128,9 +128,9 @@ func (r *root) runBackup(cmd *cobra.Command, f backupFlags) error {
 // backupNode opens storage and the Cassandra node and runs the backup.
 func (r *root) backupNode(ctx context.Context, cfg *config.Config, opts backup.Options, logger *slog.Logger,
 	reporter progress.Reporter) (*backup.Result, error) {
-	b, err := app.OpenStorage(ctx, cfg, logger)
+	b, err := r.openStorage(ctx, cfg, logger)
 	if err != nil {
-		return nil, fmt.Errorf("open storage: %w", err)
+		return nil, err
 	}
 	defer b.Close()
 	cass, err := app.OpenCassandra(ctx, cfg, logger)

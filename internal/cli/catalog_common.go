@@ -10,7 +10,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/medusa-go/medusa/internal/app"
 	"github.com/medusa-go/medusa/internal/catalog"
 	"github.com/medusa-go/medusa/internal/config"
 )
@@ -31,9 +30,9 @@ func (r *root) openCatalog(ctx context.Context) (*config.Config, *catalog.Catalo
 	if err != nil {
 		return nil, nil, err
 	}
-	b, err := app.OpenStorage(ctx, cfg, r.logger)
+	b, err := r.openStorage(ctx, cfg, r.logger)
 	if err != nil {
-		return nil, nil, fmt.Errorf("open storage: %w", err)
+		return nil, nil, err
 	}
 	return cfg, &catalog.Catalog{Backend: b, Prefix: cfg.Storage.Prefix, Heal: true, Logger: r.logger}, nil
 }

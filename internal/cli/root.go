@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/medusa-go/medusa/internal/config"
+	"github.com/medusa-go/medusa/internal/storage"
 )
 
 // DefaultConfigFile is where medusa.ini is read from unless --config-file says otherwise.
@@ -22,6 +23,9 @@ type Env struct {
 	Stdout, Stderr io.Writer
 	Getenv         func(string) string
 	Version        string
+	// WrapStorage, when set, wraps the storage stack each command opens
+	// (outermost), e.g. to count the requests a command makes in tests.
+	WrapStorage func(storage.Backend) storage.Backend
 }
 
 // globals holds the global options of Medusa's CLI (spec §1.1).
@@ -108,6 +112,11 @@ tool can be listed, verified and restored by the other.
 	cmd.AddCommand(newFetchTokenmapCmd(r))
 	cmd.AddCommand(newBuildIndexCmd(r))
 	cmd.AddCommand(newReportLastBackupCmd(r))
+	cmd.AddCommand(newRestoreNodeCmd(r))
+	cmd.AddCommand(newDownloadCmd(r))
+	cmd.AddCommand(newPurgeCmd(r))
+	cmd.AddCommand(newDeleteBackupCmd(r))
+	cmd.AddCommand(newPurgeDecommissionedCmd(r))
 	return r
 }
 
