@@ -1,0 +1,105 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/medusa-go/medusa/internal/config"
+	"github.com/medusa-go/medusa/internal/purge"
+)
+
+// newPurgeCmd is `medusa purge` (spec §1.2, §4.5).
+func newPurgeCmd(r *root) *cobra.Command {
+	var dryRun bool
+	cmd := &cobra.Command{
+		Use:   "purge",
+		Short: "Delete this node's backups beyond the retention settings",
+		Long: `Apply the retention settings of [storage] to this node's backups:
+
+  max_backup_age = D     delete backups started more than D days ago (0: off)
+  max_backup_count = N   keep the N newest complete backups (0: off);
+                         incomplete backups never count toward N
+  backup_grace_period_in_days = G  (default 10)
+
+An unfinished backup started less than G days ago may still be running and is
+never deleted; older unfinished backups are deleted when a retention rule is
+set. Then the node's differential pool is cleaned: files no remaining
+manifest names are deleted once older than G days (younger ones are kept and
+counted), and not at all while a backup of the node may be running.
+
+Deletions are batched and ordered so that an interrupted purge never leaves a
+backup that lists as complete with missing files; running it again finishes
+the job. --dry-run prints what would be deleted and changes nothing.
+Sends medusa-node-backup.purge-error (0 or 1) to [monitoring].
+
+` + exitHelp,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return r.runRetention(cmd, dryRun, []string{"medusa-node-backup", "purge-error", "PURGE-ERROR"},
+				func(ctx context.Context, e *purge.Executor, cfg *config.Config) (purge.Summary, error) {
+					return e.Purge(ctx, cfg.Storage.FQDN, purge.Policy{
+						MaxAgeDays: cfg.Storage.MaxBackupAge, MaxCount: cfg.Storage.MaxBackupCount})
+				})
+		},
+	}
+	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "print what would be deleted, delete nothing")
+	return cmd
+}
+
+type retentionFunc func(ctx context.Context, e *purge.Executor, cfg *config.Config) (purge.Summary, error)
+
+// runRetention opens storage, runs fn with an executor, prints the
+// summary on stdout and sends the error metric (tags; not in a dry run).
+func (r *root) runRetention(cmd *cobra.Command, dryRun bool, tags []string, fn retentionFunc) error {
+	cfg, err := r.loadConfig()
+	if err != nil {
+		return err
+	}
+	sum, err := r.retention(cmd.Context(), cfg, dryRun, fn)
+	if err != nil {
+		r.logger.Error(fmt.Sprintf("This error happened during the %s: %v", cmd.Name(), err))
+	}
+	if len(sum.Nodes) > 0 || err == nil {
+		if werr := sum.WriteText(cmd.OutOrStdout()); werr != nil && err == nil {
+			err = werr
+		}
+	}
+	if !dryRun {
+		r.sendMetric(cfg.Monitoring, tags, err)
+	}
+	return err
+}
+
+func (r *root) retention(ctx context.Context, cfg *config.Config, dryRun bool, fn retentionFunc) (purge.Summary, error) {
+	b, err := r.openStorage(ctx, cfg, r.logger)
+	if err != nil {
+		return purge.Summary{}, err
+	}
+	defer b.Close()
+	e := &purge.Executor{
+		Backend:   b,
+		Prefix:    cfg.Storage.Prefix,
+		GraceDays: cfg.Storage.BackupGracePeriodInDays,
+		DryRun:    dryRun,
+		Logger:    r.logger,
+	}
+	return fn(ctx, e, cfg)
+}
+
+// sendMetric sends tags with 1 after a failure, 0 after a success; a
+// monitoring failure is only logged.
+func (r *root) sendMetric(cfg config.Monitoring, tags []string, err error) {
+	mon, merr := newMonitor(cfg, r.getenv)
+	if merr == nil {
+		value := int64(0)
+		if err != nil {
+			value = 1
+		}
+		merr = mon.send(tags, value)
+	}
+	if merr != nil {
+		r.logger.Warn("Could not send metric", "metric", tags[0]+"."+tags[1], "error", merr.Error())
+	}
+}

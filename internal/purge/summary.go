@@ -1,0 +1,114 @@
+package purge
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+
+	"github.com/medusa-go/medusa/internal/layout"
+)
+
+// Summary is the outcome of a purge, delete-backup or
+// purge-decommissioned run (in a dry run: what it would do).
+type Summary struct {
+	DryRun    bool
+	GraceDays int
+	Nodes     []NodeResult
+}
+
+// Backups returns the number of node backups deleted.
+func (s Summary) Backups() int {
+	n := 0
+	for _, r := range s.Nodes {
+		n += len(r.Backups)
+	}
+	return n
+}
+
+// Deleted returns the number and total size of the objects deleted:
+// the backups' objects and index entries, and unreferenced pool objects.
+func (s Summary) Deleted() (objects int, bytes int64) {
+	for _, r := range s.Nodes {
+		for _, b := range r.Backups {
+			objects, bytes = objects+b.Objects, bytes+b.Bytes
+		}
+		for _, o := range r.Orphans.Delete {
+			objects, bytes = objects+1, bytes+o.Size
+		}
+	}
+	return objects, bytes
+}
+
+// WithinGrace returns the number of unreferenced pool objects kept
+// because they are younger than the grace period.
+func (s Summary) WithinGrace() int {
+	n := 0
+	for _, r := range s.Nodes {
+		n += len(r.Orphans.WithinGrace)
+	}
+	return n
+}
+
+// Postponed returns the number of unreferenced pool objects kept because a
+// backup of their node may be running.
+func (s Summary) Postponed() int {
+	n := 0
+	for _, r := range s.Nodes {
+		n += len(r.Orphans.Postponed)
+	}
+	return n
+}
+
+func (e *Executor) logSummary(s Summary) {
+	objects, bytes := s.Deleted()
+	verb := "Purged"
+	if s.DryRun {
+		verb = "Would purge"
+	}
+	e.log().Info(fmt.Sprintf("%s %d objects with a total size of %s", verb, objects, layout.FormatBytes(bytes)))
+	if n := s.WithinGrace(); n > 0 {
+		e.log().Info(fmt.Sprintf("%d objects within %d days grace period were not deleted", n, s.GraceDays))
+	}
+}
+
+// WriteText writes the summary for a person: one line per deleted node
+// backup and per cleaned pool, then the totals.
+func (s Summary) WriteText(w io.Writer) error {
+	bw := bufio.NewWriter(w)
+	would := ""
+	if s.DryRun {
+		would = "would be "
+		bw.WriteString("Dry run: nothing was deleted.\n")
+	}
+	for _, r := range s.Nodes {
+		for _, b := range r.Backups {
+			fmt.Fprintf(bw, "- backup %s of %s %sdeleted (%s): %d objects, %s\n", b.Backup.Name, r.FQDN, would,
+				b.Reason, b.Objects, layout.FormatBytes(b.Bytes))
+		}
+		var size int64
+		for _, o := range r.Orphans.Delete {
+			size += o.Size
+		}
+		if len(r.Orphans.Delete) > 0 {
+			fmt.Fprintf(bw, "- %d unreferenced objects of the pool of %s %sdeleted: %s\n", len(r.Orphans.Delete),
+				r.FQDN, would, layout.FormatBytes(size))
+		}
+		if len(r.Orphans.Postponed) > 0 {
+			fmt.Fprintf(bw, "- %d unreferenced objects of the pool of %s kept: backup(s) %v may still be running\n",
+				len(r.Orphans.Postponed), r.FQDN, r.Running)
+		}
+	}
+	objects, bytes := s.Deleted()
+	if s.DryRun {
+		fmt.Fprintf(bw, "Backups that would be purged: %d\n", s.Backups())
+		fmt.Fprintf(bw, "Objects that would be deleted: %d (%s)\n", objects, layout.FormatBytes(bytes))
+	} else {
+		fmt.Fprintf(bw, "Backups purged: %d\n", s.Backups())
+		fmt.Fprintf(bw, "Objects deleted: %d (%s)\n", objects, layout.FormatBytes(bytes))
+	}
+	fmt.Fprintf(bw, "Objects kept by the %d-day grace period: %d\n", s.GraceDays, s.WithinGrace())
+	if n := s.Postponed(); n > 0 {
+		fmt.Fprintf(bw, "Objects kept while a backup may be running: %d\n", n)
+	}
+	return bw.Flush()
+}
