@@ -19,6 +19,7 @@ logdir=$(mktemp -d)
 # Maven and npm wait on the network while Go builds use the CPU: run them side by side.
 bash scripts/testbed/cassandra/fetch.sh >"$logdir/cassandra.log" 2>&1 &
 cass=$!
+bash scripts/testbed/python-medusa/install.sh >"$logdir/python-medusa.log" 2>&1 & pymedusa=$! # PyPI, see scripts/testbed/python-medusa
 if ! bash scripts/testbed/servers/install.sh 2>&1 | sed 's/^/[servers] /'; then
   echo "setup: installing the object-store servers failed (see above)" >&2
   exit 1
@@ -29,5 +30,6 @@ if ! wait "$cass"; then
   exit 1
 fi
 sed 's/^/[cassandra] /' "$logdir/cassandra.log"
+wait "$pymedusa" || { sed 's/^/[python-medusa] /' "$logdir/python-medusa.log" >&2; echo "setup: installing Python Medusa from PyPI failed (see above)" >&2; exit 1; }; sed 's/^/[python-medusa] /' "$logdir/python-medusa.log"
 rm -rf "$logdir"
 echo "setup: done in $(( $(date +%s) - start ))s"

@@ -43,25 +43,32 @@ func excludedKeyspace(ks string) bool {
 func (s *Session) SchemaCQL(ctx context.Context) (string, error) {
 	iter := s.Query("DESCRIBE FULL SCHEMA").PageSize(1000).IterContext(ctx)
 	var ks, typ, name, stmt string
-	var b strings.Builder
-	n := 0
+	// Virtual keyspaces (whose statements are comment blocks) go last, as
+	// in the Python driver's metadata: Medusa's schema parser loses a
+	// CREATE KEYSPACE that follows a comment block.
+	var regular, virtual []string
+	virtualKS := map[string]bool{}
 	for iter.Scan(&ks, &typ, &name, &stmt) {
 		if excludedKeyspace(ks) {
 			continue
 		}
-		if n > 0 {
-			b.WriteString("\n\n")
+		stmt = strings.TrimRight(stmt, "\n")
+		if typ == "keyspace" && strings.HasPrefix(stmt, "/*") {
+			virtualKS[ks] = true
 		}
-		b.WriteString(strings.TrimRight(stmt, "\n"))
-		n++
+		if virtualKS[ks] {
+			virtual = append(virtual, stmt)
+		} else {
+			regular = append(regular, stmt)
+		}
 	}
 	if err := iter.Close(); err != nil {
 		return "", fmt.Errorf("cql %s: DESCRIBE FULL SCHEMA (needs Cassandra 4.0 or later): %w", s.addr, err)
 	}
-	if n == 0 {
+	if len(regular)+len(virtual) == 0 {
 		return "", fmt.Errorf("cql %s: DESCRIBE FULL SCHEMA returned no statements", s.addr)
 	}
-	return b.String(), nil
+	return strings.Join(append(regular, virtual...), "\n\n"), nil
 }
 
 // LocalNode is what system.local says about the node.

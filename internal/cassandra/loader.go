@@ -1,0 +1,83 @@
+package cassandra
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os/exec"
+	"strconv"
+	"strings"
+)
+
+// SSTableLoader runs Cassandra's sstableloader the way Medusa's
+// restore-node --use-sstableloader does (spec §4.3):
+//
+//	<bin> -d <host> --conf-path <cassandra.yaml> --username <u|foo> --password <p|foo>
+//	  --no-progress --port <native port> [--storage-port <p> unless 7000]
+//	  [-ts <truststore> -tspw <pw> -ks <keystore> -kspw <pw>] <table dir>
+//
+// Passwords never appear in errors or in Redacted.
+type SSTableLoader struct {
+	Bin         string // sstableloader_bin (default "sstableloader")
+	Host        string // -d
+	ConfigFile  string // --conf-path
+	Username    string // cql_username ("foo" when unset, as Medusa)
+	Password    string // cql_password ("foo" when unset)
+	NativePort  int
+	StoragePort int
+	// The four TLS settings are passed only when all are set.
+	Truststore, TruststorePassword, Keystore, KeystorePassword string
+}
+
+// Args returns the command line for one table directory.
+func (l SSTableLoader) Args(dir string) []string {
+	bin := l.Bin
+	if bin == "" {
+		bin = "sstableloader"
+	}
+	user, pw := l.Username, l.Password
+	if user == "" {
+		user = "foo"
+	}
+	if pw == "" {
+		pw = "foo"
+	}
+	args := []string{bin, "-d", l.Host, "--conf-path", l.ConfigFile, "--username", user,
+		"--password", pw, "--no-progress"}
+	if l.NativePort > 0 {
+		args = append(args, "--port", strconv.Itoa(l.NativePort))
+	}
+	if l.StoragePort > 0 && l.StoragePort != 7000 {
+		args = append(args, "--storage-port", strconv.Itoa(l.StoragePort))
+	}
+	if l.Truststore != "" && l.TruststorePassword != "" && l.Keystore != "" && l.KeystorePassword != "" {
+		args = append(args, "-ts", l.Truststore, "-tspw", l.TruststorePassword,
+			"-ks", l.Keystore, "-kspw", l.KeystorePassword)
+	}
+	return append(args, dir)
+}
+
+// Redacted renders the command line for dir with every password hidden.
+func (l SSTableLoader) Redacted(dir string) string {
+	args := l.Args(dir)
+	for i := 1; i < len(args); i++ {
+		switch args[i-1] {
+		case "--password", "-tspw", "-kspw":
+			args[i] = "<redacted>"
+		}
+	}
+	return strings.Join(args, " ")
+}
+
+// Load streams the SSTables of one table directory (<...>/<keyspace>/<table
+// dir>) into the cluster and returns the loader's output.
+func (l SSTableLoader) Load(ctx context.Context, dir string) (string, error) {
+	args := l.Args(dir)
+	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		return out.String(), fmt.Errorf("%s: %w: %s", l.Redacted(dir), err, lastLines(out.String(), 8))
+	}
+	return out.String(), nil
+}

@@ -1,0 +1,138 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/medusa-go/medusa/internal/app"
+	"github.com/medusa-go/medusa/internal/restore"
+)
+
+// restoreFlags are the options of `medusa restore-node` (spec §1.2).
+type restoreFlags struct {
+	tempDir          string
+	name             string
+	inPlace, remote  bool
+	keepAuth         bool
+	seeds            string
+	verify, noVerify bool
+	keyspaces        []string
+	tables           []string
+	sstableloader    bool
+	versionTarget    string
+	dryRun           bool
+}
+
+// newRestoreNodeCmd is `medusa restore-node`: restore the local node.
+func newRestoreNodeCmd(r *root) *cobra.Command {
+	var f restoreFlags
+	cmd := &cobra.Command{
+		Use:   "restore-node",
+		Short: "Restore the local Cassandra node from a backup",
+		Long: `Restore the local Cassandra node from one of its backups (or, with --fqdn,
+another node's).
+
+The restore never loses the node's data:
+  1. the backup's files are downloaded into --temp-dir and checked against the
+     manifest (sizes and hashes), after checking there is room for them;
+  2. only then is Cassandra drained and stopped (stop_cmd);
+  3. the table directories being replaced, the commit log and the saved caches
+     are moved aside (not deleted) and the downloaded directories moved in;
+  4. Cassandra is started (start_cmd) and must pass the [checks] health check
+     (and, with --verify, the [checks] query);
+  5. only then is what was moved aside removed.
+If anything fails after the stop, the moved-aside files go back, Cassandra is
+started again and the error says so. --dry-run prints the plan (tables, files,
+bytes, directories replaced) and changes nothing.
+
+--in-place (the default) restores onto the node that was backed up. --remote
+restores another node's backup (--fqdn) onto this one: its tokens are written
+into cassandra.yaml (initial_token, num_tokens, auto_bootstrap: false) and
+this node keeps its own system.local and system.peers tables; --keep-auth also
+keeps its system_auth. --keyspace and --table (repeatable, ks.table) restore
+only those, plus the system keyspaces. --use-sstableloader streams the backup
+into the running node with sstableloader instead, without stopping it.
+
+A selection that matches no table exits 0 with an error message.
+
+` + exitHelp,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return r.runRestoreNode(cmd, f) },
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.tempDir, "temp-dir", "/tmp", "directory the backup is downloaded into")
+	fl.StringVar(&f.name, "backup-name", "", "backup to restore (required)")
+	fl.BoolVar(&f.inPlace, "in-place", false, "restore onto the node that was backed up (the default)")
+	fl.BoolVar(&f.remote, "remote", false, "restore another node's backup onto this node")
+	fl.BoolVar(&f.keepAuth, "keep-auth", false, "keep this node's system_auth (--remote only)")
+	fl.StringVar(&f.seeds, "seeds", "", "comma-separated seeds: wait until one is up before starting Cassandra")
+	fl.BoolVar(&f.verify, "verify", false, "run the [checks] query once the node is up")
+	fl.BoolVar(&f.noVerify, "no-verify", false, "do not run the [checks] query (the default)")
+	fl.StringArrayVar(&f.keyspaces, "keyspace", nil, "restore this keyspace (repeatable)")
+	fl.StringArrayVar(&f.tables, "table", nil, "restore this table, as keyspace.table (repeatable)")
+	fl.BoolVar(&f.sstableloader, "use-sstableloader", false, "stream the backup into the running node with sstableloader")
+	fl.StringVar(&f.versionTarget, "version-target", "3.11.9", "accepted for compatibility; ports come from cassandra.yaml")
+	fl.BoolVar(&f.dryRun, "dry-run", false, "print the plan and change nothing")
+	return cmd
+}
+
+func (f restoreFlags) options() (restore.Options, error) {
+	if f.inPlace && f.remote {
+		return restore.Options{}, usageError{errors.New("--in-place and --remote exclude each other")}
+	}
+	if f.verify && f.noVerify {
+		return restore.Options{}, usageError{errors.New("--verify and --no-verify exclude each other")}
+	}
+	var seeds []string
+	for _, s := range strings.Split(f.seeds, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			seeds = append(seeds, s)
+		}
+	}
+	return restore.Options{
+		Backup: f.name, InPlace: !f.remote, KeepAuth: f.keepAuth, Seeds: seeds, Verify: f.verify,
+		Keyspaces: f.keyspaces, Tables: f.tables, UseSSTableLoader: f.sstableloader,
+		TempDir: f.tempDir, DryRun: f.dryRun,
+	}, nil
+}
+
+func (r *root) runRestoreNode(cmd *cobra.Command, f restoreFlags) error {
+	if err := requireFlag(cmd, "backup-name"); err != nil {
+		return err
+	}
+	opts, err := f.options()
+	if err != nil {
+		return err
+	}
+	cfg, err := r.loadConfig()
+	if err != nil {
+		return err
+	}
+	logger, reporter := r.progressOutput()
+	ctx := cmd.Context()
+	rs, err := app.OpenRestore(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer rs.Close()
+	rs.Deps.Progress = reporter
+	opts.FQDN, opts.Prefix = cfg.Storage.FQDN, cfg.Storage.Prefix
+	opts.Concurrency = cfg.Storage.ConcurrentTransfers
+	opts.ManageCassandra = !rs.Kubernetes
+	opts.SkipContentHash = rs.SkipContentHash
+	opts.Node = rs.Paths
+	opts.Checks = restore.Checks{Query: cfg.Checks.Query, ExpectedRows: cfg.Checks.ExpectedRows,
+		ExpectedResult: cfg.Checks.ExpectedResult}
+	_, err = restore.Run(ctx, rs.Deps, opts, cmd.OutOrStdout())
+	if errors.Is(err, restore.ErrNothingToRestore) {
+		logger.Error("There is nothing to restore")
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("restore-node %s: %w", opts.Backup, err)
+	}
+	return nil
+}

@@ -1,0 +1,98 @@
+// Package restore restores the local Cassandra node from a backup in
+// Cassandra Medusa's layout (spec: medusa.md §1.2 restore-node and
+// download, §4.3, §2.8 [checks], §8), as explicit stages that never lose
+// the node's data:
+//
+//	plan        find the node backup (catalog), read manifest, token map and
+//	            schema, select tables (--keyspace/--table; the system
+//	            keyspaces always), decide per table: restore, wipe or keep
+//	prepare     free space (a shortfall names the bytes missing), write
+//	            rights on every directory that will change, the restore lock,
+//	            the journal, the aside directories
+//	download    every file into <temp-dir>/medusa-restore-<id>/<ks>/<table>/,
+//	            concurrent_transfers at a time, streamed (never in memory),
+//	            MD5 computed on the way
+//	check       every file against the manifest: size; the store's current
+//	            hash equals the recorded one (the object was not replaced);
+//	            content: plain MD5 (S3 single part, GCS, Azure, local), or the
+//	            S3 multipart ETag recomputed from the file (the backend's
+//	            ExpectedHash capability, then usual part sizes)
+//	stop        nodetool drain, stop_cmd, wait until the ports are closed and
+//	            no process holds files in the data or commit log directories
+//	            (/proc/<pid>/fd; processes of other users are only seen as root)
+//	move-aside  replaced and wiped table directories to
+//	            <data>/.medusa-aside-<id>/, commit log segments and saved
+//	            caches to .medusa-aside-<id>/ inside their own directories
+//	place       downloaded table directories into the data directory (rename;
+//	            a copy then rename across file systems), chown to the data
+//	            directory's owner, the replaced directories' snapshots/ and
+//	            backups/ carried over; remote restores write initial_token,
+//	            num_tokens and auto_bootstrap: false into cassandra.yaml
+//	start       wait for one of --seeds, start_cmd
+//	wait-up     [checks] health_check passes and the native port accepts
+//	            connections
+//	verify      --verify: the [checks] query, expected_rows, expected_result
+//	cleanup     remove what was moved aside and the download
+//
+// An error is a *StageError naming its stage. Nothing on the node changes
+// before every file was downloaded and checked: a failure up to the check
+// stage leaves Cassandra running and its files untouched. Every change
+// after that is recorded in a journal (<temp-dir>/medusa-restore-<id>
+// .journal.json, rewritten after each change); a failure after the node
+// was drained or stopped rolls back: Cassandra is stopped if it may run,
+// the changes are undone last first (what Cassandra created meanwhile goes
+// to a "rejected" directory inside the aside directory), cassandra.yaml
+// gets its previous content, and Cassandra is started again. The error
+// then says that the node's data is as it was, or, if the rollback itself
+// failed, where the previous files are. A cancelled context still rolls
+// back. When nothing was moved yet and Cassandra still answers (a failed
+// drain), it is left running. --dry-run prints the plan and changes
+// nothing.
+//
+// --use-sstableloader keeps Cassandra running: each node of the
+// comma-separated fqdn is downloaded, checked and streamed table by table
+// (not system or system_schema, nor system_auth with --keep-auth).
+// Download (medusa download) runs plan, prepare, download and check into a
+// directory of the user's.
+//
+// Cassandra, the file operations (direct, or through sudo with
+// use_sudo_for_restore) and sstableloader are reached through small
+// interfaces (Node, FS, Loader), so every stage runs against fakes.
+//
+// # Differences from Medusa
+//
+//   - Medusa downloads, stops Cassandra and deletes the table directories
+//     and commit log before moving the download in; a failure after the
+//     stop leaves the node broken. Here nothing is deleted before the node
+//     is up and checked, and failures roll back.
+//   - Downloads are verified (Medusa checks nothing) and the free space is
+//     also checked on the data directory's file system when it differs
+//     from the temporary directory's (the download is then copied in while
+//     the replaced files are still kept).
+//   - The node is drained before stop_cmd, so writes to tables that a
+//     partial restore leaves alone are in SSTables before the commit log
+//     is moved aside; a partial restore fails (and rolls back) when drain
+//     fails. If the node was already down, its commit log is kept aside
+//     after a partial restore and its location logged.
+//   - Saved caches are moved aside too (current Medusa leaves them, older
+//     versions deleted them): a saved key cache maps SSTable generations to
+//     offsets, and after a restore the same generation can name an SSTable
+//     with other content (UUID identifiers off, or a node rebuilt since the
+//     backup), so stale entries could point reads at wrong offsets.
+//     Cassandra rebuilds caches; hints are left alone.
+//   - Remote restores wipe only system.local and the system keyspace's
+//     peers / peers_v2 tables; Medusa's operator precedence also wiped user
+//     tables whose directory starts with "peers". The node's snapshots and
+//     incremental backups of a replaced table are kept, not deleted.
+//   - download --ignore-system-keyspaces drops the system keyspaces even
+//     when no keyspace or table is selected (Medusa then kept them).
+//   - start_cmd and stop_cmd run through /bin/sh -c (Medusa split them like
+//     a shell). With several nodes in --fqdn, only --use-sstableloader is
+//     accepted.
+//
+// A backup whose multipart ETags were made with a part size this tool
+// does not try (not multipart_chunksize, nor 5, 8, 16, 32, 50, 64, 100,
+// 128 ... MiB) is checked by size and store hash only, with a warning;
+// SSE-C and SSE-KMS buckets (kms_id, sse_c_key set) skip the content
+// comparison, their ETags not being MD5s.
+package restore

@@ -1,0 +1,71 @@
+package restore
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Stages of a restore, in order. An error names the stage that failed.
+const (
+	StagePlan      = "plan"       // find the backup, read manifest and token map, select tables
+	StagePrepare   = "prepare"    // free space, permissions, aside directories
+	StageDownload  = "download"   // every file into the temporary directory
+	StageCheck     = "check"      // sizes and hashes against the manifest
+	StageStop      = "stop"       // nodetool drain, stop_cmd, wait until down
+	StageMoveAside = "move-aside" // replaced table dirs, commit log, saved caches
+	StagePlace     = "place"      // downloaded dirs into the data dir, cassandra.yaml
+	StageStart     = "start"      // wait for seeds, start_cmd
+	StageWaitUp    = "wait-up"    // health check and CQL
+	StageVerify    = "verify"     // [checks] query
+	StageCleanup   = "cleanup"    // remove what was moved aside and the download
+	StageLoad      = "load"       // sstableloader
+	StageRollback  = "rollback"
+)
+
+// StageError is a failed restore. After the node was stopped, a failure
+// is rolled back: RolledBack tells whether that succeeded (the node's data
+// is as it was and Cassandra runs again); RollbackErr is why not.
+type StageError struct {
+	Stage string
+	Err   error
+	// NodeTouched: the node was stopped or its files changed.
+	NodeTouched bool
+	RolledBack  bool
+	RollbackErr error
+	// DataRestored: the rollback put every file back (RolledBack, or
+	// RollbackErr only because Cassandra did not start again).
+	DataRestored bool
+	// Aside lists where the node's previous files are when the rollback
+	// failed; Journal is the record of every move.
+	Aside   []string
+	Journal string
+}
+
+func (e *StageError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "restore failed at stage %s: %v", e.Stage, e.Err)
+	switch {
+	case !e.NodeTouched:
+		b.WriteString(" (Cassandra was not stopped and no file of the node was changed)")
+	case e.RolledBack:
+		b.WriteString("; rolled back: what was moved aside was put back and Cassandra runs again; " +
+			"the node's data is as it was before the restore")
+	case e.RollbackErr != nil && e.DataRestored:
+		fmt.Fprintf(&b, "; rolled back the files: the node's data is as it was before the restore, but %v; "+
+			"check Cassandra and start it with start_cmd", e.RollbackErr)
+	case e.RollbackErr != nil:
+		fmt.Fprintf(&b, "; ROLLBACK FAILED: %v. The node's previous files are kept in %s "+
+			"(every move is recorded in %s); move them back before starting Cassandra",
+			e.RollbackErr, strings.Join(e.Aside, " and "), e.Journal)
+	}
+	return b.String()
+}
+
+func (e *StageError) Unwrap() error { return e.Err }
+
+func stageErr(stage string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &StageError{Stage: stage, Err: err}
+}

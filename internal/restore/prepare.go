@@ -1,0 +1,102 @@
+package restore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"syscall"
+)
+
+// asideName is the directory, inside each directory the restore changes
+// (data, commit log, saved caches), where the node's files are moved
+// aside: on the same file system, so moving is a rename.
+func (r *run) asideName() string { return ".medusa-aside-" + r.o.ID }
+
+// prepare checks, before anything is downloaded, that the restore can
+// complete: free space, rights on the directories it will change; then it
+// creates the download directory, the journal and the aside directories.
+func (r *run) prepare(ctx context.Context) error {
+	needs, err := spaceNeeds(r.d.Space, r.p.Bytes, r.o.TempDir, r.o.Node.DataDir)
+	if err != nil {
+		return err
+	}
+	for _, n := range needs {
+		r.d.Logger.Debug("free space", "check", n.String())
+	}
+	if err := checkSpace(needs); err != nil {
+		return err
+	}
+	fi, err := os.Stat(r.o.Node.DataDir)
+	if err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		r.uid, r.gid = int(st.Uid), int(st.Gid)
+	}
+	if r.d.FS.NeedsAccessCheck() {
+		if err := r.checkAccess(); err != nil {
+			return err
+		}
+	}
+	if err := os.MkdirAll(r.staging, 0o755); err != nil {
+		return err
+	}
+	r.j = &journal{Path: filepath.Join(r.o.TempDir, "medusa-restore-"+r.o.ID+".journal.json"),
+		Backup: r.o.Backup, Started: r.d.Now()}
+	if err := r.j.save(); err != nil {
+		return err
+	}
+	for _, dir := range []string{r.o.Node.DataDir, r.o.Node.CommitlogDir, r.o.Node.SavedCachesDir} {
+		if dir == "" || !exists(dir) {
+			continue
+		}
+		if _, done := r.asides[dir]; done {
+			continue
+		}
+		root := filepath.Join(dir, r.asideName())
+		if err := r.d.FS.MkdirAll(ctx, root); err != nil {
+			return fmt.Errorf("create %s: %w", root, err)
+		}
+		r.asides[dir] = root
+	}
+	return nil
+}
+
+// checkAccess verifies that this process may rename what the restore
+// moves: the data directory, the keyspace and table directories replaced,
+// the commit log and saved caches directories, and cassandra.yaml for a
+// remote restore. All problems are reported at once.
+func (r *run) checkAccess() error {
+	paths := []string{r.o.Node.DataDir}
+	for _, dir := range []string{r.o.Node.CommitlogDir, r.o.Node.SavedCachesDir} {
+		if dir != "" && exists(dir) {
+			paths = append(paths, dir)
+		}
+	}
+	for _, t := range r.p.Tables {
+		if t.Action != Keep && t.Exists {
+			paths = append(paths, filepath.Dir(t.Dest), t.Dest)
+		}
+	}
+	if !r.o.InPlace && r.o.ManageCassandra {
+		paths = append(paths, r.o.Node.ConfigFile)
+	}
+	var errs []error
+	seen := map[string]bool{}
+	for _, p := range paths {
+		if seen[p] {
+			continue
+		}
+		seen[p] = true
+		if err := syscall.Access(p, 2 /* W_OK */); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", p, err))
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("this user may not change what the restore must change (run as the data directory's owner "+
+			"or set [storage] use_sudo_for_restore = True):\n%w", errors.Join(errs...))
+	}
+	return nil
+}

@@ -1,0 +1,209 @@
+package restore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// Result describes a finished restore.
+type Result struct {
+	Plan   *Plan
+	DryRun bool
+	// Replaced are the table directories that were moved aside and
+	// replaced (or wiped), now removed.
+	Replaced []string
+	Began    time.Time
+	Stopped  time.Time // Cassandra stopped (zero if it was not)
+	Up       time.Time // Cassandra up again
+	Finished time.Time
+}
+
+// run is one restore of the node's files.
+type run struct {
+	d   *Deps
+	o   *Options
+	out io.Writer
+	p   *Plan
+	res *Result
+
+	staging string    // <temp>/medusa-restore-<id>: the download
+	fetched []fetched // the downloaded files
+	j       *journal  // every change to the node
+	asides  map[string]string
+	uid     int
+	gid     int
+
+	touched bool // the node was drained or stopped: failures roll back
+	drained bool
+}
+
+// Run restores the local node from a backup (restore-node), as explicit
+// stages: see the package documentation. Failures are *StageError; with
+// DryRun the plan is written to out and nothing changes. Nothing is
+// changed on the node before every file was downloaded and checked.
+func Run(ctx context.Context, d Deps, o Options, out io.Writer) (*Result, error) {
+	d.setDefaults()
+	if out == nil {
+		out = io.Discard
+	}
+	if err := o.validate(&d); err != nil {
+		return nil, stageErr(StagePlan, err)
+	}
+	if o.UseSSTableLoader {
+		return runLoader(ctx, &d, &o, out)
+	}
+	r := &run{d: &d, o: &o, out: out, asides: map[string]string{},
+		res: &Result{Began: d.Now(), DryRun: o.DryRun}}
+	return r.execute(ctx)
+}
+
+func (r *run) execute(ctx context.Context) (*Result, error) {
+	f := Filter{Keyspaces: r.o.Keyspaces, Tables: r.o.Tables}
+	p, err := buildPlan(ctx, r.d, r.o, r.o.FQDN, f, r.o.Node.DataDir)
+	if err != nil {
+		return nil, stageErr(StagePlan, err)
+	}
+	r.p, r.res.Plan = p, p
+	for _, t := range p.Ignored {
+		r.d.Logger.Info("Skipping restore of " + t)
+	}
+	if len(p.Tables) == 0 {
+		return nil, stageErr(StagePlan, ErrNothingToRestore)
+	}
+	r.staging = filepath.Join(r.o.TempDir, "medusa-restore-"+r.o.ID)
+	if r.o.DryRun {
+		if err := r.describe(r.out); err != nil {
+			return nil, stageErr(StagePlan, err)
+		}
+		r.res.Finished = r.d.Now()
+		return r.res, nil
+	}
+	unlock, err := acquireLock(r.o.TempDir)
+	if err != nil {
+		return nil, stageErr(StagePrepare, err)
+	}
+	defer unlock()
+	stages := []struct {
+		name string
+		fn   func(context.Context) error
+	}{
+		{StagePrepare, r.prepare}, {StageDownload, r.download}, {StageCheck, r.check},
+		{StageStop, r.stop}, {StageMoveAside, r.moveAside}, {StagePlace, r.place},
+		{StageStart, r.start}, {StageWaitUp, r.waitUp}, {StageVerify, r.verify},
+	}
+	for _, s := range stages {
+		if err := ctx.Err(); err != nil {
+			return nil, r.fail(ctx, s.name, err)
+		}
+		if err := s.fn(ctx); err != nil {
+			return nil, r.fail(ctx, s.name, err)
+		}
+	}
+	r.cleanup(ctx)
+	r.res.Finished = r.d.Now()
+	r.summary()
+	return r.res, nil
+}
+
+// fail turns a stage failure into a StageError: before the node was
+// touched, the download is discarded; after, everything is rolled back.
+func (r *run) fail(ctx context.Context, stage string, err error) error {
+	se := &StageError{Stage: stage, Err: err}
+	if !r.touched {
+		r.discard(context.WithoutCancel(ctx))
+		r.d.Logger.Error("Restore failed; Cassandra was not stopped and no file of the node was changed",
+			"stage", stage, "error", err.Error())
+		return se
+	}
+	se.NodeTouched = true
+	r.d.Logger.Error("Restore failed after Cassandra was stopped: rolling back", "stage", stage, "error", err.Error())
+	if rbErr := r.rollback(context.WithoutCancel(ctx)); rbErr != nil {
+		se.RollbackErr = rbErr
+		var dr *dataRestoredError
+		if se.DataRestored = errors.As(rbErr, &dr); se.DataRestored {
+			r.discard(context.WithoutCancel(ctx))
+			r.d.Logger.Error("The node's files are as before the restore, but Cassandra does not run", "error", rbErr.Error())
+			return se
+		}
+		if r.j != nil {
+			se.Journal = r.j.Path
+		}
+		se.Aside = r.asideRoots()
+		r.d.Logger.Error("Rollback did not complete", "error", rbErr.Error(), "journal", se.Journal)
+		return se
+	}
+	se.RolledBack, se.DataRestored = true, true
+	r.discard(context.WithoutCancel(ctx))
+	r.d.Logger.Warn("Rolled back: the node's data is as it was before the restore and Cassandra runs again")
+	return se
+}
+
+// asideRoots returns the aside directories in a stable order.
+func (r *run) asideRoots() []string {
+	var out []string
+	for _, dir := range []string{r.o.Node.DataDir, r.o.Node.CommitlogDir, r.o.Node.SavedCachesDir} {
+		if a, ok := r.asides[dir]; ok {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// discard removes the download, the aside directories (empty, or holding
+// only what a successful rollback rejected) and the journal.
+func (r *run) discard(ctx context.Context) {
+	paths := append([]string{r.staging}, r.asideRoots()...)
+	for _, p := range paths {
+		if err := r.d.FS.RemoveAll(ctx, p); err != nil {
+			r.d.Logger.Warn("could not remove "+p, "error", err.Error())
+		}
+	}
+	r.removeJournal()
+}
+
+func (r *run) removeJournal() {
+	if r.j == nil {
+		return
+	}
+	for _, p := range []string{r.j.Path, r.j.Path + ".cassandra.yaml"} {
+		if err := removeFile(p); err != nil {
+			r.d.Logger.Warn("could not remove "+p, "error", err.Error())
+		}
+	}
+}
+
+// wait polls check on schedule b until it returns true; ok is false when
+// it never did (why is its last explanation).
+func (r *run) wait(ctx context.Context, b Backoff, check func() (bool, string)) (ok bool, why string, err error) {
+	for attempt := 1; ; attempt++ {
+		if ok, why = check(); ok {
+			return true, "", nil
+		}
+		if attempt >= b.Attempts {
+			return false, why, nil
+		}
+		if err := r.d.Sleep(ctx, b.delay(attempt)); err != nil {
+			return false, why, err
+		}
+	}
+}
+
+// gaveUp formats a wait that ended without success.
+func gaveUp(what string, b Backoff, why string) error {
+	if why != "" {
+		why = ": " + why
+	}
+	return fmt.Errorf("%s after %d checks%s", what, b.Attempts, why)
+}
+
+func removeFile(path string) error {
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return nil
+}
