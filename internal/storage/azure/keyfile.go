@@ -5,50 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/medusa-go/medusa/internal/storage"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"strings"
 )
-
-// expandHome replaces a leading "~" or "~/" with the user's home directory.
-func expandHome(path string) (string, error) {
-	if path != "~" && !strings.HasPrefix(path, "~/") {
-		return path, nil
-	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return "", fmt.Errorf("expand %s: %w", path, err)
-	}
-	return filepath.Join(home, strings.TrimPrefix(path, "~")), nil
-}
-
-// readKeyFile reads a credentials file after checking its permissions: a
-// file others may write is refused, a file others may read is used with a
-// warning.
-func readKeyFile(path string, log *slog.Logger) ([]byte, error) {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return nil, fmt.Errorf("key_file: %w", err)
-	}
-	if fi.IsDir() {
-		return nil, fmt.Errorf("key_file %s is a directory, not a JSON credentials file", path)
-	}
-	perm := fi.Mode().Perm()
-	if perm&0o022 != 0 {
-		return nil, fmt.Errorf("key_file %s is writable by group or others (mode %04o); refusing to use it: run chmod 600 %s",
-			path, perm, path)
-	}
-	if perm&0o044 != 0 {
-		log.Warn("key_file is readable by group or others; run chmod 600 on it",
-			"path", path, "mode", fmt.Sprintf("%04o", perm), "fix", "chmod 600 "+path)
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("key_file: %w", err)
-	}
-	return data, nil
-}
 
 // keyFile is Medusa's Azure credentials file.
 type keyFile struct {
@@ -83,4 +43,11 @@ func parseKeyFile(path string, data []byte) (account, key string, err error) {
 		return "", "", fmt.Errorf(`key_file %s: "key" is not base64 (an Azure storage account key is); copy it again from the portal`, path)
 	}
 	return f.Account, f.Key, nil
+}
+
+func expandHome(path string) (string, error) { return storage.ExpandHome(path) }
+
+func readKeyFile(path string, log *slog.Logger) ([]byte, error) {
+	return storage.ReadKeyFile(path, `a JSON credentials file {"storage_account", "key"}`,
+		"fix key_file in [storage], or remove it to use DefaultAzureCredential with AZURE_STORAGE_ACCOUNT", log)
 }

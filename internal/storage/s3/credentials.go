@@ -3,9 +3,9 @@ package s3
 import (
 	"context"
 	"fmt"
+	"github.com/medusa-go/medusa/internal/storage"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -75,40 +75,6 @@ func profileNames(f *ini.File) []string {
 	return names
 }
 
-func expandHome(path string) (string, error) {
-	if path != "~" && !strings.HasPrefix(path, "~/") {
-		return path, nil
-	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return "", fmt.Errorf("key_file %s: cannot expand ~: %w", path, err)
-	}
-	return filepath.Join(home, strings.TrimPrefix(path, "~")), nil
-}
-
-// checkKeyFileMode enforces key_file hygiene.
-func checkKeyFileMode(path string, log *slog.Logger) error {
-	fi, err := os.Stat(path)
-	if os.IsNotExist(err) {
-		return fmt.Errorf("key_file %s does not exist: fix key_file in [storage], or remove it to use the default AWS credential chain (environment, ~/.aws, IAM role)", path)
-	}
-	if err != nil {
-		return fmt.Errorf("key_file %s: %w", path, err)
-	}
-	if !fi.Mode().IsRegular() {
-		return fmt.Errorf("key_file %s is not a regular file", path)
-	}
-	perm := fi.Mode().Perm()
-	if perm&0o022 != 0 {
-		return fmt.Errorf("key_file %s is writable by group or others (mode %#o), so anyone could swap the credentials: run chmod 600 %s", path, perm, path)
-	}
-	if perm&0o044 != 0 {
-		log.Warn("key_file is readable by group or others; run chmod 600 "+path,
-			"file", path, "mode", fmt.Sprintf("%#o", perm))
-	}
-	return nil
-}
-
 // describeCredentials turns aws.Credentials.Source into words for error
 // messages. It never looks at the keys.
 func describeCredentials(source string) string {
@@ -144,4 +110,11 @@ func profileSuffix() string {
 		return " (profile " + p + ")"
 	}
 	return ""
+}
+
+func expandHome(path string) (string, error) { return storage.ExpandHome(path) }
+
+func checkKeyFileMode(path string, log *slog.Logger) error {
+	return storage.CheckKeyFile(path, "an AWS credentials file",
+		"fix key_file in [storage], or remove it to use the default AWS credential chain (environment, ~/.aws, IAM role)", log)
 }
