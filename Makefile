@@ -1,4 +1,4 @@
-.PHONY: build test test-short demo setup clean
+.PHONY: build test test-short demo setup clean bench
 
 GOFLAGS ?= -buildvcs=false
 export GOFLAGS
@@ -18,6 +18,9 @@ test-short:
 
 demo:
 	bash scripts/demo.sh
+
+bench:
+	bash bench/run.sh
 
 clean:
 	rm -rf bin

@@ -152,9 +152,11 @@ func ptr(v int64) *int64 { return &v }
 // are known. Sizes, object counts and server versions are not loaded: call
 // LoadDetails for the backups whose output needs them.
 //
-// Storage requests: one List of P index/backup_index/, one GET per cluster
-// backup (its tokenmap), plus HEADs only for node backups lacking index
-// entries (see resolveNodes) and at least one HEAD of a meta/schema.cql.
+// Storage requests: one List of P index/backup_index/, one GET per
+// distinct tokenmap content (one per cluster backup when the store's
+// listing shows no content MD5; see tokenmapReader), plus HEADs only for
+// node backups lacking index entries (see resolveNodes) and at least one
+// HEAD of a meta/schema.cql.
 func (c *Catalog) ClusterBackups(ctx context.Context) ([]layout.ClusterBackup, error) {
 	return c.clusterBackups(ctx, c.layout().BackupIndexListPrefix()+"/")
 }
@@ -189,9 +191,10 @@ func (c *Catalog) clusterBackups(ctx context.Context, prefix string) ([]layout.C
 		return nil, err
 	}
 	backups := layout.ClusterBackups(nodes)
+	tokenmaps := newTokenmapReader(idx.info, c.tokenmapAt)
 	err = forEach(ctx, len(backups), c.Concurrency, func(ctx context.Context, i int) error {
 		key := backups[i].First().TokenmapKey
-		t, err := c.tokenmapAt(ctx, key)
+		t, err := tokenmaps.get(ctx, key)
 		if err != nil {
 			if ctx.Err() != nil || !isContentProblem(err) {
 				return err

@@ -12,8 +12,9 @@ import (
 
 // TestListThousandBackupsRequests lists an index of 1,000 cluster backups
 // of 3 nodes and counts the storage requests: one List, one HEAD (the
-// oldest backup's meta/schema.cql) and one GET per cluster backup (its
-// tokenmap). Loading details adds two GETs per node backup.
+// oldest backup's meta/schema.cql) and one GET per distinct tokenmap
+// content (here all backups share one, as a stable cluster's do; the
+// listing's MD5 tells). Loading details adds two GETs per node backup.
 func TestListThousandBackupsRequests(t *testing.T) {
 	const backups = 1000
 	mem := newMem()
@@ -47,7 +48,7 @@ func TestListThousandBackupsRequests(t *testing.T) {
 			t.Fatalf("%s is not complete", cb.Name)
 		}
 	}
-	want := map[storagetest.Op]int{storagetest.OpList: 1, storagetest.OpStat: 1, storagetest.OpGet: backups}
+	want := map[storagetest.Op]int{storagetest.OpList: 1, storagetest.OpStat: 1, storagetest.OpGet: 1}
 	checkCalls(t, "ClusterBackups", counted, want)
 
 	counted.Reset()

@@ -101,6 +101,9 @@ func (c *checker) checkOne(ctx context.Context, f fetched) (verified bool, err e
 		return true, nil
 	}
 	if parts, ok := parseMultipart(want); ok {
+		if f.PartsETag != "" && hashesEqual(f.PartsETag, want) {
+			return true, nil // hashed during the download: no second read
+		}
 		return c.checkMultipart(ctx, f, name, want, parts)
 	}
 	return false, nil // e.g. an Azure ETag: not a content hash

@@ -2,7 +2,6 @@ package restore
 
 import (
 	"context"
-	"crypto/md5"
 	"fmt"
 	"io"
 	"os"
@@ -15,11 +14,15 @@ import (
 
 // fetched is one downloaded file and what was learned about it.
 type fetched struct {
-	Table     Table
-	File      File
-	Path      string // local path
-	Size      int64  // bytes written
-	MD5       []byte // of the bytes written
+	Table Table
+	File  File
+	Path  string // local path
+	Size  int64  // bytes written
+	MD5   []byte // of the bytes written; nil when PartsETag is set
+	// PartsETag is the S3 multipart ETag of the bytes written with the most
+	// likely part size, computed instead of MD5 when the manifest records a
+	// multipart ETag (see streamHasher).
+	PartsETag string
 	StoreSize int64  // as the store reports it (Stat)
 	StoreHash string // "" when the store reports none
 }
@@ -65,14 +68,19 @@ func downloadPlan(ctx context.Context, d *Deps, p *Plan, root string, concurrenc
 	out := make([]fetched, len(jobs))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(max(concurrency, 1))
+	sy := newSyncer()
 	for i, j := range jobs {
 		g.Go(func() error {
-			f, err := fetchOne(gctx, d, j.t, j.f, filepath.Join(root, j.t.Keyspace, j.t.Dir, j.f.Rel), tr)
+			f, err := fetchOne(gctx, d, j.t, j.f, filepath.Join(root, j.t.Keyspace, j.t.Dir, j.f.Rel), tr, sy)
 			out[i] = f
 			return err
 		})
 	}
-	if err := g.Wait(); err != nil {
+	err := g.Wait()
+	if serr := sy.wait(); err == nil {
+		err = serr
+	}
+	if err != nil {
 		return nil, err
 	}
 	for name, data := range map[string][]byte{"manifest.json": p.Manifest, "schema.cql": p.Schema, "tokenmap.json": p.Tokenmap} {
@@ -83,8 +91,8 @@ func downloadPlan(ctx context.Context, d *Deps, p *Plan, root string, concurrenc
 	return out, nil
 }
 
-// fetchOne downloads one object to path.
-func fetchOne(ctx context.Context, d *Deps, t Table, f File, path string, tr *progress.Tracker) (fetched, error) {
+// fetchOne downloads one object to path; sy makes the file durable.
+func fetchOne(ctx context.Context, d *Deps, t Table, f File, path string, tr *progress.Tracker, sy *syncer) (fetched, error) {
 	key := f.Object.Path
 	res := fetched{Table: t, File: f, Path: path}
 	info, err := d.Storage.Stat(ctx, key)
@@ -105,21 +113,51 @@ func fetchOne(ctx context.Context, d *Deps, t Table, f File, path string, tr *pr
 	if err != nil {
 		return res, err
 	}
-	h := md5.New()
-	n, err := io.CopyBuffer(io.MultiWriter(file, h, trackWriter{tr}), body, make([]byte, 1<<20))
-	if err == nil {
-		err = file.Sync()
-	}
-	if cerr := file.Close(); err == nil {
-		err = cerr
-	}
+	h := newStreamHasher(f.Object)
+	n, err := copyHashed(io.MultiWriter(file, trackWriter{tr}), h, body, f.Object.Size)
 	if err != nil {
+		file.Close()
 		return res, fmt.Errorf("download %s to %s: %w", key, path, err)
 	}
-	res.Size, res.MD5 = n, h.Sum(nil)
+	sy.syncAndClose(file)
+	res.Size, res.MD5, res.PartsETag = n, h.contentMD5(), h.multipartETag()
 	tr.FileDone()
 	return res, nil
 }
+
+// syncer makes downloaded files durable (fsync, then close) in the
+// background, a few at a time, so that the next download does not wait
+// for the disk: with one file in flight, an fsync right after each
+// download made every file wait for its own write-back. Each file is
+// synced through the descriptor that wrote it, so a write-back error
+// cannot go unreported. wait returns the first error.
+type syncer struct {
+	g errgroup.Group
+}
+
+func newSyncer() *syncer {
+	s := &syncer{}
+	s.g.SetLimit(16)
+	return s
+}
+
+// syncAndClose syncs and closes file in the background (it blocks while
+// 16 files are being synced).
+func (s *syncer) syncAndClose(file *os.File) {
+	s.g.Go(func() error {
+		err := file.Sync()
+		if cerr := file.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return fmt.Errorf("sync %s: %w", file.Name(), err)
+		}
+		return nil
+	})
+}
+
+// wait waits for every sync started and returns the first error.
+func (s *syncer) wait() error { return s.g.Wait() }
 
 // trackWriter counts written bytes into the download's progress.
 type trackWriter struct{ t *progress.Tracker }

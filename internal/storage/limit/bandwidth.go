@@ -3,6 +3,8 @@ package limit
 import (
 	"context"
 	"io"
+	"sort"
+	"sync"
 
 	"golang.org/x/time/rate"
 
@@ -47,7 +49,11 @@ type bandwidth struct {
 	l Limiter
 }
 
-// Put implements storage.Backend, charging the bytes read from src.
+// Put implements storage.Backend, charging the bytes read from src. Each
+// byte is charged once per Put, however often the backend reads it: over
+// plain HTTP the S3 SDK reads every body twice (once to sign its SHA-256,
+// once to send it), and charging both reads halved the configured rate.
+// A part re-sent after a transient error is not charged again either.
 func (w *bandwidth) Put(ctx context.Context, key string, src storage.Source) (storage.ObjectInfo, error) {
 	return w.Backend.Put(ctx, key, &limitedSource{Source: src, ctx: ctx, l: w.l})
 }
@@ -62,22 +68,29 @@ func (w *bandwidth) Get(ctx context.Context, key string, offset, length int64) (
 }
 
 // limitedSource reads its Source in pieces of at most the burst, waiting
-// for tokens after each piece.
+// after each piece for the tokens of the bytes not read before.
 type limitedSource struct {
 	storage.Source
 	ctx context.Context
 	l   Limiter
+
+	mu      sync.Mutex
+	charged []span // sorted, disjoint, not adjacent
 }
+
+// span is the byte range [from, to).
+type span struct{ from, to int64 }
 
 func (s *limitedSource) ReadAt(p []byte, off int64) (int, error) {
 	step := max(s.l.Burst(), 1)
 	done := 0
 	for done < len(p) {
 		piece := p[done:min(len(p), done+step)]
-		n, err := s.Source.ReadAt(piece, off+int64(done))
+		at := off + int64(done)
+		n, err := s.Source.ReadAt(piece, at)
 		done += n
-		if n > 0 {
-			if werr := s.l.WaitN(s.ctx, n); werr != nil {
+		if owed := s.charge(at, at+int64(n)); owed > 0 {
+			if werr := s.l.WaitN(s.ctx, int(owed)); werr != nil {
 				return done, werr
 			}
 		}
@@ -86,6 +99,33 @@ func (s *limitedSource) ReadAt(p []byte, off int64) (int, error) {
 		}
 	}
 	return done, nil
+}
+
+// charge records [from, to) as read and returns how many of its bytes
+// were not read before.
+func (s *limitedSource) charge(from, to int64) int64 {
+	if to <= from {
+		return 0
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	owed := to - from
+	merged := span{from, to}
+	kept := s.charged[:0:0]
+	for _, c := range s.charged {
+		if c.to < merged.from || c.from > merged.to { // apart (adjacent spans merge)
+			kept = append(kept, c)
+			continue
+		}
+		owed -= max(0, min(c.to, to)-max(c.from, from))
+		merged = span{min(c.from, merged.from), max(c.to, merged.to)}
+	}
+	i := sort.Search(len(kept), func(i int) bool { return kept[i].from > merged.from })
+	kept = append(kept, span{})
+	copy(kept[i+1:], kept[i:])
+	kept[i] = merged
+	s.charged = kept
+	return owed
 }
 
 // limitedReader cuts reads to the burst and waits for the bytes it got.
