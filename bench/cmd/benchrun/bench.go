@@ -68,9 +68,8 @@ func newBench(ctx context.Context, s settings, log *slog.Logger) (*bench, error)
 	return b, nil
 }
 
-// close stops the S3 server and removes the work directory (its logs are
-// kept when the run failed... and they are small, so always kept under
-// logs-last/ in the cache).
+// close stops the S3 server and removes the work directory, keeping the
+// logs of the measured commands in $MEDUSA_TESTBED_CACHE/bench/logs-last.
 func (b *bench) close() {
 	if b.s3 != nil {
 		b.s3.Stop()

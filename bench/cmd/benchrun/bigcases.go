@@ -112,41 +112,11 @@ func (b *bench) case1Round(ctx context.Context, r *bigRun, round int) error {
 	if err := writeList(list, lines); err != nil {
 		return err
 	}
-	type step struct {
-		key, label string
-		p          proc
+	steps, old, err := b.case1Steps(ctx, r, round, tag, list)
+	if err != nil {
+		return err
 	}
-	steps := []step{
-		{"disk", "raw read, page cache (one file at a time)", proc{name: "diskread", path: b.s.diskread,
-			args: []string{"-list", list}, env: baseEnv(os.TempDir())}},
-		{"disk-direct", "raw read, O_DIRECT (the device)", proc{name: "diskread-direct", path: b.s.diskread,
-			args: []string{"-list", list, "-direct"}, env: baseEnv(os.TempDir())}},
-		{"sdk-c1", "bare SDK loop, 1 file x 4 parts", b.sdk("sdk-up-c1", "up", r.sdk, list, 1)},
-	}
-	if round == 1 { // what signing each body (SHA-256 on both sides) costs
-		p := b.sdk("sdk-up-c1-unsigned", "up", r.sdk, list, 1)
-		p.args = append(p.args, "-unsigned-payload")
-		steps = append(steps, step{"sdk-c1-unsigned", "bare SDK loop, 1 file, UNSIGNED-PAYLOAD (first round only)", p})
-	}
-	for _, v := range r.all() {
-		if v.key == goTuned.key {
-			steps = append(steps, step{"sdk-c4", "bare SDK loop, 4 files x 4 parts", b.sdk("sdk-up-c4", "up", r.sdk, list, 4)})
-		}
-		steps = append(steps, step{v.key, v.label, b.cmd(v, "backup-full",
-			"backup", "--backup-name", tag, "--mode", "full", "--use-existing-snapshot", "--keep-snapshot")})
-	}
-	var old *variant
-	if round == 1 {
-		var err error
-		if old, err = b.before(ctx, r.goVs[0], r.goVs[0].bucket, "big-before", r.node); err != nil {
-			return err
-		}
-	}
-	if old != nil {
-		steps = append(steps, step{old.key, old.label, b.cmd(old, "backup-full",
-			"backup", "--backup-name", tag, "--mode", "full", "--use-existing-snapshot", "--keep-snapshot")})
-	}
-	for _, st := range steps {
+	for _, st := range append(steps[:2:2], rotate(steps[2:], round-1)...) { // raw reads first
 		s, err := b.measure(ctx, st.p)
 		if err != nil {
 			return err
@@ -165,8 +135,48 @@ func (b *bench) case1Round(ctx context.Context, r *bigRun, round int) error {
 	if _, err := b.nodetool(ctx, r.node, "clearsnapshot", "-t", tag); err != nil {
 		return err
 	}
-	if round > 1 { // keep only the last round's backups (case 4 restores them)
-		prev := fmt.Sprintf("full-r%d", round-1)
+	r.lastFull, r.sdkList = tag, list
+	return b.dropRound(r, round-1)
+}
+
+// case1Steps lists the measured commands of a case-1 round: raw reads,
+// the SDK loop, every variant's backup of snapshot tag and, in the first
+// round, the BENCH_BEFORE binary's (returned as old, to be removed).
+func (b *bench) case1Steps(ctx context.Context, r *bigRun, round int, tag, list string) ([]step, *variant, error) {
+	full := []string{"backup", "--backup-name", tag, "--mode", "full", "--use-existing-snapshot", "--keep-snapshot"}
+	steps := []step{
+		{"disk", "raw read, page cache (one file at a time)", proc{name: "diskread", path: b.s.diskread,
+			args: []string{"-list", list}, env: baseEnv(os.TempDir())}},
+		{"disk-direct", "raw read, O_DIRECT (the device)", proc{name: "diskread-direct", path: b.s.diskread,
+			args: []string{"-list", list, "-direct"}, env: baseEnv(os.TempDir())}},
+		{"sdk-c1", "bare SDK loop, 1 file x 4 parts", b.sdk("sdk-up-c1", "up", r.sdk, list, 1)},
+	}
+	if round == 1 { // what signing each body (SHA-256 on both sides) costs
+		p := b.sdk("sdk-up-c1-unsigned", "up", r.sdk, list, 1)
+		p.args = append(p.args, "-unsigned-payload")
+		steps = append(steps, step{"sdk-c1-unsigned", "bare SDK loop, 1 file, UNSIGNED-PAYLOAD (first round only)", p})
+	}
+	for _, v := range r.all() {
+		if v.key == goTuned.key {
+			steps = append(steps, step{"sdk-c4", "bare SDK loop, 4 files x 4 parts", b.sdk("sdk-up-c4", "up", r.sdk, list, 4)})
+		}
+		steps = append(steps, step{v.key, v.label, b.cmd(v, "backup-full", full...)})
+	}
+	if round != 1 {
+		return steps, nil, nil
+	}
+	old, err := b.before(ctx, r.goVs[0], r.goVs[0].bucket, "big-before", r.node)
+	if err != nil || old == nil {
+		return steps, nil, err
+	}
+	return append(steps, step{old.key, old.label, b.cmd(old, "backup-full", full...)}), old, nil
+}
+
+// dropRound removes the full backups of a round (none for round 0): only
+// the last round's are kept, for case 4.
+func (b *bench) dropRound(r *bigRun, round int) error {
+	if round >= 1 {
+		prev := fmt.Sprintf("full-r%d", round)
 		for _, v := range r.all() {
 			if err := b.removeBackup(v, r.node.Host, prev); err != nil {
 				return err
@@ -176,7 +186,6 @@ func (b *bench) case1Round(ctx context.Context, r *bigRun, round int) error {
 			return err
 		}
 	}
-	r.lastFull, r.sdkList = tag, list
 	return nil
 }
 

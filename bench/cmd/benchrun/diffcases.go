@@ -86,7 +86,7 @@ func (b *bench) case3(ctx context.Context, r *bigRun) error {
 		}
 		b.res.setInfo(3, fmt.Sprintf("per round: %.0f MiB written to a new table and flushed; "+
 			"%d new files, %.0f MiB to upload (last round)", float64(delta)/(1<<20), count, float64(bytes)/(1<<20)))
-		for _, v := range vs {
+		for _, v := range rotate(vs, round-1) {
 			s, err := b.measure(ctx, b.cmd(v, "backup-diff", "backup", "--backup-name", tag, "--mode", "differential",
 				"--use-existing-snapshot", "--keep-snapshot"))
 			if err != nil {
@@ -147,7 +147,7 @@ func (b *bench) case2(ctx context.Context, n *testbed.Node) error {
 		}
 		b.res.setInfo(2, fmt.Sprintf("%d files (%.0f MiB) in the snapshot, %d of them not in the pool (system tables)",
 			len(files), float64(total)/(1<<20), count))
-		for _, v := range vs[1:] {
+		for _, v := range rotate(vs[1:], round-1) {
 			s, err := b.measure(ctx, b.cmd(v, "backup-nothing-new", "backup", "--backup-name", tag,
 				"--mode", "differential", "--use-existing-snapshot", "--keep-snapshot"))
 			if err != nil {

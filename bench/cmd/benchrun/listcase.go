@@ -60,7 +60,7 @@ func (b *bench) case5(ctx context.Context, n *testbed.Node) error {
 	b.res.setInfo(5, fmt.Sprintf("%d backups of node %s in the index (one real, the others copies of its index "+
 		"entries and meta files)", b.s.backups, n.Host))
 	for round := 1; round <= b.s.runs; round++ {
-		for _, v := range vs {
+		for _, v := range rotate(vs, round-1) {
 			p := b.cmd(v, "list-backups", "list-backups")
 			s, err := b.measure(ctx, p)
 			if err != nil {

@@ -32,6 +32,24 @@ func (s sample) mbps() float64 {
 	return float64(s.bytes) / s.wall.Seconds() / 1e6
 }
 
+// rotate returns s turned left by k*len(s)/3 places (round k = 0, 1, 2,
+// ...): the commands of a round take other places (and other neighbours)
+// in the next one, so that drift during a round (the S3 server's CPU cost
+// varies from run to run) does not always favour the same command.
+func rotate[T any](s []T, k int) []T {
+	if len(s) == 0 {
+		return s
+	}
+	n := (k * max(len(s)/3, 1)) % len(s)
+	return append(append([]T{}, s[n:]...), s[:n]...)
+}
+
+// step is a measured command and the row it goes to.
+type step struct {
+	key, label string
+	p          proc
+}
+
 // proc is a command to measure.
 type proc struct {
 	name string   // for the log file and messages

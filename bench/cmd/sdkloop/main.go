@@ -17,6 +17,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/md5"
 	"flag"
 	"fmt"
 	"io"
@@ -45,6 +46,7 @@ type options struct {
 	partSize  int64
 	threshold int64
 	unsigned  bool
+	md5       bool
 }
 
 func main() {
@@ -60,6 +62,7 @@ func main() {
 	flag.Int64Var(&o.threshold, "threshold", 20<<20, "multipart threshold in bytes")
 	flag.BoolVar(&o.unsigned, "unsigned-payload", false,
 		"send UNSIGNED-PAYLOAD instead of signing each body's SHA-256 (medusa signs over plain HTTP)")
+	flag.BoolVar(&o.md5, "md5", false, "downloads: also compute the MD5 of every byte (what verifying them costs)")
 	flag.Parse()
 	began := time.Now()
 	n, bytes, err := run(context.Background(), o)
@@ -198,7 +201,11 @@ func (l *loop) download(ctx context.Context, e entry) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	n, err := io.Copy(f, out.Body)
+	var w io.Writer = f
+	if l.o.md5 {
+		w = io.MultiWriter(f, md5.New()) // the sum itself is not needed
+	}
+	n, err := io.Copy(w, out.Body)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
