@@ -19,7 +19,10 @@ import (
 	"github.com/medusa-go/medusa/internal/storage/local"
 )
 
-var now = time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+// now is the tests' present: the real time (truncated to the second),
+// since the command-line tests run with the real clock and the fixture's
+// ages (daysAgo) must mean the same to them.
+var now = time.Now().UTC().Truncate(time.Second)
 
 func daysAgo(d float64) time.Time { return now.Add(-time.Duration(d * 24 * float64(time.Hour))) }
 

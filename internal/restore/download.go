@@ -114,7 +114,7 @@ func fetchOne(ctx context.Context, d *Deps, t Table, f File, path string, tr *pr
 		return res, err
 	}
 	h := newStreamHasher(f.Object)
-	n, err := copyHashed(io.MultiWriter(file, trackWriter{tr}), h, body, f.Object.Size)
+	n, err := copyHashed(io.MultiWriter(newWriteback(file), trackWriter{tr}), h, body, f.Object.Size)
 	if err != nil {
 		file.Close()
 		return res, fmt.Errorf("download %s to %s: %w", key, path, err)

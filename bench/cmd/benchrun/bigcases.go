@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/medusa-go/medusa/internal/testbed"
 )
@@ -123,6 +124,14 @@ func (b *bench) case1Round(ctx context.Context, r *bigRun, round int) error {
 		}
 		s.bytes = total
 		b.res.add(1, st.key, st.label, s)
+		// Only the last round's backups are kept (case 4 restores them);
+		// the others are removed at once, so that the S3 server's files
+		// of a round never fill the memory (12 GiB a round at 2 GiB).
+		if st.cleanup != nil && round < b.s.runs {
+			if err := st.cleanup(); err != nil {
+				return err
+			}
+		}
 	}
 	if old != nil {
 		if err := b.removeBackup(old, r.node.Host, tag); err != nil {
@@ -146,30 +155,41 @@ func (b *bench) case1Steps(ctx context.Context, r *bigRun, round int, tag, list 
 	full := []string{"backup", "--backup-name", tag, "--mode", "full", "--use-existing-snapshot", "--keep-snapshot"}
 	steps := []step{
 		{"disk", "raw read, page cache (one file at a time)", proc{name: "diskread", path: b.s.diskread,
-			args: []string{"-list", list}, env: baseEnv(os.TempDir())}},
+			args: []string{"-list", list}, env: baseEnv(os.TempDir())}, nil},
 		{"disk-direct", "raw read, O_DIRECT (the device)", proc{name: "diskread-direct", path: b.s.diskread,
-			args: []string{"-list", list, "-direct"}, env: baseEnv(os.TempDir())}},
-		{"sdk-c1", "bare SDK loop, 1 file x 4 parts", b.sdk("sdk-up-c1", "up", r.sdk, list, 1)},
+			args: []string{"-list", list, "-direct"}, env: baseEnv(os.TempDir())}, nil},
+		{"sdk-c1", "bare SDK loop, 1 file x 4 parts", b.sdk("sdk-up-c1", "up", r.sdk, list, 1), nil},
 	}
 	if round == 1 { // what signing each body (SHA-256 on both sides) costs
 		p := b.sdk("sdk-up-c1-unsigned", "up", r.sdk, list, 1)
 		p.args = append(p.args, "-unsigned-payload")
-		steps = append(steps, step{"sdk-c1-unsigned", "bare SDK loop, 1 file, UNSIGNED-PAYLOAD (first round only)", p})
+		steps = append(steps, step{"sdk-c1-unsigned", "bare SDK loop, 1 file, UNSIGNED-PAYLOAD (first round only)", p, nil})
 	}
 	for _, v := range r.all() {
 		if v.key == goTuned.key {
-			steps = append(steps, step{"sdk-c4", "bare SDK loop, 4 files x 4 parts", b.sdk("sdk-up-c4", "up", r.sdk, list, 4)})
+			steps = append(steps, step{"sdk-c4", "bare SDK loop, 4 files x 4 parts", b.sdk("sdk-up-c4", "up", r.sdk, list, 4), nil})
 		}
-		steps = append(steps, step{v.key, v.label, b.cmd(v, "backup-full", full...)})
+		steps = append(steps, step{v.key, v.label, b.cmd(v, "backup-full", full...),
+			func() error { return b.removeBackup(v, r.node.Host, tag) }})
 	}
 	if round != 1 {
-		return steps, nil, nil
+		return b.sdkCleanup(steps, r, tag), nil, nil
 	}
 	old, err := b.before(ctx, r.goVs[0], r.goVs[0].bucket, "big-before", r.node)
 	if err != nil || old == nil {
 		return steps, nil, err
 	}
-	return append(steps, step{old.key, old.label, b.cmd(old, "backup-full", full...)}), old, nil
+	return b.sdkCleanup(append(steps, step{old.key, old.label, b.cmd(old, "backup-full", full...), nil}), r, tag), old, nil
+}
+
+// sdkCleanup makes the SDK loop's steps remove what they uploaded.
+func (b *bench) sdkCleanup(steps []step, r *bigRun, tag string) []step {
+	for i := range steps {
+		if strings.HasPrefix(steps[i].key, "sdk-") {
+			steps[i].cleanup = func() error { return os.RemoveAll(b.objectDir(r.sdk, "big/"+r.node.Host+"/"+tag)) }
+		}
+	}
+	return steps
 }
 
 // dropRound removes the full backups of a round (none for round 0): only

@@ -48,6 +48,7 @@ func rotate[T any](s []T, k int) []T {
 type step struct {
 	key, label string
 	p          proc
+	cleanup    func() error // removes what the command stored; nil: nothing to remove
 }
 
 // proc is a command to measure.

@@ -47,6 +47,7 @@ type options struct {
 	threshold int64
 	unsigned  bool
 	md5       bool
+	fsync     bool
 }
 
 func main() {
@@ -63,6 +64,7 @@ func main() {
 	flag.BoolVar(&o.unsigned, "unsigned-payload", false,
 		"send UNSIGNED-PAYLOAD instead of signing each body's SHA-256 (medusa signs over plain HTTP)")
 	flag.BoolVar(&o.md5, "md5", false, "downloads: also compute the MD5 of every byte (what verifying them costs)")
+	flag.BoolVar(&o.fsync, "fsync", false, "downloads: fsync every file before closing it (what a durable restore costs)")
 	flag.Parse()
 	began := time.Now()
 	n, bytes, err := run(context.Background(), o)
@@ -206,6 +208,9 @@ func (l *loop) download(ctx context.Context, e entry) (int64, error) {
 		w = io.MultiWriter(f, md5.New()) // the sum itself is not needed
 	}
 	n, err := io.Copy(w, out.Body)
+	if err == nil && l.o.fsync {
+		err = f.Sync()
+	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}

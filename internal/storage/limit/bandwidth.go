@@ -3,17 +3,20 @@ package limit
 import (
 	"context"
 	"io"
+	"math"
 	"sort"
 	"sync"
+	"time"
 
 	"golang.org/x/time/rate"
 
 	"github.com/medusa-go/medusa/internal/storage"
 )
 
-// MaxBurst bounds the burst of the limiter NewLimiter builds, and so the
-// size of one paid-for read.
-const MaxBurst = 256 << 10
+// MaxPiece bounds the size of one paid-for read: reads are cut to at most
+// this (or the bucket's burst when lower) and paid for after they happen,
+// so no extra buffer is held.
+const MaxPiece = 256 << 10
 
 // Limiter is a token bucket counted in bytes; *rate.Limiter satisfies it.
 type Limiter interface {
@@ -25,12 +28,31 @@ type Limiter interface {
 
 // NewLimiter returns the process-wide limiter for bytesPerSecond, or nil
 // (no limit) when bytesPerSecond <= 0.
+//
+// The bucket starts empty and holds one second of the rate: the bytes
+// moved since the start never exceed bytesPerSecond times the time
+// elapsed, and a pause (a multipart upload being completed, the next file
+// being opened, a HEAD) is made up for within the next second instead of
+// being lost. With a bucket of 256 KiB, as before, such pauses kept a
+// backup at the default 50MB/s about 15% below the rate.
 func NewLimiter(bytesPerSecond int64) *rate.Limiter {
+	return newLimiterAt(bytesPerSecond, time.Now())
+}
+
+// newLimiterAt is NewLimiter with its clock started at now (tests drive
+// the bucket on a virtual clock).
+func newLimiterAt(bytesPerSecond int64, now time.Time) *rate.Limiter {
 	if bytesPerSecond <= 0 {
 		return nil
 	}
-	return rate.NewLimiter(rate.Limit(bytesPerSecond), int(min(bytesPerSecond, MaxBurst)))
+	burst := int(min(bytesPerSecond, math.MaxInt32))
+	l := rate.NewLimiter(rate.Limit(bytesPerSecond), burst)
+	l.AllowN(now, burst) // start empty
+	return l
 }
+
+// piece is the largest read paid for at once under l.
+func piece(l Limiter) int { return max(min(l.Burst(), MaxPiece), 1) }
 
 // Bandwidth wraps b so that transferred bytes pass through l. A nil l
 // returns b unchanged. Share one l between every backend of the process.
@@ -67,7 +89,7 @@ func (w *bandwidth) Get(ctx context.Context, key string, offset, length int64) (
 	return &limitedReader{ReadCloser: rc, ctx: ctx, l: w.l}, nil
 }
 
-// limitedSource reads its Source in pieces of at most the burst, waiting
+// limitedSource reads its Source in pieces of at most MaxPiece, waiting
 // after each piece for the tokens of the bytes not read before.
 type limitedSource struct {
 	storage.Source
@@ -82,7 +104,7 @@ type limitedSource struct {
 type span struct{ from, to int64 }
 
 func (s *limitedSource) ReadAt(p []byte, off int64) (int, error) {
-	step := max(s.l.Burst(), 1)
+	step := piece(s.l)
 	done := 0
 	for done < len(p) {
 		piece := p[done:min(len(p), done+step)]
@@ -128,7 +150,7 @@ func (s *limitedSource) charge(from, to int64) int64 {
 	return owed
 }
 
-// limitedReader cuts reads to the burst and waits for the bytes it got.
+// limitedReader cuts reads to MaxPiece and waits for the bytes it got.
 type limitedReader struct {
 	io.ReadCloser
 	ctx context.Context
@@ -136,7 +158,7 @@ type limitedReader struct {
 }
 
 func (r *limitedReader) Read(p []byte) (int, error) {
-	if step := max(r.l.Burst(), 1); len(p) > step {
+	if step := piece(r.l); len(p) > step {
 		p = p[:step]
 	}
 	n, err := r.ReadCloser.Read(p)

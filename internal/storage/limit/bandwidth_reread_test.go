@@ -66,7 +66,7 @@ func TestBandwidthChargesEachByteOnce(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			v := newVirtual(NewLimiter(1 << 20))
+			v := newVirtual(1 << 20)
 			b := Bandwidth(rereader{Backend: newLocal(t), parts: tc.parts, retry: tc.retry}, v)
 			if _, err := b.Put(t.Context(), "k", storagetest.Pattern{N: tc.size, Seed: 3}); err != nil {
 				t.Fatal(err)

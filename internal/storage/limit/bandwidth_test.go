@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"sync"
 	"testing"
 	"time"
@@ -29,9 +30,17 @@ type virtualLimiter struct {
 	onWait func(total int64) // called after each wait, outside the lock
 }
 
-func newVirtual(l *rate.Limiter) *virtualLimiter {
+// newVirtual starts a limiter of bps bytes per second on the virtual clock.
+func newVirtual(bps int64) *virtualLimiter {
 	start := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
-	return &virtualLimiter{l: l, now: start, start: start}
+	return &virtualLimiter{l: newLimiterAt(bps, start), now: start, start: start}
+}
+
+// pause moves the virtual clock by d without moving bytes.
+func (v *virtualLimiter) pause(d time.Duration) {
+	v.mu.Lock()
+	v.now = v.now.Add(d)
+	v.mu.Unlock()
 }
 
 func (v *virtualLimiter) WaitN(ctx context.Context, n int) error {
@@ -77,7 +86,8 @@ func TestNewLimiter(t *testing.T) {
 		{0, true, 0},
 		{-5, true, 0},
 		{1000, false, 1000},
-		{50_000_000, false, MaxBurst},
+		{50_000_000, false, 50_000_000},
+		{1 << 40, false, math.MaxInt32},
 	}
 	for _, tc := range tests {
 		l := NewLimiter(tc.bps)
@@ -101,7 +111,7 @@ func TestNewLimiter(t *testing.T) {
 // every byte was paid for once at the configured rate.
 func TestBandwidthOneBucket(t *testing.T) {
 	const bps = 1 << 20
-	v := newVirtual(NewLimiter(bps))
+	v := newVirtual(bps)
 	up, down := Bandwidth(newLocal(t), v), Bandwidth(newLocal(t), v)
 	src := storagetest.Pattern{N: 3 << 20, Seed: 1}
 	var moved int64
@@ -127,15 +137,15 @@ func TestBandwidthOneBucket(t *testing.T) {
 			if v.tokens != moved {
 				t.Errorf("tokens taken %d, bytes moved %d", v.tokens, moved)
 			}
-			// The bucket starts full, then refills at bps.
-			want := time.Duration(float64(moved-MaxBurst) / bps * float64(time.Second))
+			// The bucket starts empty and fills at bps.
+			want := time.Duration(float64(moved) / bps * float64(time.Second))
 			if d := (v.elapsed() - want).Abs(); d > time.Millisecond {
 				t.Errorf("virtual time %v, want %v for %d bytes at %d B/s", v.elapsed(), want, moved, bps)
 			}
 		})
 	}
-	if v.maxN > MaxBurst {
-		t.Errorf("one wait asked for %d bytes, more than the burst %d", v.maxN, MaxBurst)
+	if v.maxN > MaxPiece {
+		t.Errorf("one wait asked for %d bytes, more than a piece %d", v.maxN, MaxPiece)
 	}
 }
 
@@ -157,7 +167,7 @@ func TestBandwidthCancellation(t *testing.T) {
 	t.Run("put", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(t.Context())
 		defer cancel()
-		v := newVirtual(NewLimiter(1 << 20))
+		v := newVirtual(1 << 20)
 		v.onWait = func(total int64) {
 			if total >= 1<<20 {
 				cancel()
@@ -179,8 +189,9 @@ func TestBandwidthCancellation(t *testing.T) {
 		}
 		ctx, cancel := context.WithCancel(t.Context())
 		defer cancel()
-		// One byte per second, burst 1: after the first byte, only
-		// cancellation can end the wait quickly.
+		// One byte per second, burst 1, starting empty: the first byte
+		// comes after a second; after it, only cancellation can end the
+		// wait quickly.
 		rc, err := Bandwidth(lb, NewLimiter(1)).Get(ctx, "k", 0, -1)
 		if err != nil {
 			t.Fatal(err)
@@ -200,7 +211,7 @@ func TestBandwidthCancellation(t *testing.T) {
 // TestBandwidthConformance: the decorator keeps the storage contract.
 func TestBandwidthConformance(t *testing.T) {
 	base := t.TempDir()
-	l := rate.NewLimiter(rate.Inf, MaxBurst)
+	l := rate.NewLimiter(rate.Inf, MaxPiece)
 	storagetest.Run(t, func(t *testing.T) storage.Backend {
 		b, err := local.New(local.Options{BasePath: base, Bucket: "b", Create: true})
 		if err != nil {
@@ -208,4 +219,45 @@ func TestBandwidthConformance(t *testing.T) {
 		}
 		return Concurrency(Bandwidth(b, l), 4)
 	}, storagetest.Capabilities{ExpectedHash: storagetest.HexMD5, StatWithoutHash: true, LargeSize: 16 << 20})
+}
+
+// TestBandwidthPausesMadeUp: a pause in the transfers (a multipart upload
+// being completed) is made up for with at most one second of the rate,
+// and the bytes moved never exceed the rate times the time elapsed since
+// the start.
+func TestBandwidthPausesMadeUp(t *testing.T) {
+	const bps = 1 << 20
+	v := newVirtual(bps)
+	b := Bandwidth(newLocal(t), v)
+	var moved int64
+	v.onWait = func(total int64) {
+		// Called with v.now already moved past this wait.
+		v.mu.Lock()
+		allowed := int64(v.now.Sub(v.start).Seconds()*bps) + 1
+		v.mu.Unlock()
+		if total > allowed {
+			t.Errorf("%d bytes moved after %v: more than the rate allows (%d)", total, v.elapsed(), allowed)
+		}
+	}
+	put := func(n int64) {
+		t.Helper()
+		if _, err := b.Put(t.Context(), "k", storagetest.Pattern{N: n, Seed: 5}); err != nil {
+			t.Fatal(err)
+		}
+		moved += n
+	}
+	put(2 << 20) // 2 s at the rate
+	if got := v.elapsed(); (got - 2*time.Second).Abs() > time.Millisecond {
+		t.Fatalf("2 MiB took %v on the virtual clock, want 2s", got)
+	}
+	v.pause(500 * time.Millisecond) // a pause of half a second ...
+	put(1 << 20)                    // ... is made up: 1 MiB more takes 0.5 s, not 1 s
+	if got, want := v.elapsed(), 3*time.Second; (got - want).Abs() > time.Millisecond {
+		t.Errorf("after a 0.5 s pause, 1 MiB ended at %v, want %v (the pause made up)", got, want)
+	}
+	v.pause(5 * time.Second) // a long pause is made up for one second only
+	put(2 << 20)
+	if got, want := v.elapsed(), 9*time.Second; (got - want).Abs() > time.Millisecond {
+		t.Errorf("after a 5 s pause, 2 MiB ended at %v, want %v (1 s free, 1 s at the rate)", got, want)
+	}
 }

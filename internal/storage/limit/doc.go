@@ -3,12 +3,13 @@
 //   - Bandwidth: ONE token bucket for the whole process
 //     (transfer_max_bandwidth), shared by uploads and downloads. Medusa's
 //     limit was per file (boto3 builds a transfer manager per call); here
-//     it is one limit for everything. It counts the bytes read from the
-//     Source during Put (a backend that reads the Source twice, e.g. to
-//     hash then to send, is charged twice) and the bytes read from Get
-//     streams. Reads are cut to at most the bucket's burst (256 KiB or the
-//     rate if lower) and paid for after they happen, so no extra buffer is
-//     held. A nil limiter (rate 0) means unlimited.
+//     it is one limit for everything. It counts each byte of the Source of
+//     a Put once, however often the backend reads it (the S3 SDK reads a
+//     body twice over plain HTTP: to sign it, then to send it), and the
+//     bytes read from Get streams. Reads are cut to at most 256 KiB and
+//     paid for after they happen, so no extra buffer is held. The bucket
+//     starts empty and holds one second of the rate (see NewLimiter). A
+//     nil limiter (rate 0) means unlimited.
 //   - Concurrency: a semaphore that lets at most N transfers run at once
 //     (concurrent_transfers). A Put holds a slot for its duration, a Get
 //     from the call until its stream is closed. Stat, List and deletes are
