@@ -12,7 +12,9 @@
 //     retries), and never holds the whole object in memory. Put overwrites.
 //     On failure, including cancellation, no object and no pending multipart
 //     upload is left behind. It returns what Stat would return afterwards
-//     (the local backend's Put also reports the hash its Stat leaves empty).
+//     (the local backend's Put also reports the hash its Stat leaves empty;
+//     the S3 backend takes it from the store's answer to the upload, not
+//     from a HeadObject).
 //   - Get returns a stream of length bytes from offset (length < 0 means to
 //     the end). A missing key gives ErrNotExist, from Get itself. A range
 //     past the end is cut at the end; length 0 gives an empty stream; an

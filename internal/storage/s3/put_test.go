@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/medusa-go/medusa/internal/storage"
 )
@@ -43,37 +44,64 @@ func TestPutSingleAndMultipart(t *testing.T) {
 		{"three parts", 12*mib + 5, 3},
 	}
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			f := newFakeS3(t, "bkt")
-			b := newFakeBackend(t, f, func(o *Options) {
-				o.MultipartThreshold, o.MultipartChunkSize, o.MultipartConcurrency = 6*mib, 5*mib, 2
+		for _, noETag := range []bool{false, true} {
+			name := tc.name
+			if noETag {
+				name += ", store answers without ETag"
+			}
+			t.Run(name, func(t *testing.T) {
+				testPut(t, tc.size, tc.wantParts, noETag)
 			})
-			data := randomBytes(tc.size, uint64(tc.size))
-			info, err := b.Put(t.Context(), "data/ks/t/nb-1-big-Data.db", bytes.NewReader(data))
-			if err != nil {
-				t.Fatalf("Put: %v", err)
-			}
-			got, _ := f.object("data/ks/t/nb-1-big-Data.db")
-			if !bytes.Equal(got, data) {
-				t.Fatalf("stored %d bytes, want the %d uploaded", len(got), len(data))
-			}
-			want, err := ExpectedETag(bytes.NewReader(data), 6*mib, 5*mib)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if info.Hash != want || info.Size != int64(tc.size) || info.ModTime.IsZero() {
-				t.Errorf("Put info = %+v, want hash %s size %d and a modtime", info, want, tc.size)
-			}
-			if n := f.count("part"); n != tc.wantParts {
-				t.Errorf("%d parts uploaded, want %d", n, tc.wantParts)
-			}
-			if tc.wantParts == 0 && f.count("put") != 1 {
-				t.Errorf("%d PutObject requests, want 1", f.count("put"))
-			}
-			if m := f.maxInFlight.Load(); m > 2 {
-				t.Errorf("%d requests in flight at once, MultipartConcurrency is 2", m)
-			}
-		})
+		}
+	}
+}
+
+// testPut puts size bytes and checks what was stored, what Put reported,
+// the requests sent and that Put asked HeadObject only when the store's
+// answer carried no ETag (noETag).
+func testPut(t *testing.T, size, wantParts int, noETag bool) {
+	f := newFakeS3(t, "bkt")
+	f.noWriteETag = noETag
+	b := newFakeBackend(t, f, func(o *Options) {
+		o.MultipartThreshold, o.MultipartChunkSize, o.MultipartConcurrency = 6*mib, 5*mib, 2
+	})
+	before := time.Now().Add(-2 * time.Second)
+	data := randomBytes(size, uint64(size))
+	info, err := b.Put(t.Context(), "data/ks/t/nb-1-big-Data.db", bytes.NewReader(data))
+	if err != nil {
+		t.Fatalf("Put: %v", err)
+	}
+	got, _ := f.object("data/ks/t/nb-1-big-Data.db")
+	if !bytes.Equal(got, data) {
+		t.Fatalf("stored %d bytes, want the %d uploaded", len(got), len(data))
+	}
+	want, err := ExpectedETag(bytes.NewReader(data), 6*mib, 5*mib)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Hash != want || info.Size != int64(size) || info.ModTime.Before(before) ||
+		info.ModTime.After(time.Now().Add(2*time.Second)) {
+		t.Errorf("Put info = %+v, want hash %s size %d and a modtime of now", info, want, size)
+	}
+	wantHeads := 0
+	if noETag {
+		wantHeads = 1
+	}
+	if n := f.count("head"); n != wantHeads {
+		t.Errorf("%d HeadObject requests after the upload, want %d", n, wantHeads)
+	}
+	st, err := b.Stat(t.Context(), "data/ks/t/nb-1-big-Data.db")
+	if err != nil || st.Hash != info.Hash || st.Size != info.Size {
+		t.Errorf("Stat after Put = %+v, %v; want what Put reported, %+v", st, err, info)
+	}
+	if n := f.count("part"); n != wantParts {
+		t.Errorf("%d parts uploaded, want %d", n, wantParts)
+	}
+	if wantParts == 0 && f.count("put") != 1 {
+		t.Errorf("%d PutObject requests, want 1", f.count("put"))
+	}
+	if m := f.maxInFlight.Load(); m > 2 {
+		t.Errorf("%d requests in flight at once, MultipartConcurrency is 2", m)
 	}
 }
 
@@ -87,6 +115,9 @@ func TestPutSendsEncryptionAndStorageClass(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := b.Put(t.Context(), "small", strings.NewReader("x")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Stat(t.Context(), "small"); err != nil { // HeadObject needs the SSE-C key too
 		t.Fatal(err)
 	}
 	rc, err := b.Get(t.Context(), "small", 0, -1)
