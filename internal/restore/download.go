@@ -10,6 +10,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/medusa-go/medusa/internal/progress"
+	"github.com/medusa-go/medusa/internal/storage"
 )
 
 // fetched is one downloaded file and what was learned about it.
@@ -95,20 +96,24 @@ func downloadPlan(ctx context.Context, d *Deps, p *Plan, root string, concurrenc
 func fetchOne(ctx context.Context, d *Deps, t Table, f File, path string, tr *progress.Tracker, sy *syncer) (fetched, error) {
 	key := f.Object.Path
 	res := fetched{Table: t, File: f, Path: path}
-	info, err := d.Storage.Stat(ctx, key)
+	body, err := d.Storage.Get(ctx, key, 0, -1)
 	if err != nil {
-		return res, fmt.Errorf("%s.%s: %w", t.Keyspace, t.Dir, err)
+		return res, fmt.Errorf("%s.%s: download %s: %w", t.Keyspace, t.Dir, key, err)
+	}
+	defer body.Close()
+	// The store's size and hash of the object: from the answer to the GET
+	// when the backend gives them (S3), else from a Stat.
+	info, ok := storage.DescribeStream(body)
+	if !ok {
+		if info, err = d.Storage.Stat(ctx, key); err != nil {
+			return res, fmt.Errorf("%s.%s: %w", t.Keyspace, t.Dir, err)
+		}
 	}
 	res.StoreSize, res.StoreHash = info.Size, info.Hash
 	if info.Size != f.Object.Size {
 		return res, fmt.Errorf("object %s is %d bytes in storage but %d in the manifest: it changed since the backup",
 			key, info.Size, f.Object.Size)
 	}
-	body, err := d.Storage.Get(ctx, key, 0, -1)
-	if err != nil {
-		return res, fmt.Errorf("download %s: %w", key, err)
-	}
-	defer body.Close()
 	file, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
 		return res, err

@@ -2,11 +2,16 @@ package restore
 
 import (
 	"bytes"
+	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+
+	"github.com/medusa-go/medusa/internal/storage"
 )
 
 func TestDownloadCommand(t *testing.T) {
@@ -97,5 +102,65 @@ func TestSSTableLoader(t *testing.T) {
 			t.Errorf("node files changed: %v", d)
 		}
 		f.assertClean()
+	}
+}
+
+// describingStore counts Stat calls and makes its Get streams describe the
+// object (as S3's GET answers do), optionally with a wrong size.
+type describingStore struct {
+	storage.Backend
+	mu    sync.Mutex
+	stats []string // keys Stat was asked for
+	skew  int64    // added to the size the streams report
+}
+
+type describedBody struct {
+	io.ReadCloser
+	info storage.ObjectInfo
+}
+
+func (b describedBody) Object() (storage.ObjectInfo, bool) { return b.info, true }
+
+func (s *describingStore) Stat(ctx context.Context, key string) (storage.ObjectInfo, error) {
+	s.mu.Lock()
+	s.stats = append(s.stats, key)
+	s.mu.Unlock()
+	return s.Backend.Stat(ctx, key)
+}
+
+func (s *describingStore) Get(ctx context.Context, key string, offset, length int64) (io.ReadCloser, error) {
+	info, err := s.Backend.Stat(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	rc, err := s.Backend.Get(ctx, key, offset, length)
+	if err != nil {
+		return nil, err
+	}
+	info.Size += s.skew
+	return describedBody{rc, info}, nil
+}
+
+// TestDownloadUsesTheGETsDescription: when the store's answer to a GET
+// describes the object, no Stat is sent, and a size that differs from the
+// manifest's still stops the download.
+func TestDownloadUsesTheGETsDescription(t *testing.T) {
+	f := newFixture(t)
+	f.backup(backedUp)
+	store := &describingStore{Backend: f.store}
+	o := DownloadOptions{Backup: fxBackup, FQDN: fxFQDN, Concurrency: 2, Destination: t.TempDir()}
+	if _, err := Download(t.Context(), Deps{Storage: store}, o); err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range store.stats {
+		if strings.Contains(key, "/data/") {
+			t.Errorf("Stat(%s) beside a GET that describes the object", key)
+		}
+	}
+	store.skew = 1
+	o.Destination = t.TempDir()
+	_, err := Download(t.Context(), Deps{Storage: store}, o)
+	if err == nil || !strings.Contains(err.Error(), "changed since the backup") {
+		t.Errorf("a size that differs from the manifest's: error %v, want \"changed since the backup\"", err)
 	}
 }

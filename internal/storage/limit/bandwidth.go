@@ -170,5 +170,8 @@ func (r *limitedReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// UnwrapStream returns the stream being paid for.
+func (r *limitedReader) UnwrapStream() io.Reader { return r.ReadCloser }
+
 // Unwrap returns the limited backend.
 func (w *bandwidth) Unwrap() storage.Backend { return w.Backend }

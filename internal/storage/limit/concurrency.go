@@ -70,6 +70,9 @@ type slotReader struct {
 	release func()
 }
 
+// UnwrapStream returns the stream holding the slot.
+func (r *slotReader) UnwrapStream() io.Reader { return r.ReadCloser }
+
 func (r *slotReader) Close() error {
 	err := r.ReadCloser.Close()
 	r.release()

@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"golang.org/x/time/rate"
+
 	"github.com/medusa-go/medusa/internal/storage"
 )
 
@@ -163,5 +165,49 @@ func TestConcurrencySlots(t *testing.T) {
 	probe(true)
 	for _, rc := range streams[1:] {
 		rc.Close()
+	}
+}
+
+// describedBackend's Get streams describe the object (as S3's do).
+type describedBackend struct{ storage.Backend }
+
+type describedStream struct {
+	io.ReadCloser
+	info storage.ObjectInfo
+}
+
+func (d describedStream) Object() (storage.ObjectInfo, bool) { return d.info, true }
+
+func (d describedBackend) Get(ctx context.Context, key string, offset, length int64) (io.ReadCloser, error) {
+	rc, err := d.Backend.Get(ctx, key, offset, length)
+	if err != nil {
+		return nil, err
+	}
+	return describedStream{rc, storage.ObjectInfo{Key: key, Size: 42, Hash: "h"}}, nil
+}
+
+// TestStreamsPassDescriptionThrough: what the backend's Get stream says of
+// the object is reachable through the Concurrency and Bandwidth streams.
+func TestStreamsPassDescriptionThrough(t *testing.T) {
+	base := newLocal(t)
+	if _, err := base.Put(t.Context(), "k", strings.NewReader("content")); err != nil {
+		t.Fatal(err)
+	}
+	b := Concurrency(Bandwidth(describedBackend{base}, rate.NewLimiter(rate.Inf, MaxPiece)), 2)
+	rc, err := b.Get(t.Context(), "k", 0, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	if info, ok := storage.DescribeStream(rc); !ok || info.Size != 42 || info.Hash != "h" {
+		t.Errorf("DescribeStream through the decorators = %+v, %v", info, ok)
+	}
+	plain, err := Concurrency(base, 1).Get(t.Context(), "k", 0, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer plain.Close()
+	if info, ok := storage.DescribeStream(plain); ok {
+		t.Errorf("a stream that describes nothing gave %+v", info)
 	}
 }

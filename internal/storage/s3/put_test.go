@@ -342,3 +342,37 @@ func TestGetRanges(t *testing.T) {
 		}
 	}
 }
+
+// TestGetDescribesWholeObject: a GET of the whole object carries its size
+// and ETag (storage.Described, also through the decorators' streams), so a
+// restore needs no HeadObject beside it; a ranged GET does not describe.
+func TestGetDescribesWholeObject(t *testing.T) {
+	f := newFakeS3(t, "bkt")
+	b := newFakeBackend(t, f, nil)
+	data := randomBytes(1000, 6)
+	put, err := b.Put(t.Context(), "obj", bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	heads := f.count("head")
+	rc, err := b.Get(t.Context(), "obj", 0, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	info, ok := storage.DescribeStream(rc)
+	if !ok || info.Size != 1000 || info.Hash != put.Hash || info.Key != "obj" {
+		t.Errorf("DescribeStream = %+v, %v; want size 1000 and hash %s", info, ok, put.Hash)
+	}
+	if f.count("head") != heads {
+		t.Error("describing the GET sent a HeadObject")
+	}
+	ranged, err := b.Get(t.Context(), "obj", 10, 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ranged.Close()
+	if info, ok := storage.DescribeStream(ranged); ok {
+		t.Errorf("a ranged GET described the object as %+v", info)
+	}
+}

@@ -137,7 +137,13 @@ func (b *Backend) Get(ctx context.Context, key string, offset, length int64) (io
 		}
 		return nil, b.translate(ctx, "get", "s3:GetObject", key, err)
 	}
-	return &body{ReadCloser: out.Body, ctx: ctx, b: b, key: key}, nil
+	rc := &body{ReadCloser: out.Body, ctx: ctx, b: b, key: key}
+	if in.Range == nil { // the whole object: the answer describes it
+		rc.info = storage.ObjectInfo{Key: key, Size: aws.ToInt64(out.ContentLength),
+			ModTime: aws.ToTime(out.LastModified), Hash: trimETag(out.ETag)}
+		rc.described = out.ContentLength != nil
+	}
+	return rc, nil
 }
 
 // getPastEnd answers a ranged read S3 refused (416): one starting exactly
@@ -159,13 +165,19 @@ func isInvalidRange(err error) bool {
 	return strings.Contains(err.Error(), "InvalidRange") || strings.Contains(err.Error(), "StatusCode: 416")
 }
 
-// body translates read errors of a GetObject stream.
+// body translates read errors of a GetObject stream and describes the
+// object when the whole of it was asked for (storage.Described).
 type body struct {
 	io.ReadCloser
-	ctx context.Context
-	b   *Backend
-	key string
+	ctx       context.Context
+	b         *Backend
+	key       string
+	info      storage.ObjectInfo
+	described bool
 }
+
+// Object implements storage.Described.
+func (r *body) Object() (storage.ObjectInfo, bool) { return r.info, r.described }
 
 func (r *body) Read(p []byte) (int, error) {
 	n, err := r.ReadCloser.Read(p)

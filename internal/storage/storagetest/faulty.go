@@ -158,6 +158,9 @@ type faultyBody struct {
 	err  error
 }
 
+// UnwrapStream returns the stream the faults are injected into.
+func (b *faultyBody) UnwrapStream() io.Reader { return b.ReadCloser }
+
 func (b *faultyBody) Read(p []byte) (int, error) {
 	if b.left <= 0 {
 		return 0, b.err
