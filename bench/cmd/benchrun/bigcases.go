@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/medusa-go/medusa/internal/testbed"
 )
@@ -153,43 +152,34 @@ func (b *bench) case1Round(ctx context.Context, r *bigRun, round int) error {
 // round, the BENCH_BEFORE binary's (returned as old, to be removed).
 func (b *bench) case1Steps(ctx context.Context, r *bigRun, round int, tag, list string) ([]step, *variant, error) {
 	full := []string{"backup", "--backup-name", tag, "--mode", "full", "--use-existing-snapshot", "--keep-snapshot"}
+	sdkClean := func() error { return os.RemoveAll(b.objectDir(r.sdk, "big/"+r.node.Host+"/"+tag)) }
 	steps := []step{
 		{"disk", "raw read, page cache (one file at a time)", proc{name: "diskread", path: b.s.diskread,
 			args: []string{"-list", list}, env: baseEnv(os.TempDir())}, nil},
 		{"disk-direct", "raw read, O_DIRECT (the device)", proc{name: "diskread-direct", path: b.s.diskread,
 			args: []string{"-list", list, "-direct"}, env: baseEnv(os.TempDir())}, nil},
-		{"sdk-c1", "bare SDK loop, 1 file x 4 parts", b.sdk("sdk-up-c1", "up", r.sdk, list, 1), nil},
+		{"sdk-c1", "bare SDK loop, 1 file x 4 parts", b.sdk("sdk-up-c1", "up", r.sdk, list, 1), sdkClean},
 	}
 	if round == 1 { // what signing each body (SHA-256 on both sides) costs
 		p := b.sdk("sdk-up-c1-unsigned", "up", r.sdk, list, 1)
 		p.args = append(p.args, "-unsigned-payload")
-		steps = append(steps, step{"sdk-c1-unsigned", "bare SDK loop, 1 file, UNSIGNED-PAYLOAD (first round only)", p, nil})
+		steps = append(steps, step{"sdk-c1-unsigned", "bare SDK loop, 1 file, UNSIGNED-PAYLOAD (first round only)", p, sdkClean})
 	}
 	for _, v := range r.all() {
 		if v.key == goTuned.key {
-			steps = append(steps, step{"sdk-c4", "bare SDK loop, 4 files x 4 parts", b.sdk("sdk-up-c4", "up", r.sdk, list, 4), nil})
+			steps = append(steps, step{"sdk-c4", "bare SDK loop, 4 files x 4 parts", b.sdk("sdk-up-c4", "up", r.sdk, list, 4), sdkClean})
 		}
 		steps = append(steps, step{v.key, v.label, b.cmd(v, "backup-full", full...),
 			func() error { return b.removeBackup(v, r.node.Host, tag) }})
 	}
 	if round != 1 {
-		return b.sdkCleanup(steps, r, tag), nil, nil
+		return steps, nil, nil
 	}
 	old, err := b.before(ctx, r.goVs[0], r.goVs[0].bucket, "big-before", r.node)
 	if err != nil || old == nil {
 		return steps, nil, err
 	}
-	return b.sdkCleanup(append(steps, step{old.key, old.label, b.cmd(old, "backup-full", full...), nil}), r, tag), old, nil
-}
-
-// sdkCleanup makes the SDK loop's steps remove what they uploaded.
-func (b *bench) sdkCleanup(steps []step, r *bigRun, tag string) []step {
-	for i := range steps {
-		if strings.HasPrefix(steps[i].key, "sdk-") {
-			steps[i].cleanup = func() error { return os.RemoveAll(b.objectDir(r.sdk, "big/"+r.node.Host+"/"+tag)) }
-		}
-	}
-	return steps
+	return append(steps, step{old.key, old.label, b.cmd(old, "backup-full", full...), nil}), old, nil
 }
 
 // dropRound removes the full backups of a round (none for round 0): only

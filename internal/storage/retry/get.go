@@ -109,12 +109,7 @@ func (s *stream) reopen() error {
 
 // UnwrapStream returns the stream being read (nil after a failure; a
 // ranged one after a resume): storage.DescribeStream looks through it.
-func (s *stream) UnwrapStream() io.Reader {
-	if s.rc == nil {
-		return nil
-	}
-	return s.rc
-}
+func (s *stream) UnwrapStream() io.Reader { return s.rc }
 
 // Close implements io.Closer.
 func (s *stream) Close() error {

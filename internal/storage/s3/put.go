@@ -65,15 +65,15 @@ type ack struct {
 	date time.Time // the answer's Date header, else the local time
 }
 
-// ackOf reads an answer's ETag and the Date header of its HTTP response.
-func ackOf(etag *string, md middleware.Metadata) ack {
-	a := ack{etag: trimETag(etag), date: time.Now().UTC().Truncate(time.Second)}
+// answerDate is the Date header of an answer's HTTP response, else the
+// local time.
+func answerDate(md middleware.Metadata) time.Time {
 	if raw, ok := awsmiddleware.GetRawResponse(md).(*smithyhttp.Response); ok && raw != nil && raw.Response != nil {
 		if d, err := http.ParseTime(raw.Header.Get("Date")); err == nil {
-			a.date = d.UTC()
+			return d.UTC()
 		}
 	}
-	return a
+	return time.Now().UTC().Truncate(time.Second)
 }
 
 // payload makes requests over TLS send an unsigned payload, as boto3 and
@@ -94,7 +94,7 @@ func (b *Backend) putSingle(ctx context.Context, key string, src storage.Source)
 	if err != nil {
 		return ack{}, b.translate(ctx, "put", "s3:PutObject", key, err)
 	}
-	return ackOf(out.ETag, out.ResultMetadata), nil
+	return ack{etag: trimETag(out.ETag), date: answerDate(out.ResultMetadata)}, nil
 }
 
 // putMultipart creates a multipart upload, sends the parts (each read from
@@ -108,7 +108,7 @@ func (b *Backend) putMultipart(ctx context.Context, key string, src storage.Sour
 	if err != nil {
 		return ack{}, b.translate(ctx, "create multipart upload for", "s3:PutObject", key, err)
 	}
-	created := ackOf(nil, out.ResultMetadata)
+	created := answerDate(out.ResultMetadata) // S3 dates a multipart object from its initiation
 	uploadID := aws.ToString(out.UploadId)
 	parts, err := b.uploadParts(ctx, key, uploadID, src, partSize, numParts)
 	var a ack
@@ -120,7 +120,7 @@ func (b *Backend) putMultipart(ctx context.Context, key string, src storage.Sour
 		done, err = b.client.CompleteMultipartUpload(ctx, complete)
 		err = b.translate(ctx, "complete multipart upload of", "s3:PutObject", key, err)
 		if err == nil {
-			a = ack{etag: trimETag(done.ETag), date: created.date}
+			a = ack{etag: trimETag(done.ETag), date: created}
 		}
 	}
 	if err != nil {
