@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/medusa-go/medusa/internal/storage"
+	"github.com/medusa-go/medusa/internal/storage/checksum"
 	"github.com/medusa-go/medusa/internal/testbed"
 )
 
@@ -39,7 +40,7 @@ func TestIMDSCredentialRefresh(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Put across the credentials' expiry: %v (IMDS fetches: %d)", err, imds.Fetches())
 	}
-	if want, _ := ExpectedETag(bytes.NewReader(data), partSize, partSize); info.Hash != want {
+	if want, _ := checksum.ExpectedETag(t.Context(), bytes.NewReader(data), partSize, partSize); info.Hash != want {
 		t.Errorf("ETag %q, want %q", info.Hash, want)
 	}
 	if !src.waited.Load() {

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/medusa-go/medusa/internal/storage"
+	"github.com/medusa-go/medusa/internal/storage/checksum"
 	"github.com/medusa-go/medusa/internal/storage/storagetest"
 	"github.com/medusa-go/medusa/internal/testbed"
 )
@@ -66,7 +67,7 @@ func TestConformance(t *testing.T) {
 			t.Cleanup(func() { _ = pending.Close() })
 			storagetest.Run(t, mk(nil), storagetest.Capabilities{
 				ExpectedHash: func(src storage.Source) string {
-					h, err := ExpectedETag(src, partSize, partSize)
+					h, err := checksum.ExpectedETag(t.Context(), src, partSize, partSize)
 					if err != nil {
 						t.Errorf("ExpectedETag: %v", err)
 					}
@@ -185,7 +186,7 @@ func TestPutMemoryFlat(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want, _ := ExpectedETag(src, o.MultipartThreshold, o.MultipartChunkSize); info.Hash != want || !strings.HasSuffix(want, "-6") {
+	if want, _ := checksum.ExpectedETag(t.Context(), src, o.MultipartThreshold, o.MultipartChunkSize); info.Hash != want || !strings.HasSuffix(want, "-6") {
 		t.Errorf("ETag %q, want %q (6 parts)", info.Hash, want)
 	}
 	alloc := after.TotalAlloc - before.TotalAlloc

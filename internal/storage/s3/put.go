@@ -18,6 +18,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/medusa-go/medusa/internal/storage"
+	"github.com/medusa-go/medusa/internal/storage/checksum"
 )
 
 // abortTimeout bounds the cleanup of a failed multipart upload, which runs
@@ -39,7 +40,7 @@ func (b *Backend) Put(ctx context.Context, key string, src storage.Source) (stor
 		return storage.ObjectInfo{}, fmt.Errorf("put s3://%s/%s: %w", b.bucket, key, err)
 	}
 	size := src.Size()
-	multipart, partSize, numParts := partLayout(size, b.opts.MultipartThreshold, b.opts.MultipartChunkSize)
+	multipart, partSize, numParts := checksum.PartLayout(size, b.opts.MultipartThreshold, b.opts.MultipartChunkSize)
 	var a ack
 	var err error
 	if multipart {

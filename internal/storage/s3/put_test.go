@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/medusa-go/medusa/internal/storage"
+	"github.com/medusa-go/medusa/internal/storage/checksum"
 )
 
 const mib = 1 << 20
@@ -75,7 +76,7 @@ func testPut(t *testing.T, size, wantParts int, noETag bool) {
 	if !bytes.Equal(got, data) {
 		t.Fatalf("stored %d bytes, want the %d uploaded", len(got), len(data))
 	}
-	want, err := ExpectedETag(bytes.NewReader(data), 6*mib, 5*mib)
+	want, err := checksum.ExpectedETag(t.Context(), bytes.NewReader(data), 6*mib, 5*mib)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,7 +166,7 @@ func TestPartRetryRereadsSection(t *testing.T) {
 	if got, _ := f.object("k"); !bytes.Equal(got, data) {
 		t.Fatal("object differs from the source after a part retry")
 	}
-	if want, _ := ExpectedETag(bytes.NewReader(data), 5*mib, 5*mib); info.Hash != want {
+	if want, _ := checksum.ExpectedETag(t.Context(), bytes.NewReader(data), 5*mib, 5*mib); info.Hash != want {
 		t.Errorf("hash %s, want %s", info.Hash, want)
 	}
 	if n := f.count("part"); n != 4 {

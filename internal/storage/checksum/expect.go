@@ -1,0 +1,30 @@
+package checksum
+
+import (
+	"context"
+
+	"github.com/medusa-go/medusa/internal/storage"
+)
+
+// Expecter is the optional capability of a backend that knows which hash
+// it would report for src once stored with its settings (S3: the hex MD5,
+// or the multipart ETag for files at or above the multipart threshold).
+// Decorators expose it through storage.Unwrapper.
+type Expecter interface {
+	ExpectedHash(ctx context.Context, src storage.Source) (string, error)
+}
+
+// ExpecterOf returns b's Expecter, looking through decorators.
+func ExpecterOf(b storage.Backend) (Expecter, bool) {
+	return storage.As[Expecter](b)
+}
+
+// ExpectedFunc returns how to hash local files for comparison with what b
+// stores: b's ExpectedHash when it has one, else the hex MD5 (which equals
+// GCS's and Azure's base64 MD5s and local storage's hex MD5).
+func ExpectedFunc(b storage.Backend) func(context.Context, storage.Source) (string, error) {
+	if e, ok := ExpecterOf(b); ok {
+		return e.ExpectedHash
+	}
+	return MD5Hex
+}
