@@ -2,8 +2,6 @@ package backup
 
 import (
 	"context"
-	"crypto/md5"
-	"encoding/base64"
 	"errors"
 	"os"
 	"path/filepath"
@@ -404,32 +402,6 @@ func TestExpectedHashCapabilityIsUsed(t *testing.T) {
 	}
 	if calls != 4 || res.FilesReuploaded != 4 {
 		t.Fatalf("ExpectedHash called %d times, %d re-uploads; want 4 and 4", calls, res.FilesReuploaded)
-	}
-}
-
-func TestHashesMatch(t *testing.T) {
-	hexMD5 := md5Of("x")
-	sum := md5.Sum([]byte("x"))
-	b64 := base64.StdEncoding.EncodeToString(sum[:]) // the same digest in base64
-	tests := []struct {
-		local, remote string
-		want          bool
-	}{
-		{hexMD5, hexMD5, true},
-		{hexMD5, `"` + hexMD5 + `"`, true},
-		{hexMD5, b64, true},
-		{b64, hexMD5, true},
-		{hexMD5, md5Of("y"), false},
-		{"abcdef0123456789abcdef0123456789-3", "ABCDEF0123456789ABCDEF0123456789-3", true},
-		{"abcdef0123456789abcdef0123456789-3", "abcdef0123456789abcdef0123456789-4", false},
-		{hexMD5, hexMD5 + "-1", false},
-		{"", "", false},
-		{hexMD5, "", false},
-	}
-	for _, tc := range tests {
-		if got := hashesMatch(tc.local, tc.remote); got != tc.want {
-			t.Errorf("hashesMatch(%q, %q) = %v, want %v", tc.local, tc.remote, got, tc.want)
-		}
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/medusa-go/medusa/internal/layout"
 	"github.com/medusa-go/medusa/internal/progress"
 	"github.com/medusa-go/medusa/internal/storage"
+	"github.com/medusa-go/medusa/internal/storage/checksum"
 )
 
 // fileTask is one file to upload.
@@ -155,7 +156,7 @@ func (r *run) checkHashes(ctx context.Context, checks []fileRef, decisions [][]d
 				return fmt.Errorf("hash %s: %w", f.Path, err)
 			}
 			tr.FileDone()
-			if hashesMatch(local, r.pool[c.key].Hash) {
+			if checksum.Equal(local, r.pool[c.key].Hash) {
 				decisions[c.table][c.file] = keep
 			} else {
 				decisions[c.table][c.file] = reupload

@@ -32,8 +32,8 @@
 // keyspace, table directory, index sub-directory and file name and the
 // same size; with MD5 checks the hash must match too: the hash the store
 // would report for the local file (an ExpectedHash capability of the
-// backend, e.g. S3's multipart ETag rule, else the plain MD5) compared in
-// hex or base64 form. Objects whose store reports no hash (local storage)
+// backend, e.g. S3's multipart ETag rule, else the plain MD5) compared as
+// package checksum does (hex or base64, quotes and case ignored). Objects whose store reports no hash (local storage)
 // are compared by size only, as Medusa does. Everything else is uploaded
 // (again); reused objects keep the pool's key, size and hash (null when
 // the store reports none).

@@ -14,6 +14,7 @@ import (
 	"github.com/medusa-go/medusa/internal/backup"
 	"github.com/medusa-go/medusa/internal/layout"
 	"github.com/medusa-go/medusa/internal/storage"
+	"github.com/medusa-go/medusa/internal/storage/checksum"
 	"github.com/medusa-go/medusa/internal/storage/local"
 	"github.com/medusa-go/medusa/internal/storage/s3"
 	"github.com/medusa-go/medusa/internal/testbed"
@@ -103,7 +104,7 @@ func targets() []target {
 					t.Fatal(err)
 				}
 				defer src.Close()
-				h, err := s3.ExpectedETag(src, itThreshold, itChunk)
+				h, err := checksum.ExpectedETag(t.Context(), src, itThreshold, itChunk)
 				if err != nil {
 					t.Fatal(err)
 				}

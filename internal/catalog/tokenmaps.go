@@ -2,14 +2,12 @@ package catalog
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/hex"
 	"strconv"
-	"strings"
 	"sync"
 
 	"github.com/medusa-go/medusa/internal/layout"
 	"github.com/medusa-go/medusa/internal/storage"
+	"github.com/medusa-go/medusa/internal/storage/checksum"
 )
 
 // tokenmapReader reads the index's tokenmap entries of many cluster
@@ -67,15 +65,9 @@ func (r *tokenmapReader) get(ctx context.Context, key string) (layout.Tokenmap, 
 // contentID identifies an object's bytes by size and content MD5, or is
 // "" when the store's hash is not a plain MD5 of the content.
 func contentID(o storage.ObjectInfo) string {
-	h := strings.Trim(strings.TrimSpace(o.Hash), `"`)
-	var sum []byte
-	if len(h) == 32 {
-		sum, _ = hex.DecodeString(h)
-	} else if b, err := base64.StdEncoding.DecodeString(h); err == nil && len(b) == 16 {
-		sum = b
-	}
-	if len(sum) != 16 {
+	sum := checksum.Parse(o.Hash)
+	if sum.Kind != checksum.Plain {
 		return ""
 	}
-	return strconv.FormatInt(o.Size, 10) + ":" + hex.EncodeToString(sum)
+	return strconv.FormatInt(o.Size, 10) + ":" + sum.String()
 }

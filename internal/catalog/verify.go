@@ -3,8 +3,6 @@ package catalog
 import (
 	"bufio"
 	"context"
-	"encoding/base64"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"sort"
@@ -28,8 +26,15 @@ type VerifyResult struct {
 	// "  - [<path>] Blob different", "  - [<key>] exists in storage, but not
 	// in manifest".
 	Errors []string
-	// Warnings are the *-Summary.db mismatches, which do not fail.
+	// Warnings are the *-Summary.db mismatches and the objects whose
+	// store hash changed since the backup while their content cannot be
+	// checked (SSE-KMS/SSE-C, an unknown multipart part size); they do not
+	// fail.
 	Warnings []string
+	// Notes are the objects whose store hash changed since the backup but
+	// whose content was downloaded and matches the manifest (re-uploaded
+	// with the same bytes, e.g. with another multipart chunk size).
+	Notes []string
 }
 
 // OK reports whether the backup is complete and every manifest matched.
@@ -48,16 +53,21 @@ func (r VerifyResult) OK() bool { return r.Complete && len(r.Errors) == 0 }
 // differential backups, P<fqdn>/<backup>/data/ for full ones) once and
 // compares it with meta/manifest.json: *-Statistics.db files are ignored
 // (Cassandra rewrites them); a missing object is an error; a size
-// mismatch, or with md5 a hash mismatch, is an error except for
-// *-Summary.db files, which are only warned about. Hashes compare equal in
-// hex or base64 form; an empty listed hash (local storage) or a null MD5
-// in the manifest means size only. Full backups also report objects in
-// storage that the manifest does not name.
+// mismatch, or with md5 a content mismatch, is an error except for
+// *-Summary.db files, which are only warned about. Hashes compare as
+// package checksum says (hex or base64, quotes and case ignored); an empty
+// listed hash (local storage) or a null MD5 in the manifest means size
+// only. A listed hash that differs from the manifest's is no verdict by
+// itself: the object is downloaded and its content compared with the
+// manifest's hash (see matchesManifest). Full backups also report objects
+// in storage that the manifest does not name.
 //
 // Differences from Medusa: an unreadable manifest is an error line
 // ("  - [<manifest key>] Unable to read manifest: ...") where Medusa only
-// logged it and passed; the extra objects are listed sorted. An unknown
-// backup gives an error wrapping ErrBackupNotFound and no output.
+// logged it and passed; the extra objects are listed sorted; an object
+// re-uploaded with the same bytes (another multipart chunk size, so another
+// ETag) is fine where Medusa reported it different. An unknown backup gives
+// an error wrapping ErrBackupNotFound and no output.
 func (c *Catalog) Verify(ctx context.Context, backup string, md5 bool, out io.Writer) (VerifyResult, error) {
 	cb, err := c.ClusterBackup(ctx, backup)
 	if err != nil {
@@ -81,11 +91,11 @@ func (c *Catalog) Verify(ctx context.Context, backup string, md5 bool, out io.Wr
 	if err := w.Flush(); err != nil {
 		return res, err
 	}
-	type nodeResult struct{ errors, warnings []string }
+	type nodeResult struct{ errors, warnings, notes []string }
 	results := make([]nodeResult, len(cb.Nodes))
 	err = forEach(ctx, len(cb.Nodes), c.Concurrency, func(ctx context.Context, i int) error {
-		errs, warns, err := c.verifyNode(ctx, cb.Nodes[i], md5)
-		results[i] = nodeResult{errs, warns}
+		errs, warns, notes, err := c.verifyNode(ctx, cb.Nodes[i], md5)
+		results[i] = nodeResult{errs, warns, notes}
 		return err
 	})
 	if err != nil {
@@ -94,6 +104,7 @@ func (c *Catalog) Verify(ctx context.Context, backup string, md5 bool, out io.Wr
 	for _, r := range results {
 		res.Errors = append(res.Errors, r.errors...)
 		res.Warnings = append(res.Warnings, r.warnings...)
+		res.Notes = append(res.Notes, r.notes...)
 	}
 	if len(res.Errors) == 0 {
 		w.WriteString("- Manifest validated: OK!!\n")
@@ -107,16 +118,16 @@ func (c *Catalog) Verify(ctx context.Context, backup string, md5 bool, out io.Wr
 }
 
 // verifyNode compares the data of one node backup with its manifest.
-func (c *Catalog) verifyNode(ctx context.Context, n layout.NodeBackup, md5 bool) (errs, warns []string, err error) {
+func (c *Catalog) verifyNode(ctx context.Context, n layout.NodeBackup, md5 bool) (errs, warns, notes []string, err error) {
 	l := c.layout()
 	manifestKey := l.ManifestKey(n.FQDN, n.Name)
 	m, err := c.manifestAt(ctx, manifestKey)
 	if err != nil {
 		if ctx.Err() != nil || !isContentProblem(err) {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		c.log().Error("Unable to read manifest from storage", "key", manifestKey, "error", err)
-		return []string{fmt.Sprintf("  - [%s] Unable to read manifest: %v", manifestKey, err)}, nil, nil
+		return []string{fmt.Sprintf("  - [%s] Unable to read manifest: %v", manifestKey, err)}, nil, nil, nil
 	}
 	dataPrefix := l.DataPrefix(n.FQDN, n.Name)
 	if n.Differential {
@@ -125,7 +136,7 @@ func (c *Catalog) verifyNode(ctx context.Context, n layout.NodeBackup, md5 bool)
 	inStorage := map[string]storage.ObjectInfo{}
 	for obj, err := range c.Backend.List(ctx, dataPrefix) {
 		if err != nil {
-			return nil, nil, fmt.Errorf("verify %s of %s: list %s: %w", n.Name, n.FQDN, dataPrefix, err)
+			return nil, nil, nil, fmt.Errorf("verify %s of %s: list %s: %w", n.Name, n.FQDN, dataPrefix, err)
 		}
 		if !strings.Contains(obj.Key, "-Statistics.db") {
 			inStorage[obj.Key] = obj
@@ -143,7 +154,18 @@ func (c *Catalog) verifyNode(ctx context.Context, n layout.NodeBackup, md5 bool)
 				errs = append(errs, fmt.Sprintf("  - [%s] Doesn't exists", o.Path))
 				continue
 			}
-			if matchesManifest(blob, o, md5) {
+			bc, err := c.matchesManifest(ctx, blob, o, md5)
+			switch {
+			case err != nil:
+				return nil, nil, nil, fmt.Errorf("verify %s of %s: %w", n.Name, n.FQDN, err)
+			case bc.unchecked:
+				c.log().Warn(bc.note)
+				warns = append(warns, bc.note)
+			case bc.note != "":
+				c.log().Info(bc.note)
+				notes = append(notes, bc.note)
+			}
+			if bc.ok {
 				continue
 			}
 			if strings.Contains(blob.Key, "-Summary.db") {
@@ -171,7 +193,7 @@ func (c *Catalog) verifyNode(ctx context.Context, n layout.NodeBackup, md5 bool)
 			errs = append(errs, fmt.Sprintf("  - [%s] exists in storage, but not in manifest", k))
 		}
 	}
-	return errs, warns, nil
+	return errs, warns, notes, nil
 }
 
 func deref(s *string) string {
@@ -179,37 +201,4 @@ func deref(s *string) string {
 		return "null"
 	}
 	return *s
-}
-
-// matchesManifest compares a listed object with its manifest entry: size,
-// and with md5 the hash when both sides have one.
-func matchesManifest(blob storage.ObjectInfo, o layout.Object, md5 bool) bool {
-	if blob.Size != o.Size {
-		return false
-	}
-	if !md5 || blob.Hash == "" || o.MD5 == nil || *o.MD5 == "" {
-		return true
-	}
-	return HashesEqual(blob.Hash, *o.MD5)
-}
-
-// HashesEqual compares two object hashes that may each be hex (S3 ETag,
-// local) or base64 (GCS md5Hash, Azure Content-MD5): equal strings, or
-// the same bytes once the base64 side is decoded. Multipart ETags
-// ("<hex>-<parts>") only equal themselves.
-func HashesEqual(a, b string) bool {
-	if a == b {
-		return true
-	}
-	return b64Hex(a) == strings.ToLower(b) || strings.ToLower(a) == b64Hex(b) ||
-		strings.EqualFold(a, b) && !strings.Contains(a, "-")
-}
-
-// b64Hex returns the hex form of a base64 string, "" if s is not base64.
-func b64Hex(s string) string {
-	raw, err := base64.StdEncoding.DecodeString(s)
-	if err != nil || len(raw) == 0 {
-		return ""
-	}
-	return hex.EncodeToString(raw)
 }

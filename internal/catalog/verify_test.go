@@ -121,24 +121,3 @@ func TestVerifyMD5(t *testing.T) {
 		}
 	}
 }
-
-func TestHashesEqual(t *testing.T) {
-	tests := []struct {
-		a, b string
-		want bool
-	}{
-		{"d41d8cd98f00b204e9800998ecf8427e", "d41d8cd98f00b204e9800998ecf8427e", true},
-		{"1B2M2Y8AsgTpgAmY7PhCfg==", "d41d8cd98f00b204e9800998ecf8427e", true},
-		{"d41d8cd98f00b204e9800998ecf8427e", "1B2M2Y8AsgTpgAmY7PhCfg==", true},
-		{"D41D8CD98F00B204E9800998ECF8427E", "d41d8cd98f00b204e9800998ecf8427e", true},
-		{"d41d8cd98f00b204e9800998ecf8427e", "d41d8cd98f00b204e9800998ecf8427f", false},
-		{"3f6c2a3c1b7e4e8f9d2f0c5a6b7e8d9f-2", "3f6c2a3c1b7e4e8f9d2f0c5a6b7e8d9f-2", true},
-		{"3f6c2a3c1b7e4e8f9d2f0c5a6b7e8d9f-2", "3f6c2a3c1b7e4e8f9d2f0c5a6b7e8d9f-3", false},
-		{"1B2M2Y8AsgTpgAmY7PhCfg==", "1B2M2Y8AsgTpgAmY7PhCfA==", false},
-	}
-	for _, tt := range tests {
-		if got := catalog.HashesEqual(tt.a, tt.b); got != tt.want {
-			t.Errorf("HashesEqual(%q, %q) = %v", tt.a, tt.b, got)
-		}
-	}
-}

@@ -1,14 +1,13 @@
 package restore
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/medusa-go/medusa/internal/progress"
 	"github.com/medusa-go/medusa/internal/storage"
+	"github.com/medusa-go/medusa/internal/storage/checksum"
 )
 
 // check verifies every downloaded file against the manifest.
@@ -19,18 +18,18 @@ func (r *run) check(ctx context.Context) error {
 // checker verifies downloaded files against the manifest.
 type checker struct {
 	d           *Deps
-	hasher      expectedHasher // nil when the backend has no ExpectedHash
+	hasher      checksum.Expecter // nil when the backend has none
 	skipContent bool
 }
 
 func newChecker(d *Deps, skipContent bool) *checker {
-	h, _ := storage.As[expectedHasher](d.Storage)
+	h, _ := checksum.ExpecterOf(d.Storage)
 	return &checker{d: d, hasher: h, skipContent: skipContent}
 }
 
 // checkAll verifies every file and returns all problems at once. Files
 // whose content cannot be verified (multipart ETag of an unknown part
-// size, a store hash that is no MD5) are reported as warnings.
+// size, a recorded hash that is no MD5) are counted in a warning.
 func (c *checker) checkAll(ctx context.Context, p *Plan, files []fetched) error {
 	if len(files) != p.Files {
 		return fmt.Errorf("%d files were downloaded, the plan has %d", len(files), p.Files)
@@ -67,11 +66,14 @@ func (c *checker) checkAll(ctx context.Context, p *Plan, files []fetched) error 
 	return nil
 }
 
-// checkOne verifies one file: its size, the store's hash against the
-// manifest's (the object was not replaced since the backup), and its
-// content against the manifest's hash when that is an MD5 or an S3
-// multipart ETag. verified is false when the content could not be hashed
-// the way the store did.
+// checkOne verifies one file: its size, then its content against the
+// manifest's hash (plain MD5, or S3 multipart ETag). The store's current
+// hash is a shortcut, not a veto: an object stored again with the same
+// bytes (another multipart chunk size, SSE-KMS) has another hash, and only
+// the content decides. Content that differs is refused, naming the key;
+// content that cannot be compared (no MD5 in the manifest, a multipart
+// part size not tried, --skip of SSE buckets) leaves the file unverified,
+// with a warning naming the key when the store's hash changed too.
 func (c *checker) checkOne(ctx context.Context, f fetched) (verified bool, err error) {
 	o := f.File.Object
 	name := f.Table.Keyspace + "/" + f.Table.Dir + "/" + f.File.Rel
@@ -80,70 +82,57 @@ func (c *checker) checkOne(ctx context.Context, f fetched) (verified bool, err e
 	}
 	want := ""
 	if o.MD5 != nil {
-		want = strings.TrimSpace(*o.MD5)
+		want = *o.MD5
 	}
-	if want == "" {
+	if checksum.Parse(want).Kind == checksum.Empty {
 		return true, nil // Medusa's local storage records no hash for reused files
 	}
-	if f.StoreHash != "" && !hashesEqual(f.StoreHash, want) {
-		return false, fmt.Errorf("%s: the store reports hash %s, the manifest %s: the object was replaced since the backup",
-			name, f.StoreHash, want)
+	changed := f.StoreHash != "" && !checksum.Equal(f.StoreHash, want)
+	v, err := c.verdict(ctx, f, want)
+	if err != nil {
+		return false, fmt.Errorf("%s: %w", name, err)
 	}
-	if c.skipContent {
-		return false, nil
-	}
-	if digest := md5Digest(want); digest != nil {
-		if !bytes.Equal(digest, f.MD5) {
-			return false, fmt.Errorf("%s: content MD5 %x differs from the manifest's %s (corrupted at rest or in "+
-				"transfer; if the bucket uses SSE-KMS or SSE-C its hashes are not MD5s: set kms_id or sse_c_key)",
-				name, f.MD5, want)
+	switch {
+	case v == checksum.Matches && changed:
+		c.d.Logger.Info(fmt.Sprintf("%s: object %s was stored again since the backup (hash %s, the manifest's %s); "+
+			"its content matches the manifest", name, o.Path, f.StoreHash, want))
+	case v == checksum.Differs:
+		why := "corrupted at rest or in transfer; if the bucket uses SSE-KMS or SSE-C, its hashes are not MD5s: " +
+			"set kms_id or sse_c_key"
+		if changed {
+			why = fmt.Sprintf("the object was replaced since the backup: the store reports hash %s", f.StoreHash)
 		}
-		return true, nil
+		return false, fmt.Errorf("%s: the content of %s (%s) differs from the manifest's %s (%s)",
+			name, o.Path, f.Content, want, why)
+	case v == checksum.Unknown && changed:
+		c.d.Logger.Warn(fmt.Sprintf("%s: object %s was stored again since the backup (hash %s, the manifest's %s) "+
+			"and its content cannot be compared with the manifest's hash", name, o.Path, f.StoreHash, want))
 	}
-	if parts, ok := parseMultipart(want); ok {
-		if f.PartsETag != "" && hashesEqual(f.PartsETag, want) {
-			return true, nil // hashed during the download: no second read
-		}
-		return c.checkMultipart(ctx, f, name, want, parts)
-	}
-	return false, nil // e.g. an Azure ETag: not a content hash
+	return v == checksum.Matches, nil
 }
 
-// checkMultipart recomputes an S3 multipart ETag from the file: with the
-// backend's settings first, then with usual part sizes that give the same
-// number of parts. When none matches and the backend's settings give the
-// same number of parts, the content is wrong; otherwise the part size used
-// at upload is unknown and the content is left unverified.
-func (c *checker) checkMultipart(ctx context.Context, f fetched, name, want string, parts int) (bool, error) {
+// verdict compares a downloaded file with the manifest's hash want: the
+// hash computed during the download first (the common case: no second
+// read), then, for a multipart ETag not reproduced by the likeliest part
+// size, the file read again with the backend's settings and the usual
+// part sizes. Without content checks (SSE buckets, whose recorded hashes
+// are not MD5s) only a match counts.
+func (c *checker) verdict(ctx context.Context, f fetched, want string) (checksum.Verdict, error) {
+	w := checksum.Parse(want)
+	switch {
+	case !w.IsContent():
+		return checksum.Unknown, nil
+	case checksum.Equal(f.Content, want):
+		return checksum.Matches, nil
+	case c.skipContent:
+		return checksum.Unknown, nil
+	case w.Kind == checksum.Plain:
+		return checksum.Differs, nil
+	}
 	src, err := storage.OpenFileSource(f.Path)
 	if err != nil {
-		return false, err
+		return checksum.Unknown, err
 	}
 	defer src.Close()
-	sameLayout := false
-	if c.hasher != nil {
-		got, err := c.hasher.ExpectedHash(ctx, src)
-		if err != nil {
-			return false, fmt.Errorf("%s: %w", name, err)
-		}
-		if hashesEqual(got, want) {
-			return true, nil
-		}
-		n, _ := parseMultipart(got)
-		sameLayout = n == parts
-	}
-	for _, size := range partSizeCandidates(src.Size(), parts) {
-		got, err := multipartETag(ctx, src, size)
-		if err != nil {
-			return false, fmt.Errorf("%s: %w", name, err)
-		}
-		if hashesEqual(got, want) {
-			return true, nil
-		}
-	}
-	if sameLayout {
-		return false, fmt.Errorf("%s: content does not match the manifest's multipart ETag %s (corrupted at rest or in transfer)",
-			name, want)
-	}
-	return false, nil
+	return checksum.VerifySource(ctx, src, want, c.hasher)
 }

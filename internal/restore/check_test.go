@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/medusa-go/medusa/internal/layout"
 	"github.com/medusa-go/medusa/internal/storage"
+	"github.com/medusa-go/medusa/internal/storage/checksum"
 )
 
 // partsETag computes a multipart ETag independently of the code under test.
@@ -45,6 +47,8 @@ func TestCheckOne(t *testing.T) {
 	if err := os.WriteFile(path, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	eightMiB := partsETag(data, 8*mib) // 1 part
+	const key = "p/n1/data/ks/t-1/nb-1-big-Data.db"
 	for _, tc := range []struct {
 		name, manifest, store string
 		size                  int64
@@ -56,21 +60,32 @@ func TestCheckOne(t *testing.T) {
 		{name: "hex MD5", manifest: hexMD5, store: hexMD5, verified: true},
 		{name: "base64 MD5 (GCS, Azure)", manifest: b64MD5, store: b64MD5, verified: true},
 		{name: "hex manifest, base64 store", manifest: hexMD5, store: b64MD5, verified: true},
+		{name: "upper-case quoted manifest", manifest: `"` + strings.ToUpper(hexMD5) + `"`, store: hexMD5, verified: true},
 		{name: "no hash recorded", manifest: "", verified: true},
-		{name: "content differs", manifest: strings.Repeat("0", 32), err: "content MD5"},
+		{name: "content differs", manifest: strings.Repeat("0", 32), err: "corrupted at rest or in transfer"},
 		{name: "content differs, no content check (SSE)", manifest: strings.Repeat("0", 32), skip: true},
-		{name: "store hash differs", manifest: hexMD5, store: strings.Repeat("a", 32), err: "replaced since the backup"},
+		{name: "store hash differs, content matches (stored again)", manifest: hexMD5, store: strings.Repeat("a", 32), verified: true},
+		{name: "store hash and content differ", manifest: strings.Repeat("0", 32), store: strings.Repeat("a", 32),
+			err: key + " (" + hexMD5 + ") differs from the manifest's " + strings.Repeat("0", 32) + " (the object was replaced since the backup"},
+		{name: "store hash differs, SSE", manifest: strings.Repeat("0", 32), store: strings.Repeat("a", 32), skip: true},
 		{name: "size differs", manifest: hexMD5, size: 5, err: "the manifest says 5"},
 		{name: "multipart, backend settings", manifest: threeMiB, verified: true,
 			hasher: func(src storage.Source) string { return threeMiB }},
-		{name: "multipart, usual part size", manifest: fiveMiB, verified: true,
+		{name: "multipart, usual part size", manifest: fiveMiB, store: fiveMiB, verified: true,
 			hasher: func(storage.Source) string { return strings.Repeat("b", 32) + "-1" }},
 		{name: "multipart, no capability", manifest: fiveMiB, verified: true},
-		{name: "multipart, same layout, wrong content", manifest: corrupt, err: "does not match the manifest's multipart ETag",
+		{name: "multipart, stored again in 8 MiB parts", manifest: fiveMiB, store: eightMiB, verified: true,
+			hasher: func(storage.Source) string { return eightMiB }},
+		{name: "multipart, stored again as one part", manifest: fiveMiB, store: hexMD5, verified: true},
+		{name: "one part, stored again in parts", manifest: hexMD5, store: fiveMiB, verified: true},
+		{name: "multipart, same layout, wrong content", manifest: corrupt, err: "differs from the manifest's " + corrupt,
 			hasher: func(storage.Source) string { return fiveMiB }},
 		{name: "multipart, unknown part size", manifest: strings.Repeat("c", 32) + "-2",
 			hasher: func(storage.Source) string { return strings.Repeat("b", 32) + "-1" }},
+		{name: "multipart, unknown part size, stored again", manifest: strings.Repeat("c", 32) + "-2", store: fiveMiB},
+		{name: "multipart, SSE, stored again", manifest: fiveMiB, store: strings.Repeat("d", 32), skip: true, verified: true},
 		{name: "azure etag", manifest: "0x8DC1234567890AB", store: "0x8DC1234567890AB"},
+		{name: "azure etag changed", manifest: "0x8DC1234567890AB", store: "0x8DC1234567890AC"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			size := tc.size
@@ -81,10 +96,13 @@ func TestCheckOne(t *testing.T) {
 			if tc.hasher != nil {
 				b = hasherBackend{Backend: b, hash: tc.hasher}
 			}
-			c := newChecker(&Deps{Storage: b}, tc.skip)
+			var log bytes.Buffer
+			c := newChecker(&Deps{Storage: b, Logger: slog.New(slog.NewTextHandler(&log, nil))}, tc.skip)
 			md := tc.manifest
-			f := fetched{Table: Table{Keyspace: "ks", Dir: "t-1"}, Path: path, Size: int64(len(data)), MD5: sum[:],
-				StoreHash: tc.store, File: File{Rel: "nb-1-big-Data.db", Object: layout.Object{Size: size, MD5: &md}}}
+			h := checksum.HasherFor(md, size) // what the download computes
+			h.Write(data)
+			f := fetched{Table: Table{Keyspace: "ks", Dir: "t-1"}, Path: path, Size: int64(len(data)), Content: h.Sum(),
+				StoreHash: tc.store, File: File{Rel: "nb-1-big-Data.db", Object: layout.Object{Path: key, Size: size, MD5: &md}}}
 			verified, err := c.checkOne(t.Context(), f)
 			if tc.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.err) {
@@ -95,24 +113,9 @@ func TestCheckOne(t *testing.T) {
 			if err != nil || verified != tc.verified {
 				t.Fatalf("verified %v, err %v; want %v, nil", verified, err, tc.verified)
 			}
+			if changed := tc.store != "" && !checksum.Equal(tc.store, tc.manifest); changed != strings.Contains(log.String(), key) {
+				t.Errorf("store hash changed: %v, but the log says:\n%s", changed, log.String())
+			}
 		})
-	}
-}
-
-func TestHashesEqual(t *testing.T) {
-	for _, tc := range []struct {
-		a, b string
-		want bool
-	}{
-		{"d41d8cd98f00b204e9800998ecf8427e", "1B2M2Y8AsgTpgAmY7PhCfg==", true},
-		{`"d41d8cd98f00b204e9800998ecf8427e"`, "D41D8CD98F00B204E9800998ECF8427E", true},
-		{"d41d8cd98f00b204e9800998ecf8427e-2", "D41D8CD98F00B204E9800998ECF8427E-2", true},
-		{"d41d8cd98f00b204e9800998ecf8427e-2", "d41d8cd98f00b204e9800998ecf8427e-3", false},
-		{"d41d8cd98f00b204e9800998ecf8427e", "00000000000000000000000000000000", false},
-		{"0x8D1", "0x8D1", true},
-	} {
-		if got := hashesEqual(tc.a, tc.b); got != tc.want {
-			t.Errorf("hashesEqual(%q, %q) = %v", tc.a, tc.b, got)
-		}
 	}
 }

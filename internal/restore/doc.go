@@ -12,11 +12,14 @@
 //	download    every file into <temp-dir>/medusa-restore-<id>/<ks>/<table>/,
 //	            concurrent_transfers at a time, streamed (never in memory),
 //	            MD5 computed on the way
-//	check       every file against the manifest: size; the store's current
-//	            hash equals the recorded one (the object was not replaced);
-//	            content: plain MD5 (S3 single part, GCS, Azure, local), or the
-//	            S3 multipart ETag recomputed from the file (the backend's
-//	            ExpectedHash capability, then usual part sizes)
+//	check       every file against the manifest: size, then content: plain
+//	            MD5 (S3 single part, GCS, Azure, local), or the S3 multipart
+//	            ETag (hashed during the download with the likeliest part
+//	            size; else recomputed from the file with the backend's
+//	            settings and the usual part sizes). The store's current hash
+//	            is a shortcut, not a veto: an object stored again with the
+//	            same bytes and another part size is restored (logged);
+//	            other bytes are refused, naming the key
 //	stop        nodetool drain, stop_cmd, wait until the ports are closed and
 //	            no process holds files in the data or commit log directories
 //	            (/proc/<pid>/fd; processes of other users are only seen as root)
@@ -92,7 +95,8 @@
 //
 // A backup whose multipart ETags were made with a part size this tool
 // does not try (not multipart_chunksize, nor 5, 8, 16, 32, 50, 64, 100,
-// 128 ... MiB) is checked by size and store hash only, with a warning;
-// SSE-C and SSE-KMS buckets (kms_id, sse_c_key set) skip the content
-// comparison, their ETags not being MD5s.
+// 128 ... MiB) is checked by size only, with a warning (naming the key
+// when the store's hash changed since the backup); SSE-C and SSE-KMS
+// buckets (kms_id, sse_c_key set) never refuse a file for its content,
+// their ETags not being MD5s. See package checksum for how hashes compare.
 package restore

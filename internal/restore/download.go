@@ -11,6 +11,7 @@ import (
 
 	"github.com/medusa-go/medusa/internal/progress"
 	"github.com/medusa-go/medusa/internal/storage"
+	"github.com/medusa-go/medusa/internal/storage/checksum"
 )
 
 // fetched is one downloaded file and what was learned about it.
@@ -19,11 +20,10 @@ type fetched struct {
 	File  File
 	Path  string // local path
 	Size  int64  // bytes written
-	MD5   []byte // of the bytes written; nil when PartsETag is set
-	// PartsETag is the S3 multipart ETag of the bytes written with the most
-	// likely part size, computed instead of MD5 when the manifest records a
-	// multipart ETag (see streamHasher).
-	PartsETag string
+	// Content is the hash of the bytes written, computed on the way in
+	// the form of the manifest's hash (checksum.HasherFor): the hex MD5, or
+	// the S3 multipart ETag with the likeliest part size.
+	Content   string
 	StoreSize int64  // as the store reports it (Stat)
 	StoreHash string // "" when the store reports none
 }
@@ -118,14 +118,18 @@ func fetchOne(ctx context.Context, d *Deps, t Table, f File, path string, tr *pr
 	if err != nil {
 		return res, err
 	}
-	h := newStreamHasher(f.Object)
+	want := ""
+	if f.Object.MD5 != nil {
+		want = *f.Object.MD5
+	}
+	h := checksum.HasherFor(want, f.Object.Size)
 	n, err := copyHashed(io.MultiWriter(newWriteback(file), trackWriter{tr}), h, body, f.Object.Size)
 	if err != nil {
 		file.Close()
 		return res, fmt.Errorf("download %s to %s: %w", key, path, err)
 	}
 	sy.syncAndClose(file)
-	res.Size, res.MD5, res.PartsETag = n, h.contentMD5(), h.multipartETag()
+	res.Size, res.Content = n, h.Sum()
 	tr.FileDone()
 	return res, nil
 }

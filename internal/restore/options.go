@@ -54,9 +54,9 @@ type Options struct {
 	// ManageCassandra stops and starts the node (false in Kubernetes mode,
 	// where the operator does).
 	ManageCassandra bool
-	// SkipContentHash disables the comparison of downloaded content with
-	// the manifest's MD5s, for stores whose hashes are not content MD5s
-	// (SSE-C, SSE-KMS). Sizes and the store's hashes are still checked.
+	// SkipContentHash disables refusals for downloaded content that does
+	// not match the manifest's hash, for stores whose hashes are not
+	// content MD5s (SSE-C, SSE-KMS). Sizes are still checked.
 	SkipContentHash bool
 	// Node are the local node's directories and configuration file.
 	Node NodePaths

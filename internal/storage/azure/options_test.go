@@ -1,8 +1,6 @@
 package azure
 
 import (
-	"bytes"
-	"crypto/md5"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -185,17 +183,6 @@ func TestBlockIDs(t *testing.T) {
 			t.Errorf("duplicate block id %q", id)
 		}
 		seen[id] = true
-	}
-}
-
-func TestMD5Source(t *testing.T) {
-	for _, n := range []int{0, 1, hashReadSize - 1, hashReadSize, 3*hashReadSize + 7} {
-		data := bytes.Repeat([]byte("medusa-"), n/7+1)[:n]
-		got, err := md5Source(t.Context(), bytes.NewReader(data))
-		want := md5.Sum(data)
-		if err != nil || !bytes.Equal(got, want[:]) {
-			t.Errorf("md5Source(%d bytes) = %x, %v; want %x", n, got, err, want)
-		}
 	}
 }
 

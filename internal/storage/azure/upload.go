@@ -2,7 +2,6 @@ package azure
 
 import (
 	"context"
-	"crypto/md5"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/binary"
@@ -16,10 +15,8 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/medusa-go/medusa/internal/storage"
+	"github.com/medusa-go/medusa/internal/storage/checksum"
 )
-
-// hashReadSize is the read size of the MD5 pass over a Source.
-const hashReadSize = 1 << 20
 
 // Put uploads src as a block blob: one request up to one block, staged
 // blocks and a commit above. Nothing is committed on failure.
@@ -49,7 +46,7 @@ func (b *Backend) Put(ctx context.Context, key string, src storage.Source) (stor
 // putSingle sends the object in one Put Blob with its MD5, which the
 // service checks against the body and keeps as Content-MD5.
 func (b *Backend) putSingle(ctx context.Context, bb *blockblob.Client, key string, src storage.Source) (storage.ObjectInfo, error) {
-	sum, err := md5Source(ctx, src)
+	sum, err := checksum.MD5(ctx, src)
 	if err != nil {
 		return storage.ObjectInfo{}, err
 	}
@@ -79,7 +76,7 @@ func (b *Backend) putBlocks(ctx context.Context, bb *blockblob.Client, key strin
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(b.opts.Concurrency + 1) // + the hashing goroutine
 	g.Go(func() (err error) {
-		sum, err = md5Source(gctx, src)
+		sum, err = checksum.MD5(gctx, src)
 		return err
 	})
 	// The one place SDK retries are on: resending one block is cheaper
@@ -137,23 +134,4 @@ func blockIDs(n int) ([]string, error) {
 		ids[i] = base64.StdEncoding.EncodeToString(raw[:])
 	}
 	return ids, nil
-}
-
-// md5Source hashes src sequentially in reads of hashReadSize, stopping at
-// cancellation.
-func md5Source(ctx context.Context, src storage.Source) ([]byte, error) {
-	h := md5.New()
-	buf := make([]byte, min(hashReadSize, max(src.Size(), 1)))
-	for off := int64(0); off < src.Size(); {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		n, err := src.ReadAt(buf[:min(int64(len(buf)), src.Size()-off)], off)
-		h.Write(buf[:n])
-		off += int64(n)
-		if err != nil && (err != io.EOF || off < src.Size()) {
-			return nil, fmt.Errorf("read source at %d: %w", off, err)
-		}
-	}
-	return h.Sum(nil), nil
 }

@@ -28,3 +28,17 @@ func ExpectedFunc(b storage.Backend) func(context.Context, storage.Source) (stri
 	}
 	return MD5Hex
 }
+
+// ContentReporter is the optional capability of a backend that can tell
+// whether the hashes it reports are computed from the content: false for
+// S3 with SSE-KMS or SSE-C, whose ETags are no MD5s.
+type ContentReporter interface {
+	HashesAreContent() bool
+}
+
+// HashesAreContent reports whether b's hashes (MD5 or multipart form) are
+// computed from the content; true unless b says otherwise.
+func HashesAreContent(b storage.Backend) bool {
+	r, ok := storage.As[ContentReporter](b)
+	return !ok || r.HashesAreContent()
+}

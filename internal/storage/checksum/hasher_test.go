@@ -123,6 +123,14 @@ func TestHashersAgree(t *testing.T) {
 
 func TestMD5(t *testing.T) {
 	t.Parallel()
+	for _, n := range []int{0, 1, readSize - 1, readSize, 3*readSize + 7} {
+		data := bytes.Repeat([]byte("medusa-"), n/7+1)[:n]
+		got, err := MD5(t.Context(), bytes.NewReader(data))
+		want := md5.Sum(data)
+		if err != nil || !bytes.Equal(got, want[:]) {
+			t.Errorf("MD5(%d bytes) = %x, %v; want %x", n, got, err, want)
+		}
+	}
 	got, err := MD5(t.Context(), bytes.NewReader([]byte("hello")))
 	if err != nil || base64.StdEncoding.EncodeToString(got) != helloB64 {
 		t.Errorf("MD5(hello) = %x, %v", got, err)

@@ -2,8 +2,6 @@ package local
 
 import (
 	"context"
-	"crypto/md5"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/medusa-go/medusa/internal/storage"
+	"github.com/medusa-go/medusa/internal/storage/checksum"
 )
 
 const (
@@ -79,12 +78,12 @@ func (b *Backend) Put(ctx context.Context, key string, src storage.Source) (stor
 }
 
 // writeAll copies src into f, checking ctx between chunks, and returns the
-// hex MD5 of what it wrote.
+// hex MD5 of what it wrote (checksum.Hasher).
 func writeAll(ctx context.Context, f *os.File, src storage.Source) (string, error) {
 	if err := f.Chmod(fileMode); err != nil {
 		return "", err
 	}
-	h := md5.New()
+	h := checksum.NewHasher(0)
 	buf := make([]byte, min(copyBuf, max(src.Size(), 1)))
 	var off int64
 	for off < src.Size() {
@@ -106,7 +105,7 @@ func writeAll(ctx context.Context, f *os.File, src storage.Source) (string, erro
 			return "", fmt.Errorf("read source: %w", err)
 		}
 	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	return h.Sum(), nil
 }
 
 // createTemp creates the directories down to dir (never the bucket

@@ -24,11 +24,12 @@
 //     io.NewSectionReader (no part buffers), MultipartConcurrency parts in
 //     flight. Part size is MultipartChunkSize clamped to S3's limits and
 //     doubled, like boto3, only when more than 10,000 parts would be needed.
-//     ExpectedETag computes the ETag such an upload gets, without uploading;
-//     Backend.ExpectedHash applies the backend's settings (s3_rgw: always
-//     the plain MD5, as in Medusa) and HashesMatch is Medusa's comparison
-//     (hex and base64 MD5s are equal). A failed or cancelled multipart
-//     upload is aborted on a fresh context.
+//     The part layout and the ETag such an upload gets are computed in
+//     package checksum; Backend.ExpectedHash applies the backend's settings
+//     (s3_rgw: always the plain MD5, as in Medusa) and
+//     Backend.HashesAreContent says whether ETags are MD5s (not with
+//     SSE-KMS or SSE-C). A failed or cancelled multipart upload is aborted
+//     on a fresh context.
 //   - Timeouts: ReadTimeout (botocore's read_timeout, default 60 s) fails a
 //     connection that moves no data in either direction for that long;
 //     sending a slow part counts as activity.

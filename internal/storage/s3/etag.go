@@ -22,3 +22,9 @@ func (b *Backend) ExpectedHash(ctx context.Context, src storage.Source) (string,
 	}
 	return checksum.ExpectedETag(ctx, src, threshold, b.opts.MultipartChunkSize)
 }
+
+// HashesAreContent implements checksum.ContentReporter: with SSE-KMS or
+// SSE-C, ETags are not MD5s of the content.
+func (b *Backend) HashesAreContent() bool {
+	return b.sse.kmsID == "" && b.sse.cKey == nil
+}
