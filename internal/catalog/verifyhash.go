@@ -24,7 +24,8 @@ type blobCheck struct {
 // and with md5 the hash when both sides have one. The listed hash is a
 // shortcut, not a verdict: when it differs from the manifest's, the object
 // is read (streamed, never held) and its content compared with the
-// manifest's hash, plain MD5 or multipart ETag with the usual part sizes.
+// manifest's hash, plain MD5 or multipart ETag with the backend's and the
+// usual part sizes.
 // Content that matches is fine, with a note; content that differs is not;
 // content that cannot be compared (the store's hashes are no MD5s with
 // SSE-KMS/SSE-C, an opaque hash, a multipart ETag of an unusual part size)
@@ -57,7 +58,7 @@ func (c *Catalog) matchesManifest(ctx context.Context, blob storage.ObjectInfo, 
 		return blobCheck{}, nil
 	}
 	return blobCheck{ok: true, unchecked: true, note: changed +
-		"; its content cannot be checked: the part size of the manifest's multipart ETag is not a usual one"}, nil
+		"; its content cannot be checked: the part size of the manifest's multipart ETag is neither the backend's nor a usual one"}, nil
 }
 
 // contentVerdict streams key and compares its bytes with the hash want.
@@ -67,7 +68,7 @@ func (c *Catalog) contentVerdict(ctx context.Context, key, want string, size int
 		return checksum.Unknown, fmt.Errorf("read %s to check its content: %w", key, err)
 	}
 	defer r.Close()
-	ck := checksum.NewChecker(want, size)
+	ck := checksum.NewChecker(want, size, checksum.PartSizeOf(c.Backend, size))
 	if _, err := io.CopyBuffer(ck, r, make([]byte, 1<<20)); err != nil {
 		return checksum.Unknown, fmt.Errorf("read %s to check its content: %w", key, err)
 	}

@@ -41,7 +41,7 @@ func TestCheckOne(t *testing.T) {
 	sum := md5.Sum(data)
 	hexMD5, b64MD5 := hex.EncodeToString(sum[:]), base64.StdEncoding.EncodeToString(sum[:])
 	fiveMiB := partsETag(data, 5*mib)  // 2 parts: a usual part size
-	threeMiB := partsETag(data, 3*mib) // 2 parts: an unusual one
+	oddMiB := partsETag(data, 11*mib/2) // 2 parts: an unusual size
 	corrupt := partsETag(append(bytes.Clone(data[:6*mib-1]), 0), 5*mib)
 	path := filepath.Join(t.TempDir(), "nb-1-big-Data.db")
 	if err := os.WriteFile(path, data, 0o644); err != nil {
@@ -52,7 +52,7 @@ func TestCheckOne(t *testing.T) {
 	for _, tc := range []struct {
 		name, manifest, store string
 		size                  int64
-		hasher                func(storage.Source) string // the backend's ExpectedHash
+		part                  int64 // the backend's part size
 		skip                  bool
 		verified              bool
 		err                   string
@@ -69,19 +69,16 @@ func TestCheckOne(t *testing.T) {
 			err: key + " (" + hexMD5 + ") differs from the manifest's " + strings.Repeat("0", 32) + " (the object was replaced since the backup"},
 		{name: "store hash differs, SSE", manifest: strings.Repeat("0", 32), store: strings.Repeat("a", 32), skip: true},
 		{name: "size differs", manifest: hexMD5, size: 5, err: "the manifest says 5"},
-		{name: "multipart, backend settings", manifest: threeMiB, verified: true,
-			hasher: func(src storage.Source) string { return threeMiB }},
-		{name: "multipart, usual part size", manifest: fiveMiB, store: fiveMiB, verified: true,
-			hasher: func(storage.Source) string { return strings.Repeat("b", 32) + "-1" }},
+		{name: "multipart, backend settings", manifest: oddMiB, verified: true, part: 11 * mib / 2},
+		{name: "multipart, usual part size", manifest: fiveMiB, store: fiveMiB, verified: true, part: 8 * mib},
 		{name: "multipart, no capability", manifest: fiveMiB, verified: true},
-		{name: "multipart, stored again in 8 MiB parts", manifest: fiveMiB, store: eightMiB, verified: true,
-			hasher: func(storage.Source) string { return eightMiB }},
+		{name: "multipart, stored again in 8 MiB parts", manifest: fiveMiB, store: eightMiB, verified: true, part: 8 * mib},
 		{name: "multipart, stored again as one part", manifest: fiveMiB, store: hexMD5, verified: true},
 		{name: "one part, stored again in parts", manifest: hexMD5, store: fiveMiB, verified: true},
 		{name: "multipart, same layout, wrong content", manifest: corrupt, err: "differs from the manifest's " + corrupt,
-			hasher: func(storage.Source) string { return fiveMiB }},
-		{name: "multipart, unknown part size", manifest: strings.Repeat("c", 32) + "-2",
-			hasher: func(storage.Source) string { return strings.Repeat("b", 32) + "-1" }},
+			part: 5 * mib},
+		{name: "multipart, unknown part size", manifest: strings.Repeat("c", 32) + "-2", part: 8 * mib},
+		{name: "multipart, unknown part size, no backend part size", manifest: oddMiB},
 		{name: "multipart, unknown part size, stored again", manifest: strings.Repeat("c", 32) + "-2", store: fiveMiB},
 		{name: "multipart, SSE, stored again", manifest: fiveMiB, store: strings.Repeat("d", 32), skip: true, verified: true},
 		{name: "azure etag", manifest: "0x8DC1234567890AB", store: "0x8DC1234567890AB"},
@@ -93,13 +90,13 @@ func TestCheckOne(t *testing.T) {
 				size = int64(len(data))
 			}
 			var b storage.Backend = statHash{}
-			if tc.hasher != nil {
-				b = hasherBackend{Backend: b, hash: tc.hasher}
+			if tc.part > 0 {
+				b = partSizer{Backend: b, part: tc.part}
 			}
 			var log bytes.Buffer
 			c := newChecker(&Deps{Storage: b, Logger: slog.New(slog.NewTextHandler(&log, nil))}, tc.skip)
 			md := tc.manifest
-			h := checksum.HasherFor(md, size) // what the download computes
+			h := checksum.HasherFor(md, size, tc.part) // what the download computes
 			h.Write(data)
 			f := fetched{Table: Table{Keyspace: "ks", Dir: "t-1"}, Path: path, Size: int64(len(data)), Content: h.Sum(),
 				StoreHash: tc.store, File: File{Rel: "nb-1-big-Data.db", Object: layout.Object{Path: key, Size: size, MD5: &md}}}

@@ -122,7 +122,7 @@ func fetchOne(ctx context.Context, d *Deps, t Table, f File, path string, tr *pr
 	if f.Object.MD5 != nil {
 		want = *f.Object.MD5
 	}
-	h := checksum.HasherFor(want, f.Object.Size)
+	h := checksum.HasherFor(want, f.Object.Size, checksum.PartSizeOf(d.Storage, f.Object.Size))
 	n, err := copyHashed(io.MultiWriter(newWriteback(file), trackWriter{tr}), h, body, f.Object.Size)
 	if err != nil {
 		file.Close()

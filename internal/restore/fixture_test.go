@@ -299,12 +299,11 @@ func sortedKeys[V any](m map[string]V) []string {
 	return out
 }
 
-// hasherBackend adds an ExpectedHash capability to a backend.
-type hasherBackend struct {
+// partSizer adds a checksum.PartSizer capability to a backend: it uploads
+// every object in parts of part bytes.
+type partSizer struct {
 	storage.Backend
-	hash func(src storage.Source) string
+	part int64
 }
 
-func (h hasherBackend) ExpectedHash(_ context.Context, src storage.Source) (string, error) {
-	return h.hash(src), nil
-}
+func (p partSizer) PartSize(int64) int64 { return p.part }

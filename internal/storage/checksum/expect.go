@@ -42,3 +42,19 @@ func HashesAreContent(b storage.Backend) bool {
 	r, ok := storage.As[ContentReporter](b)
 	return !ok || r.HashesAreContent()
 }
+
+// PartSizer is the optional capability of a backend that uploads large
+// objects in parts: the part size it uses for an object of size bytes, 0
+// when it stores it in one piece.
+type PartSizer interface {
+	PartSize(size int64) int64
+}
+
+// PartSizeOf returns the part size b uses for size bytes (0: one piece, or
+// b does not say).
+func PartSizeOf(b storage.Backend, size int64) int64 {
+	if p, ok := storage.As[PartSizer](b); ok {
+		return p.PartSize(size)
+	}
+	return 0
+}

@@ -27,12 +27,13 @@ func NewHasher(partSize int64) *Hasher {
 
 // HasherFor returns the Hasher that checks content of size bytes against
 // the recorded hash want in one pass: multipart with the most likely part
-// size (PartSizes) when want is a multipart ETag, else the plain MD5. When
-// want is multipart and no usual part size gives its number of parts, the
-// plain MD5 is computed (and cannot match).
-func HasherFor(want string, size int64) *Hasher {
+// size (PartSizes, own first: the part size the backend uses today) when
+// want is a multipart ETag, else the plain MD5. When want is multipart and
+// no candidate part size gives its number of parts, the plain MD5 is
+// computed (and cannot match).
+func HasherFor(want string, size, own int64) *Hasher {
 	if s := Parse(want); s.Kind == Multipart {
-		if sizes := PartSizes(size, s.Parts); len(sizes) > 0 {
+		if sizes := PartSizes(size, s.Parts, own); len(sizes) > 0 {
 			return NewHasher(sizes[0])
 		}
 	}

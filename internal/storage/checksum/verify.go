@@ -36,19 +36,23 @@ func (v Verdict) String() string {
 type Checker struct {
 	want    Sum
 	hashers []*Hasher
+	// ownLayout: the backend's own part size gives want's number of parts.
+	ownLayout bool
 }
 
-// NewChecker returns a Checker of content of size bytes against want;
-// preferred part sizes are tried first for a multipart want.
-func NewChecker(want string, size int64, preferred ...int64) *Checker {
+// NewChecker returns a Checker of content of size bytes against want. own
+// is the part size the backend would upload size bytes with today (see
+// PartSizeOf; 0: one piece or unknown); it is tried first.
+func NewChecker(want string, size int64, own int64) *Checker {
 	c := &Checker{want: Parse(want)}
 	switch c.want.Kind {
 	case Plain:
 		c.hashers = []*Hasher{NewHasher(0)}
 	case Multipart:
-		for _, p := range PartSizes(size, c.want.Parts, preferred...) {
+		for _, p := range PartSizes(size, c.want.Parts, own) {
 			c.hashers = append(c.hashers, NewHasher(p))
 		}
+		c.ownLayout = own > 0 && max(ceilDiv(size, own), 1) == int64(c.want.Parts)
 	}
 	return c
 }
@@ -62,50 +66,32 @@ func (c *Checker) Write(p []byte) (int, error) {
 }
 
 // Verdict compares what was written with the recorded hash: a plain MD5
-// matches or differs; a multipart ETag matches when one candidate part
-// size reproduces it and is Unknown otherwise (the part size used at
-// upload may be another one).
+// matches or differs. A multipart ETag matches when one candidate part
+// size reproduces it; when none does, the content differs if the
+// backend's own part size gives the same number of parts (it would have
+// reproduced it: the layout rarely changes), else the verdict is Unknown
+// (the part size used at upload may be an unusual one).
 func (c *Checker) Verdict() Verdict {
 	for _, h := range c.hashers {
 		if Parse(h.Sum()).Equal(c.want) {
 			return Matches
 		}
 	}
-	if c.want.Kind == Plain {
+	if c.want.Kind == Plain || c.ownLayout {
 		return Differs
 	}
 	return Unknown
 }
 
-// VerifySource reads src once and compares it with the recorded hash
-// want. For a multipart want, the hash e (a backend's Expecter, may be
-// nil) would report for src is tried first; when it has want's number of
-// parts but another digest and no usual part size matches either, the
-// content Differs (the backend's own layout would have reproduced it).
-func VerifySource(ctx context.Context, src storage.Source, want string, e Expecter) (Verdict, error) {
-	w := Parse(want)
-	if !w.IsContent() {
+// VerifySource reads src once and compares it with the recorded hash want
+// (see Checker; own as for NewChecker).
+func VerifySource(ctx context.Context, src storage.Source, want string, own int64) (Verdict, error) {
+	if !Parse(want).IsContent() {
 		return Unknown, nil
 	}
-	sameLayout := false
-	if w.Kind == Multipart && e != nil {
-		got, err := e.ExpectedHash(ctx, src)
-		if err != nil {
-			return Unknown, err
-		}
-		g := Parse(got)
-		if g.Equal(w) {
-			return Matches, nil
-		}
-		sameLayout = g.Kind == Multipart && g.Parts == w.Parts
-	}
-	c := NewChecker(want, src.Size())
+	c := NewChecker(want, src.Size(), own)
 	if err := hashSource(ctx, c, src); err != nil {
 		return Unknown, err
 	}
-	v := c.Verdict()
-	if v == Unknown && sameLayout {
-		return Differs, nil
-	}
-	return v, nil
+	return c.Verdict(), nil
 }

@@ -2,22 +2,12 @@ package checksum
 
 import (
 	"bytes"
-	"context"
 	"crypto/md5"
 	"encoding/base64"
 	"encoding/hex"
 	"strings"
 	"testing"
-
-	"github.com/medusa-go/medusa/internal/storage"
 )
-
-// fixedExpecter is a backend's ExpectedHash that answers hash.
-type fixedExpecter string
-
-func (e fixedExpecter) ExpectedHash(context.Context, storage.Source) (string, error) {
-	return string(e), nil
-}
 
 // TestVerify: content is compared with the recorded hash whatever the
 // store says now; a re-upload with another part size still matches.
@@ -34,35 +24,38 @@ func TestVerify(t *testing.T) {
 		name    string
 		content []byte
 		want    string
-		expect  Expecter
-		stream  Verdict // Checker
-		source  Verdict // VerifySource
+		own     int64 // the backend's part size
+		verdict Verdict
 	}{
-		{"hex MD5", data, hexMD5, nil, Matches, Matches},
-		{"base64 MD5 (GCS, Azure)", data, b64MD5, nil, Matches, Matches},
-		{"upper-case quoted MD5", data, `"` + strings.ToUpper(hexMD5) + `"`, nil, Matches, Matches},
-		{"MD5, other bytes", other, hexMD5, nil, Differs, Differs},
-		{"5 MiB parts", data, five, nil, Matches, Matches},
-		{"8 MiB parts, backend now at 5 MiB", data, eight, fixedExpecter(five), Matches, Matches},
-		{"backend's own layout", data, seven, fixedExpecter(seven), Unknown, Matches},
-		{"unusual part size", data, seven, nil, Unknown, Unknown},
-		{"unusual part size, backend at 5 MiB", data, seven, fixedExpecter(five), Unknown, Unknown},
-		{"multipart, other bytes, same layout as the backend", other, eight, fixedExpecter(partsETag(other, 8*mib)), Unknown, Differs},
-		{"multipart, other bytes, usual size", other, five, nil, Unknown, Unknown},
-		{"SSE-KMS ETag", data, kmsETag, nil, Differs, Differs},
-		{"Azure ETag", data, azureETag, nil, Unknown, Unknown},
-		{"empty", data, "", nil, Unknown, Unknown},
+		{"hex MD5", data, hexMD5, 0, Matches},
+		{"base64 MD5 (GCS, Azure)", data, b64MD5, 0, Matches},
+		{"upper-case quoted MD5", data, `"` + strings.ToUpper(hexMD5) + `"`, 0, Matches},
+		{"MD5, other bytes", other, hexMD5, 0, Differs},
+		{"MD5, backend uploads in parts", data, hexMD5, 5 * mib, Matches},
+		{"5 MiB parts", data, five, 0, Matches},
+		{"8 MiB parts, backend now at 5 MiB", data, eight, 5 * mib, Matches},
+		{"5 MiB parts, backend now at 8 MiB", data, five, 8 * mib, Matches},
+		{"backend's own unusual part size", data, seven, 7 * mib, Matches},
+		{"unusual part size", data, seven, 0, Unknown},
+		{"unusual part size, backend at 5 MiB", data, seven, 5 * mib, Unknown},
+		{"other bytes, the backend's layout", other, eight, 8 * mib, Differs},
+		{"other bytes, the backend's unusual layout", other, seven, 7 * mib, Differs},
+		{"other bytes, usual size, backend's layout unknown", other, five, 0, Unknown},
+		{"other bytes, backend's layout has another part count", other, five, 8 * mib, Unknown},
+		{"SSE-KMS ETag", data, kmsETag, 0, Differs},
+		{"Azure ETag", data, azureETag, 0, Unknown},
+		{"empty", data, "", 0, Unknown},
 	} {
-		c := NewChecker(tc.want, int64(len(tc.content)))
+		c := NewChecker(tc.want, int64(len(tc.content)), tc.own)
 		for p := tc.content; len(p) > 0; p = p[min(len(p), 1<<20+3):] {
 			c.Write(p[:min(len(p), 1<<20+3)])
 		}
-		if got := c.Verdict(); got != tc.stream {
-			t.Errorf("%s: Checker.Verdict = %v, want %v", tc.name, got, tc.stream)
+		if got := c.Verdict(); got != tc.verdict {
+			t.Errorf("%s: Checker.Verdict = %v, want %v", tc.name, got, tc.verdict)
 		}
-		got, err := VerifySource(t.Context(), bytes.NewReader(tc.content), tc.want, tc.expect)
-		if err != nil || got != tc.source {
-			t.Errorf("%s: VerifySource = %v, %v; want %v", tc.name, got, err, tc.source)
+		got, err := VerifySource(t.Context(), bytes.NewReader(tc.content), tc.want, tc.own)
+		if err != nil || got != tc.verdict {
+			t.Errorf("%s: VerifySource = %v, %v; want %v", tc.name, got, err, tc.verdict)
 		}
 	}
 }
@@ -83,8 +76,15 @@ func TestHasherFor(t *testing.T) {
 		{helloHex + "-2", 100 * mib, 50 * mib},
 		{helloHex + "-5", 12 * mib, 0}, // no usual part size gives 5 parts
 	} {
-		if got := HasherFor(tc.want, tc.size).PartSize(); got != tc.part {
+		if got := HasherFor(tc.want, tc.size, 0).PartSize(); got != tc.part {
 			t.Errorf("HasherFor(%q, %d) hashes parts of %d, want %d", tc.want, tc.size, got, tc.part)
 		}
+	}
+	// The backend's part size first, when it gives the number of parts.
+	if got := HasherFor(helloHex+"-2", 12*mib, 7*mib).PartSize(); got != 7*mib {
+		t.Errorf("HasherFor with the backend at 7 MiB hashes parts of %d", got)
+	}
+	if got := HasherFor(helloHex+"-3", 12*mib, 7*mib).PartSize(); got != 5*mib {
+		t.Errorf("HasherFor with the backend at 7 MiB, 3 parts, hashes parts of %d", got)
 	}
 }

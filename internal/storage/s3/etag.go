@@ -16,11 +16,26 @@ import (
 // on). With SSE-C or SSE-KMS, S3 ETags are not MD5s and will not match
 // either.
 func (b *Backend) ExpectedHash(ctx context.Context, src storage.Source) (string, error) {
-	threshold := b.opts.MultipartThreshold
-	if b.kind == kindRGW {
-		threshold = 0
+	return checksum.ExpectedETag(ctx, src, b.hashThreshold(), b.opts.MultipartChunkSize)
+}
+
+// PartSize implements checksum.PartSizer: the part size Put uploads size
+// bytes with, 0 for one PutObject.
+func (b *Backend) PartSize(size int64) int64 {
+	multipart, partSize, _ := checksum.PartLayout(size, b.opts.MultipartThreshold, b.opts.MultipartChunkSize)
+	if !multipart {
+		return 0
 	}
-	return checksum.ExpectedETag(ctx, src, threshold, b.opts.MultipartChunkSize)
+	return partSize
+}
+
+// hashThreshold is the multipart threshold of the hashes this backend
+// reports: none for s3_rgw (see ExpectedHash).
+func (b *Backend) hashThreshold() int64 {
+	if b.kind == kindRGW {
+		return 0
+	}
+	return b.opts.MultipartThreshold
 }
 
 // HashesAreContent implements checksum.ContentReporter: with SSE-KMS or
