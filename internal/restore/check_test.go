@@ -40,7 +40,7 @@ func TestCheckOne(t *testing.T) {
 	}
 	sum := md5.Sum(data)
 	hexMD5, b64MD5 := hex.EncodeToString(sum[:]), base64.StdEncoding.EncodeToString(sum[:])
-	fiveMiB := partsETag(data, 5*mib)  // 2 parts: a usual part size
+	fiveMiB := partsETag(data, 5*mib)   // 2 parts: a usual part size
 	oddMiB := partsETag(data, 11*mib/2) // 2 parts: an unusual size
 	corrupt := partsETag(append(bytes.Clone(data[:6*mib-1]), 0), 5*mib)
 	path := filepath.Join(t.TempDir(), "nb-1-big-Data.db")
