@@ -26,11 +26,11 @@ type blobCheck struct {
 // is read (streamed, never held) and its content compared with the
 // manifest's hash, plain MD5 or multipart ETag with the backend's and the
 // usual part sizes.
-// Content that matches is fine, with a note; content that differs is not;
-// content that cannot be compared (the store's hashes are no MD5s with
-// SSE-KMS/SSE-C, an opaque hash, a multipart ETag of an unusual part size)
-// is fine but unchecked, since a re-upload of the same bytes changes such
-// hashes too.
+// Content that matches is fine, with a note; content that differs, or does
+// not reproduce a multipart ETag with any part size tried, is not (as in a
+// restore). Hashes that are no MD5s of the content (SSE-KMS/SSE-C, Azure
+// ETags) cannot be compared: fine but unchecked, with a warning, since a
+// re-upload of the same bytes changes such hashes too.
 func (c *Catalog) matchesManifest(ctx context.Context, blob storage.ObjectInfo, o layout.Object, md5 bool) (blobCheck, error) {
 	if blob.Size != o.Size {
 		return blobCheck{}, nil
@@ -57,8 +57,12 @@ func (c *Catalog) matchesManifest(ctx context.Context, blob storage.ObjectInfo, 
 	case v == checksum.Differs:
 		return blobCheck{}, nil
 	}
-	return blobCheck{ok: true, unchecked: true, note: changed +
-		"; its content cannot be checked: the part size of the manifest's multipart ETag is neither the backend's nor a usual one"}, nil
+	// Nothing vouches for the object: its content does not reproduce the
+	// manifest's multipart ETag with the backend's or a usual part size,
+	// and the store no longer reports that ETag. A restore refuses it too.
+	c.log().Error(changed + "; its content does not reproduce the manifest's ETag with any part size tried (the backend's, " +
+		checksum.UsualPartSizes() + ")")
+	return blobCheck{}, nil
 }
 
 // contentVerdict streams key and compares its bytes with the hash want.

@@ -81,8 +81,9 @@ func TestVerifyReuploaded(t *testing.T) {
 		{"re-uploaded in one part, was multipart", etagOf(data, 5*mib), etagOf(data, 0), data, true, true, 1, 0},
 		{"re-uploaded in parts, was one part", etagOf(data, 0), etagOf(data, 8*mib), data, true, true, 1, 0},
 		{"other bytes, same size", etagOf(data, 0), etagOf(other, 0), other, true, false, 0, 0},
-		{"other bytes, multipart", etagOf(data, 5*mib), etagOf(other, 8*mib), other, true, true, 0, 1},
-		{"unusual part size", etagOf(data, 7*mib), etagOf(data, 8*mib), data, true, true, 0, 1},
+		{"other bytes, multipart", etagOf(data, 5*mib), etagOf(other, 8*mib), other, true, false, 0, 0},
+		{"unusual part size, stored again", etagOf(data, 7*mib), etagOf(data, 8*mib), data, true, false, 0, 0},
+		{"Azure ETags", "0x8DC1234567890AB", "0x8DC1234567890AC", data, true, true, 0, 1},
 		{"SSE-KMS ETags", strings.Repeat("ab", 16), strings.Repeat("cd", 16), data, false, true, 0, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -67,11 +67,14 @@ func (c *checker) checkAll(ctx context.Context, p *Plan, files []fetched) error 
 // checkOne verifies one file: its size, then its content against the
 // manifest's hash (plain MD5, or S3 multipart ETag). The store's current
 // hash is a shortcut, not a veto: an object stored again with the same
-// bytes (another multipart chunk size, SSE-KMS) has another hash, and only
-// the content decides. Content that differs is refused, naming the key;
-// content that cannot be compared (no MD5 in the manifest, a multipart
-// part size not tried, --skip of SSE buckets) leaves the file unverified,
-// with a warning naming the key when the store's hash changed too.
+// bytes (another multipart chunk size, SSE-KMS) has another hash, and the
+// content decides. Content that differs is refused, naming the key. When
+// the content cannot be compared (a multipart ETag of a part size not
+// tried), the file is unverified if the store still reports the
+// manifest's hash, and refused if not: nothing vouches for it then. Hashes
+// that are no MD5s of the content (SSE-KMS/SSE-C buckets, Azure ETags)
+// leave the file unverified, with a warning naming the key when the
+// store's hash changed.
 func (c *checker) checkOne(ctx context.Context, f fetched) (verified bool, err error) {
 	o := f.File.Object
 	name := f.Table.Keyspace + "/" + f.Table.Dir + "/" + f.File.Rel
@@ -102,9 +105,14 @@ func (c *checker) checkOne(ctx context.Context, f fetched) (verified bool, err e
 		}
 		return false, fmt.Errorf("%s: the content of %s (%s) differs from the manifest's %s (%s)",
 			name, o.Path, f.Content, want, why)
+	case v == checksum.Unknown && changed && checksum.Parse(want).IsContent() && !c.skipContent:
+		return false, fmt.Errorf("%s: object %s was replaced since the backup (the store reports hash %s, the manifest %s) "+
+			"and its content does not reproduce the manifest's hash with any part size tried (the backend's, %s)",
+			name, o.Path, f.StoreHash, want, checksum.UsualPartSizes())
 	case v == checksum.Unknown && changed:
 		c.d.Logger.Warn(fmt.Sprintf("%s: object %s was stored again since the backup (hash %s, the manifest's %s) "+
-			"and its content cannot be compared with the manifest's hash", name, o.Path, f.StoreHash, want))
+			"and its content cannot be compared with the manifest's hash (not an MD5 of the content)",
+			name, o.Path, f.StoreHash, want))
 	}
 	return v == checksum.Matches, nil
 }

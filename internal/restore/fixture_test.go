@@ -180,6 +180,13 @@ func writeFile(t *testing.T, path, content string) {
 // backup stores a finished full backup of tbl (sections in sorted order).
 func (f *fixture) backup(tbl tables) {
 	f.t.Helper()
+	backupTo(f, f.store, tbl)
+}
+
+// backupTo stores a finished full backup of tbl in b, recording the
+// hashes b reports.
+func backupTo(f *fixture, b storage.Backend, tbl tables) {
+	f.t.Helper()
 	ctx := f.t.Context()
 	var m layout.Manifest
 	for _, name := range sortedKeys(tbl) {
@@ -187,7 +194,7 @@ func (f *fixture) backup(tbl tables) {
 		s := layout.Section{Keyspace: ks, ColumnFamily: dir, Objects: []layout.Object{}}
 		for _, rel := range sortedKeys(tbl[name]) {
 			key := f.l.TablePrefix(fxFQDN, fxBackup, ks, dir) + rel
-			info, err := f.store.Put(ctx, key, strings.NewReader(tbl[name][rel]))
+			info, err := b.Put(ctx, key, strings.NewReader(tbl[name][rel]))
 			if err != nil {
 				f.t.Fatal(err)
 			}
@@ -208,7 +215,7 @@ func (f *fixture) backup(tbl tables) {
 		f.l.TokenmapKey(fxFQDN, fxBackup): tm,
 		f.l.ManifestKey(fxFQDN, fxBackup): layout.MarshalManifest(m),
 	} {
-		if _, err := f.store.Put(ctx, key, bytes.NewReader(data)); err != nil {
+		if _, err := b.Put(ctx, key, bytes.NewReader(data)); err != nil {
 			f.t.Fatal(err)
 		}
 	}

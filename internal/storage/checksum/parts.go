@@ -1,5 +1,10 @@
 package checksum
 
+import (
+	"strconv"
+	"strings"
+)
+
 // S3 limits that shape uploads.
 const (
 	// MinPartSize and MaxPartSize bound the size of one part.
@@ -41,6 +46,19 @@ func ceilDiv(a, b int64) int64 { return (a + b - 1) / b }
 // 50 MiB, boto3's 8 MiB, S3's 5 MiB minimum, then powers of two and round
 // numbers. Doublings of boto3's 8 MiB past 10,000 parts are powers of two.
 var usualPartSizes = []int64{50, 8, 5, 16, 32, 64, 100, 128, 256, 512, 1024, 2048, 4096}
+
+// UsualPartSizes lists the usual part sizes, for messages: "50, 8, 5, ...
+// MiB".
+func UsualPartSizes() string {
+	var b strings.Builder
+	for i, m := range usualPartSizes {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(strconv.FormatInt(m, 10))
+	}
+	return b.String() + " MiB"
+}
 
 // PartSizes returns the part sizes that may have made a multipart ETag of
 // parts parts for an object of size bytes: preferred ones first (a
