@@ -89,16 +89,7 @@ func TestVerifyReuploaded(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			mem := newMem()
 			ctx := t.Context()
-			l := layout.New("")
-			key := l.DataPrefix("n1", "b1") + table + "nb-1-big-Data.db"
-			put(t, mem, key, tc.stored)
-			want := tc.manifest
-			m := layout.Manifest{{Keyspace: "ks", ColumnFamily: "t-0123456789abcdef0123456789abcdef",
-				Objects: []layout.Object{{Path: key, MD5: &want, Size: int64(len(data))}}}}
-			put(t, mem, l.SchemaKey("n1", "b1"), []byte("CQL"))
-			put(t, mem, l.ManifestKey("n1", "b1"), layout.MarshalManifest(m))
-			must(t, catalog.WriteStarted(ctx, mem, "", "b1", "n1", tokenmapOf(t, "n1"), []byte("CQL"), false, t0))
-			must(t, catalog.WriteFinished(ctx, mem, "", "b1", "n1", layout.MarshalManifest(m), t0+1))
+			key := oneFileBackup(t, mem, "b1", tc.stored, tc.manifest)
 			c := &catalog.Catalog{Backend: relisted{mem, map[string]string{key: tc.store}, tc.notSSE}}
 			var out bytes.Buffer
 			res, err := c.Verify(ctx, "b1", true, &out)
@@ -114,4 +105,25 @@ func TestVerifyReuploaded(t *testing.T) {
 			}
 		})
 	}
+}
+
+// oneFileBackup writes a finished full backup of node n1 holding one data
+// file with content data, stored through b; the manifest records hash, or
+// the hash b reports when hash is "". It returns the data file's key.
+func oneFileBackup(t *testing.T, b storage.Backend, backup string, data []byte, hash string) string {
+	t.Helper()
+	ctx := t.Context()
+	l := layout.New("")
+	key := l.DataPrefix("n1", backup) + table + "nb-1-big-Data.db"
+	info := put(t, b, key, data)
+	if hash == "" {
+		hash = info.Hash
+	}
+	m := layout.Manifest{{Keyspace: "ks", ColumnFamily: "t-0123456789abcdef0123456789abcdef",
+		Objects: []layout.Object{{Path: key, MD5: &hash, Size: int64(len(data))}}}}
+	put(t, b, l.SchemaKey("n1", backup), []byte("CQL"))
+	put(t, b, l.ManifestKey("n1", backup), layout.MarshalManifest(m))
+	must(t, catalog.WriteStarted(ctx, b, "", backup, "n1", tokenmapOf(t, "n1"), []byte("CQL"), false, t0))
+	must(t, catalog.WriteFinished(ctx, b, "", backup, "n1", layout.MarshalManifest(m), t0+1))
+	return key
 }
