@@ -80,7 +80,7 @@ func TestMultiChunkHash(t *testing.T) {
 	if err != nil || st.Hash != want {
 		t.Errorf("Stat = %+v, %v; want hash %s", st, err, want)
 	}
-	rc, err := b.Get(t.Context(), "multi/chunk.db", 0, -1)
+	rc, _, err := b.Get(t.Context(), "multi/chunk.db", 0, -1)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -151,7 +151,7 @@ func TestBandwidthOneBucket(t *testing.T) {
 
 func readAll(t *testing.T, b storage.Backend, key string, off, n int64) int64 {
 	t.Helper()
-	rc, err := b.Get(t.Context(), key, off, n)
+	rc, _, err := b.Get(t.Context(), key, off, n)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,7 +192,7 @@ func TestBandwidthCancellation(t *testing.T) {
 		// One byte per second, burst 1, starting empty: the first byte
 		// comes after a second; after it, only cancellation can end the
 		// wait quickly.
-		rc, err := Bandwidth(lb, NewLimiter(1)).Get(ctx, "k", 0, -1)
+		rc, _, err := Bandwidth(lb, NewLimiter(1)).Get(ctx, "k", 0, -1)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -89,7 +89,7 @@ func TestInvalidKeys(t *testing.T) {
 			if _, err := b.Stat(t.Context(), key); !errors.Is(err, errInvalidKey) {
 				t.Errorf("Stat(%q) error = %v, want invalid key", key, err)
 			}
-			if _, err := b.Get(t.Context(), key, 0, -1); !errors.Is(err, errInvalidKey) {
+			if _, _, err := b.Get(t.Context(), key, 0, -1); !errors.Is(err, errInvalidKey) {
 				t.Errorf("Get(%q) error = %v, want invalid key", key, err)
 			}
 			if err := b.Delete(t.Context(), key); !errors.Is(err, errInvalidKey) {
