@@ -110,6 +110,10 @@ func (b *Backend) Get(ctx context.Context, key string, offset, length int64) (io
 		length = -1
 	}
 	r, err := b.bucket.Object(key).NewRangeReader(ctx, offset, length)
+	var apiErr *googleapi.Error
+	if errors.As(err, &apiErr) && apiErr.Code == http.StatusRequestedRangeNotSatisfiable {
+		return b.getPastEnd(ctx, key, offset, err)
+	}
 	if err != nil {
 		err = b.translate("get", key, err)
 		if errors.Is(err, storage.ErrNotExist) {
@@ -120,6 +124,21 @@ func (b *Backend) Get(ctx context.Context, key string, offset, length int64) (io
 	a := r.Attrs
 	info := storage.ObjectInfo{Key: key, Size: a.Size, ModTime: a.LastModified, Version: generation(a.Generation)}
 	return &body{rc: r, b: b, key: key}, info, nil
+}
+
+// getPastEnd answers a read GCS refused (416): one starting exactly at the
+// end of the object is an empty stream; one starting past the end stays a
+// permanent range error.
+func (b *Backend) getPastEnd(ctx context.Context, key string, offset int64, rangeErr error) (io.ReadCloser, storage.ObjectInfo, error) {
+	info, err := b.Stat(ctx, key)
+	if err != nil {
+		return nil, storage.ObjectInfo{}, err
+	}
+	if offset == info.Size {
+		return io.NopCloser(strings.NewReader("")), info, nil
+	}
+	return nil, storage.ObjectInfo{}, fmt.Errorf("get %s: offset %d is past the end of the %d-byte object: %w",
+		key, offset, info.Size, rangeErr)
 }
 
 // generation is the Version of an object of that generation.

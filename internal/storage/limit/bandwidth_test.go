@@ -14,6 +14,7 @@ import (
 
 	"github.com/medusa-go/medusa/internal/storage"
 	"github.com/medusa-go/medusa/internal/storage/local"
+	"github.com/medusa-go/medusa/internal/storage/retry"
 	"github.com/medusa-go/medusa/internal/storage/storagetest"
 )
 
@@ -218,7 +219,11 @@ func TestBandwidthConformance(t *testing.T) {
 			t.Fatal(err)
 		}
 		return Concurrency(Bandwidth(b, l), 4)
-	}, storagetest.Capabilities{ExpectedHash: storagetest.HexMD5, StatWithoutHash: true, LargeSize: 16 << 20})
+	}, storagetest.Capabilities{ExpectedHash: storagetest.HexMD5, StatWithoutHash: true, LargeSize: 16 << 20,
+		Resume: func(b storage.Backend) storage.Backend {
+			return retry.New(b, retry.Policy{BaseDelay: time.Millisecond})
+		},
+	})
 }
 
 // TestBandwidthPausesMadeUp: a pause in the transfers (a multipart upload

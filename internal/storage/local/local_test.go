@@ -11,8 +11,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/medusa-go/medusa/internal/storage"
+	"github.com/medusa-go/medusa/internal/storage/retry"
 	"github.com/medusa-go/medusa/internal/storage/storagetest"
 )
 
@@ -31,6 +33,9 @@ func TestConformance(t *testing.T) {
 		storagetest.Capabilities{
 			ExpectedHash:    storagetest.HexMD5,
 			StatWithoutHash: true,
+			Resume: func(b storage.Backend) storage.Backend {
+				return retry.New(b, retry.Policy{BaseDelay: time.Millisecond})
+			},
 			MissingBucket: func(t *testing.T) storage.Backend {
 				b, err := New(Options{BasePath: base, Bucket: "no-such-bucket"})
 				if err != nil {
