@@ -92,7 +92,7 @@ func (s *stream) reopen() error {
 	switch {
 	case err == nil && (info.Version != s.info.Version || info.Size != s.info.Size):
 		rc.Close()
-		return fmt.Errorf("get %s: resume at byte %d: %w (version %q of %d bytes when the read started, now %q of %d bytes); read it again",
+		return fmt.Errorf("get %s: resume at byte %d: %w (version %q of %d bytes when the read started, now %q of %d bytes): start the read again",
 			s.key, s.offset+s.pos, storage.ErrChanged, s.info.Version, s.info.Size, info.Version, info.Size)
 	case err == nil:
 		s.rc = rc
