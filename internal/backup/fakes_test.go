@@ -260,7 +260,7 @@ func (s *store) resetPuts() {
 // read returns an object's content ("" and false when missing).
 func (s *store) read(t *testing.T, key string) (string, bool) {
 	t.Helper()
-	rc, err := s.Backend.Get(t.Context(), key, 0, -1)
+	rc, _, err := s.Backend.Get(t.Context(), key, 0, -1)
 	if errors.Is(err, storage.ErrNotExist) {
 		return "", false
 	}

@@ -53,7 +53,7 @@ func (r *recorder) List(ctx context.Context, prefix string) iter.Seq2[storage.Ob
 	return r.Backend.List(ctx, prefix)
 }
 
-func (r *recorder) Get(ctx context.Context, key string, offset, length int64) (io.ReadCloser, error) {
+func (r *recorder) Get(ctx context.Context, key string, offset, length int64) (io.ReadCloser, storage.ObjectInfo, error) {
 	r.add(&r.gets, key)
 	return r.Backend.Get(ctx, key, offset, length)
 }

@@ -66,7 +66,7 @@ type FinishedFunc func(ctx context.Context, fqdn string) (bool, error)
 // entries finds, in two requests instead of a listing.
 func LatestFinished(b storage.Backend, l layout.Layout) FinishedFunc {
 	return func(ctx context.Context, fqdn string) (bool, error) {
-		rc, err := b.Get(ctx, l.LatestBackupNameKey(fqdn), 0, -1)
+		rc, _, err := b.Get(ctx, l.LatestBackupNameKey(fqdn), 0, -1)
 		if errors.Is(err, storage.ErrNotExist) {
 			return false, nil
 		}

@@ -309,7 +309,7 @@ func countMultipart(t *testing.T, b storage.Backend, key string) int {
 
 func readManifest(t *testing.T, b storage.Backend, key string) layout.Manifest {
 	t.Helper()
-	rc, err := b.Get(t.Context(), key, 0, -1)
+	rc, _, err := b.Get(t.Context(), key, 0, -1)
 	if err != nil {
 		t.Fatalf("read %s: %v", key, err)
 	}

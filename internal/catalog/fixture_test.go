@@ -174,7 +174,7 @@ func writeData(t *testing.T, b *local.Backend, l layout.Layout, s nodeSpec, file
 // readKey returns the content of key.
 func readKey(t *testing.T, b storage.Backend, key string) string {
 	t.Helper()
-	r, err := b.Get(t.Context(), key, 0, -1)
+	r, _, err := b.Get(t.Context(), key, 0, -1)
 	if err != nil {
 		t.Fatal(err)
 	}

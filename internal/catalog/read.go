@@ -49,7 +49,7 @@ func (c *Catalog) readAll(ctx context.Context, key string) ([]byte, error) {
 }
 
 func getBytes(ctx context.Context, b storage.Backend, key string) ([]byte, error) {
-	r, err := b.Get(ctx, key, 0, -1)
+	r, _, err := b.Get(ctx, key, 0, -1)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", key, err)
 	}

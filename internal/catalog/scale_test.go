@@ -17,7 +17,7 @@ import (
 // listing's MD5 tells). Loading details adds two GETs per node backup.
 func TestListThousandBackupsRequests(t *testing.T) {
 	const backups = 1000
-	mem := newMem()
+	mem := storagetest.NewMemory()
 	ctx := t.Context()
 	hosts := []string{"n1", "n2", "n3"}
 	tokenmap := tokenmapOf(t, hosts...)
@@ -28,7 +28,7 @@ func TestListThousandBackupsRequests(t *testing.T) {
 		name := fmt.Sprintf("backup-%04d", i)
 		start := t0 + int64(i)*3600
 		for _, h := range hosts {
-			mem.now = time.Unix(start, 0)
+			mem.SetNow(time.Unix(start, 0))
 			put(t, mem, l.SchemaKey(h, name), []byte("CQL"))
 			must(t, catalog.WriteStarted(ctx, mem, "", name, h, tokenmap, []byte("CQL"), false, start))
 			must(t, catalog.WriteFinished(ctx, mem, "", name, h, manifest, start+60))

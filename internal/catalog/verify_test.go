@@ -9,6 +9,7 @@ import (
 	"github.com/medusa-go/medusa/internal/catalog"
 	"github.com/medusa-go/medusa/internal/layout"
 	"github.com/medusa-go/medusa/internal/storage/local"
+	"github.com/medusa-go/medusa/internal/storage/storagetest"
 )
 
 const (
@@ -96,7 +97,7 @@ func TestVerifyUnknownBackup(t *testing.T) {
 // TestVerifyMD5 uses a backend that lists hashes: a same-size change is
 // only caught with MD5 checks.
 func TestVerifyMD5(t *testing.T) {
-	mem := newMem()
+	mem := storagetest.NewMemory()
 	ctx := t.Context()
 	l := layout.New("")
 	key := l.DataPrefix("n1", "b1") + table + "nb-1-big-Data.db"

@@ -67,7 +67,7 @@ func (c *Catalog) matchesManifest(ctx context.Context, blob storage.ObjectInfo, 
 
 // contentVerdict streams key and compares its bytes with the hash want.
 func (c *Catalog) contentVerdict(ctx context.Context, key, want string, size int64) (checksum.Verdict, error) {
-	r, err := c.Backend.Get(ctx, key, 0, -1)
+	r, _, err := c.Backend.Get(ctx, key, 0, -1)
 	if err != nil {
 		return checksum.Unknown, fmt.Errorf("read %s to check its content: %w", key, err)
 	}

@@ -14,20 +14,21 @@ import (
 	"github.com/medusa-go/medusa/internal/catalog"
 	"github.com/medusa-go/medusa/internal/layout"
 	"github.com/medusa-go/medusa/internal/storage"
+	"github.com/medusa-go/medusa/internal/storage/storagetest"
 )
 
 // relisted reports the listed hash of key as hashes[key] (a store that
 // was given the object again, e.g. in parts of another size), and says
 // whether its hashes are content hashes (false: SSE-KMS, SSE-C).
 type relisted struct {
-	*memBackend
+	*storagetest.Memory
 	hashes  map[string]string
 	content bool
 }
 
 func (r relisted) List(ctx context.Context, prefix string) iter.Seq2[storage.ObjectInfo, error] {
 	return func(yield func(storage.ObjectInfo, error) bool) {
-		for o, err := range r.memBackend.List(ctx, prefix) {
+		for o, err := range r.Memory.List(ctx, prefix) {
 			if h, ok := r.hashes[o.Key]; ok {
 				o.Hash = h
 			}
@@ -87,7 +88,7 @@ func TestVerifyReuploaded(t *testing.T) {
 		{"SSE-KMS ETags", strings.Repeat("ab", 16), strings.Repeat("cd", 16), data, false, true, 0, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			mem := newMem()
+			mem := storagetest.NewMemory()
 			ctx := t.Context()
 			key := oneFileBackup(t, mem, "b1", tc.stored, tc.manifest)
 			c := &catalog.Catalog{Backend: relisted{mem, map[string]string{key: tc.store}, tc.notSSE}}

@@ -223,7 +223,7 @@ func readManifest(t *testing.T, st *store, name string) layout.Manifest {
 // readObject returns the content of key.
 func readObject(t *testing.T, st *store, key string) []byte {
 	t.Helper()
-	rc, err := st.backend.Get(t.Context(), key, 0, -1)
+	rc, _, err := st.backend.Get(t.Context(), key, 0, -1)
 	if err != nil {
 		t.Fatalf("get %s: %v", key, err)
 	}

@@ -155,7 +155,7 @@ func (f *fx) keys() []string {
 
 func (f *fx) read(key string) string {
 	f.t.Helper()
-	r, err := f.b.Get(context.Background(), key, 0, -1)
+	r, _, err := f.b.Get(context.Background(), key, 0, -1)
 	if err != nil {
 		f.t.Fatal(err)
 	}

@@ -66,7 +66,7 @@ func (e *Executor) readManifests(ctx context.Context, node *Node, selected map[s
 }
 
 func readAll(ctx context.Context, b storage.Backend, key string) ([]byte, error) {
-	r, err := b.Get(ctx, key, 0, -1)
+	r, _, err := b.Get(ctx, key, 0, -1)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", key, err)
 	}

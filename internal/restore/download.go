@@ -10,7 +10,6 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/medusa-go/medusa/internal/progress"
-	"github.com/medusa-go/medusa/internal/storage"
 	"github.com/medusa-go/medusa/internal/storage/checksum"
 )
 
@@ -24,8 +23,8 @@ type fetched struct {
 	// the form of the manifest's hash (checksum.HasherFor): the hex MD5, or
 	// the S3 multipart ETag with the likeliest part size.
 	Content   string
-	StoreSize int64  // as the store reports it (Stat)
-	StoreHash string // "" when the store reports none
+	StoreSize int64  // as the store reports it (in the answer to the GET)
+	StoreHash string // "" when the answer carries none
 }
 
 // download fetches every file of the plan into the download directory.
@@ -96,19 +95,13 @@ func downloadPlan(ctx context.Context, d *Deps, p *Plan, root string, concurrenc
 func fetchOne(ctx context.Context, d *Deps, t Table, f File, path string, tr *progress.Tracker, sy *syncer) (fetched, error) {
 	key := f.Object.Path
 	res := fetched{Table: t, File: f, Path: path}
-	body, err := d.Storage.Get(ctx, key, 0, -1)
+	// The store's size and hash of the object come with the stream, from
+	// the answer to the GET: no Stat per file.
+	body, info, err := d.Storage.Get(ctx, key, 0, -1)
 	if err != nil {
 		return res, fmt.Errorf("%s.%s: download %s: %w", t.Keyspace, t.Dir, key, err)
 	}
 	defer body.Close()
-	// The store's size and hash of the object: from the answer to the GET
-	// when the backend gives them (S3), else from a Stat.
-	info, ok := storage.DescribeStream(body)
-	if !ok {
-		if info, err = d.Storage.Stat(ctx, key); err != nil {
-			return res, fmt.Errorf("%s.%s: %w", t.Keyspace, t.Dir, err)
-		}
-	}
 	res.StoreSize, res.StoreHash = info.Size, info.Hash
 	if info.Size != f.Object.Size {
 		return res, fmt.Errorf("object %s is %d bytes in storage but %d in the manifest: it changed since the backup",

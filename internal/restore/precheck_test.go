@@ -3,6 +3,7 @@ package restore
 import (
 	"context"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -113,7 +114,7 @@ func TestStoreHashIsNoVeto(t *testing.T) {
 	}
 }
 
-// statHash reports a fixed hash for every object.
+// statHash reports a fixed hash for every object, from Stat and Get.
 type statHash struct {
 	storage.Backend
 	hash string
@@ -123,4 +124,10 @@ func (s statHash) Stat(ctx context.Context, key string) (storage.ObjectInfo, err
 	info, err := s.Backend.Stat(ctx, key)
 	info.Hash = s.hash
 	return info, err
+}
+
+func (s statHash) Get(ctx context.Context, key string, offset, length int64) (io.ReadCloser, storage.ObjectInfo, error) {
+	rc, info, err := s.Backend.Get(ctx, key, offset, length)
+	info.Hash = s.hash
+	return rc, info, err
 }

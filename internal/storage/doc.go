@@ -19,6 +19,20 @@
 //     the end). A missing key gives ErrNotExist, from Get itself. A range
 //     past the end is cut at the end; length 0 gives an empty stream; an
 //     offset past the end is an error that is not transient.
+//   - Get also returns the ObjectInfo of the object it reads, taken from the
+//     store's answer to that very request, never from a second one: Size is
+//     the whole object's, whatever the range; ModTime and Version always;
+//     Hash when the answer carries it (S3: the ETag; Azure: the blob's
+//     Content-MD5; the GCS reader and the local backend report none). So a
+//     caller that needs the size or the version of what it downloads sends
+//     no Stat, and the description always matches the bytes of the stream
+//     (a Stat beside a Get could describe another version).
+//   - Version changes with every write of the object. A read resumed from an
+//     offset (package retry does so after a broken connection) is pinned to
+//     the version its first request got: when the resumed request's answer
+//     names another version, the stream fails with an error matching
+//     ErrChanged, which is not transient, instead of splicing the start of
+//     one version to the rest of another.
 //   - Stat returns size, modification time and the hash the store reports
 //     (see ObjectInfo.Hash). A missing key gives ErrNotExist.
 //   - List yields every object whose key starts with prefix, in ascending

@@ -17,6 +17,9 @@ var (
 	ErrBucketNotExist = errors.New("bucket does not exist")
 	// ErrAccessDenied: the credentials in use may not perform the action.
 	ErrAccessDenied = errors.New("access denied")
+	// ErrChanged: the object was replaced while it was being read, so the
+	// rest of a stream cannot come from the version its start came from.
+	ErrChanged = errors.New("object changed while being read")
 )
 
 // ObjectInfo is what a store reports about one object.
@@ -29,6 +32,11 @@ type ObjectInfo struct {
 	// multipart uploads), GCS md5Hash (base64), Azure Content-MD5 (base64) or
 	// ETag, local hex MD5. Empty when the store reports none.
 	Hash string
+	// Version names the content of the object: every write changes it, and
+	// two answers with the same Version serve the same bytes. S3: the ETag;
+	// GCS: the generation; Azure: the ETag; local: inode, modification time
+	// and size. Empty when the answer did not carry one.
+	Version string
 }
 
 // Source is a re-readable object body: backends may read any section of it,
@@ -44,8 +52,10 @@ type Backend interface {
 	// Put uploads src under key, overwriting any existing object.
 	Put(ctx context.Context, key string, src Source) (ObjectInfo, error)
 	// Get streams length bytes of key starting at offset; length < 0 reads
-	// to the end. The caller closes the reader.
-	Get(ctx context.Context, key string, offset, length int64) (io.ReadCloser, error)
+	// to the end. It also returns the description of the whole object the
+	// bytes come from, taken from the store's answer to the same request
+	// (Size is the object's, not the range's). The caller closes the reader.
+	Get(ctx context.Context, key string, offset, length int64) (io.ReadCloser, ObjectInfo, error)
 	// Stat describes key.
 	Stat(ctx context.Context, key string) (ObjectInfo, error)
 	// List yields the objects whose key starts with prefix, in key order.

@@ -59,16 +59,20 @@ func (b *Backend) translate(op, key string, err error) error {
 	return translateError(op, b.opts.Container, key, b.creds, err)
 }
 
-// Get streams length bytes of key from offset (length < 0: to the end).
-func (b *Backend) Get(ctx context.Context, key string, offset, length int64) (io.ReadCloser, error) {
+// Get streams length bytes of key from offset (length < 0: to the end),
+// described by the download's answer: on a ranged read the blob's size
+// comes from Content-Range and its MD5 from x-ms-blob-content-md5 (Hash is
+// empty when the answer has neither that nor, on a whole read, Content-MD5).
+func (b *Backend) Get(ctx context.Context, key string, offset, length int64) (io.ReadCloser, storage.ObjectInfo, error) {
 	if offset < 0 {
-		return nil, fmt.Errorf("get %s: negative offset %d", key, offset)
+		return nil, storage.ObjectInfo{}, fmt.Errorf("get %s: negative offset %d", key, offset)
 	}
 	if length == 0 {
-		if _, err := b.Stat(ctx, key); err != nil {
-			return nil, err
+		info, err := b.Stat(ctx, key)
+		if err != nil {
+			return nil, storage.ObjectInfo{}, err
 		}
-		return io.NopCloser(strings.NewReader("")), nil
+		return io.NopCloser(strings.NewReader("")), info, nil
 	}
 	rng := blob.HTTPRange{Offset: offset}
 	if length > 0 {
@@ -76,9 +80,34 @@ func (b *Backend) Get(ctx context.Context, key string, offset, length int64) (io
 	}
 	resp, err := b.client.NewBlobClient(key).DownloadStream(ctx, &blob.DownloadStreamOptions{Range: rng})
 	if err != nil {
-		return nil, b.translate("get", key, err)
+		return nil, storage.ObjectInfo{}, b.translate("get", key, err)
 	}
-	return &body{rc: resp.Body, b: b, key: key}, nil
+	info, err := downloadInfo(key, resp, offset > 0 || length > 0)
+	if err != nil {
+		resp.Body.Close()
+		return nil, storage.ObjectInfo{}, fmt.Errorf("get %s: %w", key, err)
+	}
+	return &body{rc: resp.Body, b: b, key: key}, info, nil
+}
+
+// downloadInfo describes the blob a download answered with.
+func downloadInfo(key string, resp blob.DownloadStreamResponse, ranged bool) (storage.ObjectInfo, error) {
+	if !ranged {
+		return objectInfo(key, resp.ContentLength, resp.LastModified, resp.ContentMD5, resp.ETag), nil
+	}
+	cr := ""
+	if resp.ContentRange != nil {
+		cr = *resp.ContentRange
+	}
+	size, err := storage.ContentRangeSize(cr)
+	if err != nil {
+		return storage.ObjectInfo{}, err
+	}
+	info := objectInfo(key, &size, resp.LastModified, resp.BlobContentMD5, resp.ETag)
+	if len(resp.BlobContentMD5) == 0 {
+		info.Hash = "" // the blob may have an MD5 the answer does not give
+	}
+	return info, nil
 }
 
 // body translates the read errors of a download stream, so a broken
@@ -179,6 +208,9 @@ func objectInfo(key string, size *int64, mod *time.Time, md5 []byte, etag *azcor
 	}
 	if mod != nil {
 		info.ModTime = *mod
+	}
+	if etag != nil {
+		info.Version = strings.Trim(string(*etag), `"`)
 	}
 	switch {
 	case len(md5) > 0:

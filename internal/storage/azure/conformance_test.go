@@ -10,12 +10,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/streaming"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/blob"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/blockblob"
 
 	"github.com/medusa-go/medusa/internal/storage"
+	"github.com/medusa-go/medusa/internal/storage/retry"
 	"github.com/medusa-go/medusa/internal/storage/storagetest"
 	"github.com/medusa-go/medusa/internal/testbed"
 )
@@ -46,7 +48,11 @@ func TestConformance(t *testing.T) {
 		storagetest.Run(t, func(t *testing.T) storage.Backend { return newTestBackend(t, opts) },
 			storagetest.Capabilities{
 				ExpectedHash: storagetest.Base64MD5,
-				PartSize:     testBlock,
+				GetHash:      true,
+				Resume: func(b storage.Backend) storage.Backend {
+					return retry.New(b, retry.Policy{BaseDelay: time.Millisecond})
+				},
+				PartSize: testBlock,
 				MissingBucket: func(t *testing.T) storage.Backend {
 					o := opts
 					o.Container = "no-such-container"

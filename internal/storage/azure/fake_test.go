@@ -64,7 +64,7 @@ func TestStatusFromServer(t *testing.T) {
 				call func() error
 			}{
 				{"Stat", func() error { _, err := b.Stat(t.Context(), "a/b"); return err }},
-				{"Get", func() error { _, err := b.Get(t.Context(), "a/b", 0, -1); return err }},
+				{"Get", func() error { _, _, err := b.Get(t.Context(), "a/b", 0, -1); return err }},
 				{"Put", func() error { _, err := b.Put(t.Context(), "a/b", strings.NewReader("x")); return err }},
 			} {
 				calls.Store(0)

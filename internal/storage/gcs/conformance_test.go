@@ -12,8 +12,10 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/medusa-go/medusa/internal/storage"
+	"github.com/medusa-go/medusa/internal/storage/retry"
 	"github.com/medusa-go/medusa/internal/storage/storagetest"
 	"github.com/medusa-go/medusa/internal/testbed"
 )
@@ -41,7 +43,10 @@ func TestConformance(t *testing.T) {
 		storagetest.Run(t, func(t *testing.T) storage.Backend { return newTestBackend(t, opts) },
 			storagetest.Capabilities{
 				ExpectedHash: storagetest.Base64MD5,
-				PartSize:     testChunk,
+				Resume: func(b storage.Backend) storage.Backend {
+					return retry.New(b, retry.Policy{BaseDelay: time.Millisecond})
+				},
+				PartSize: testChunk,
 				MissingBucket: func(t *testing.T) storage.Backend {
 					o := opts
 					o.Bucket = "no-such-bucket"
@@ -80,7 +85,7 @@ func TestMultiChunkHash(t *testing.T) {
 	if err != nil || st.Hash != want {
 		t.Errorf("Stat = %+v, %v; want hash %s", st, err, want)
 	}
-	rc, err := b.Get(t.Context(), "multi/chunk.db", 0, -1)
+	rc, _, err := b.Get(t.Context(), "multi/chunk.db", 0, -1)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"iter"
 	"net/http"
+	"strconv"
 	"strings"
 
 	gcs "cloud.google.com/go/storage"
@@ -91,30 +92,57 @@ func (b *Backend) putError(ctx context.Context, key string, err error) error {
 	return b.translate("put", key, err)
 }
 
-// Get streams length bytes of key from offset (length < 0: to the end).
-func (b *Backend) Get(ctx context.Context, key string, offset, length int64) (io.ReadCloser, error) {
+// Get streams length bytes of key from offset (length < 0: to the end),
+// described by the reader's attributes: size, update time and generation.
+// They carry no MD5, so Hash is empty (Stat reports it).
+func (b *Backend) Get(ctx context.Context, key string, offset, length int64) (io.ReadCloser, storage.ObjectInfo, error) {
 	if offset < 0 {
-		return nil, fmt.Errorf("get %s: negative offset %d", key, offset)
+		return nil, storage.ObjectInfo{}, fmt.Errorf("get %s: negative offset %d", key, offset)
 	}
 	if length == 0 {
-		if _, err := b.Stat(ctx, key); err != nil {
-			return nil, err
+		info, err := b.Stat(ctx, key)
+		if err != nil {
+			return nil, storage.ObjectInfo{}, err
 		}
-		return io.NopCloser(strings.NewReader("")), nil
+		return io.NopCloser(strings.NewReader("")), info, nil
 	}
 	if length < 0 {
 		length = -1
 	}
 	r, err := b.bucket.Object(key).NewRangeReader(ctx, offset, length)
+	var apiErr *googleapi.Error
+	if errors.As(err, &apiErr) && apiErr.Code == http.StatusRequestedRangeNotSatisfiable {
+		return b.getPastEnd(ctx, key, offset, err)
+	}
 	if err != nil {
 		err = b.translate("get", key, err)
 		if errors.Is(err, storage.ErrNotExist) {
 			err = b.checkBucket(ctx, key, err)
 		}
-		return nil, err
+		return nil, storage.ObjectInfo{}, err
 	}
-	return &body{rc: r, b: b, key: key}, nil
+	a := r.Attrs
+	info := storage.ObjectInfo{Key: key, Size: a.Size, ModTime: a.LastModified, Version: generation(a.Generation)}
+	return &body{rc: r, b: b, key: key}, info, nil
 }
+
+// getPastEnd answers a read GCS refused (416): one starting exactly at the
+// end of the object is an empty stream; one starting past the end stays a
+// permanent range error.
+func (b *Backend) getPastEnd(ctx context.Context, key string, offset int64, rangeErr error) (io.ReadCloser, storage.ObjectInfo, error) {
+	info, err := b.Stat(ctx, key)
+	if err != nil {
+		return nil, storage.ObjectInfo{}, err
+	}
+	if offset == info.Size {
+		return io.NopCloser(strings.NewReader("")), info, nil
+	}
+	return nil, storage.ObjectInfo{}, fmt.Errorf("get %s: offset %d is past the end of the %d-byte object: %w",
+		key, offset, info.Size, rangeErr)
+}
+
+// generation is the Version of an object of that generation.
+func generation(g int64) string { return strconv.FormatInt(g, 10) }
 
 // body translates the read errors of a download stream, so a broken
 // connection reaches the retry decorator marked transient.
@@ -159,7 +187,7 @@ func (b *Backend) Stat(ctx context.Context, key string) (storage.ObjectInfo, err
 func (b *Backend) List(ctx context.Context, prefix string) iter.Seq2[storage.ObjectInfo, error] {
 	return func(yield func(storage.ObjectInfo, error) bool) {
 		q := &gcs.Query{Prefix: prefix}
-		if err := q.SetAttrSelection([]string{"Name", "Size", "Updated", "MD5"}); err != nil {
+		if err := q.SetAttrSelection([]string{"Name", "Size", "Updated", "MD5", "Generation"}); err != nil {
 			yield(storage.ObjectInfo{}, fmt.Errorf("list %s: %w", prefix, err))
 			return
 		}
@@ -220,7 +248,7 @@ func (b *Backend) Close() error {
 // objectInfo converts SDK attributes; Hash is md5Hash in base64, as
 // Medusa records it.
 func objectInfo(a *gcs.ObjectAttrs) storage.ObjectInfo {
-	info := storage.ObjectInfo{Key: a.Name, Size: a.Size, ModTime: a.Updated}
+	info := storage.ObjectInfo{Key: a.Name, Size: a.Size, ModTime: a.Updated, Version: generation(a.Generation)}
 	if len(a.MD5) > 0 {
 		info.Hash = base64.StdEncoding.EncodeToString(a.MD5)
 	}

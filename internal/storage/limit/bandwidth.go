@@ -81,12 +81,12 @@ func (w *bandwidth) Put(ctx context.Context, key string, src storage.Source) (st
 }
 
 // Get implements storage.Backend, charging the bytes read from the stream.
-func (w *bandwidth) Get(ctx context.Context, key string, offset, length int64) (io.ReadCloser, error) {
-	rc, err := w.Backend.Get(ctx, key, offset, length)
+func (w *bandwidth) Get(ctx context.Context, key string, offset, length int64) (io.ReadCloser, storage.ObjectInfo, error) {
+	rc, info, err := w.Backend.Get(ctx, key, offset, length)
 	if err != nil {
-		return nil, err
+		return nil, storage.ObjectInfo{}, err
 	}
-	return &limitedReader{ReadCloser: rc, ctx: ctx, l: w.l}, nil
+	return &limitedReader{ReadCloser: rc, ctx: ctx, l: w.l}, info, nil
 }
 
 // limitedSource reads its Source in pieces of at most MaxPiece, waiting
@@ -169,9 +169,6 @@ func (r *limitedReader) Read(p []byte) (int, error) {
 	}
 	return n, err
 }
-
-// UnwrapStream returns the stream being paid for.
-func (r *limitedReader) UnwrapStream() io.Reader { return r.ReadCloser }
 
 // Unwrap returns the limited backend.
 func (w *bandwidth) Unwrap() storage.Backend { return w.Backend }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/medusa-go/medusa/internal/storage"
 	"github.com/medusa-go/medusa/internal/storage/local"
+	"github.com/medusa-go/medusa/internal/storage/retry"
 	"github.com/medusa-go/medusa/internal/storage/storagetest"
 )
 
@@ -151,7 +152,7 @@ func TestBandwidthOneBucket(t *testing.T) {
 
 func readAll(t *testing.T, b storage.Backend, key string, off, n int64) int64 {
 	t.Helper()
-	rc, err := b.Get(t.Context(), key, off, n)
+	rc, _, err := b.Get(t.Context(), key, off, n)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,7 +193,7 @@ func TestBandwidthCancellation(t *testing.T) {
 		// One byte per second, burst 1, starting empty: the first byte
 		// comes after a second; after it, only cancellation can end the
 		// wait quickly.
-		rc, err := Bandwidth(lb, NewLimiter(1)).Get(ctx, "k", 0, -1)
+		rc, _, err := Bandwidth(lb, NewLimiter(1)).Get(ctx, "k", 0, -1)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -218,7 +219,11 @@ func TestBandwidthConformance(t *testing.T) {
 			t.Fatal(err)
 		}
 		return Concurrency(Bandwidth(b, l), 4)
-	}, storagetest.Capabilities{ExpectedHash: storagetest.HexMD5, StatWithoutHash: true, LargeSize: 16 << 20})
+	}, storagetest.Capabilities{ExpectedHash: storagetest.HexMD5, StatWithoutHash: true, LargeSize: 16 << 20,
+		Resume: func(b storage.Backend) storage.Backend {
+			return retry.New(b, retry.Policy{BaseDelay: time.Millisecond})
+		},
+	})
 }
 
 // TestBandwidthPausesMadeUp: a pause in the transfers (a multipart upload

@@ -52,16 +52,16 @@ func (c *concurrency) Put(ctx context.Context, key string, src storage.Source) (
 
 // Get implements storage.Backend, holding a slot until the stream is
 // closed.
-func (c *concurrency) Get(ctx context.Context, key string, offset, length int64) (io.ReadCloser, error) {
+func (c *concurrency) Get(ctx context.Context, key string, offset, length int64) (io.ReadCloser, storage.ObjectInfo, error) {
 	if err := c.acquire(ctx); err != nil {
-		return nil, fmt.Errorf("get %s: waiting for a transfer slot: %w", key, err)
+		return nil, storage.ObjectInfo{}, fmt.Errorf("get %s: waiting for a transfer slot: %w", key, err)
 	}
-	rc, err := c.Backend.Get(ctx, key, offset, length)
+	rc, info, err := c.Backend.Get(ctx, key, offset, length)
 	if err != nil {
 		c.release()
-		return nil, err
+		return nil, storage.ObjectInfo{}, err
 	}
-	return &slotReader{ReadCloser: rc, release: sync.OnceFunc(c.release)}, nil
+	return &slotReader{ReadCloser: rc, release: sync.OnceFunc(c.release)}, info, nil
 }
 
 // slotReader gives its slot back on the first Close.
@@ -69,9 +69,6 @@ type slotReader struct {
 	io.ReadCloser
 	release func()
 }
-
-// UnwrapStream returns the stream holding the slot.
-func (r *slotReader) UnwrapStream() io.Reader { return r.ReadCloser }
 
 func (r *slotReader) Close() error {
 	err := r.ReadCloser.Close()

@@ -96,7 +96,7 @@ func (b *Backend) walk(ctx context.Context, dirKey, prefix string, yield func(st
 			yield(storage.ObjectInfo{}, fmt.Errorf("list %s: %w", prefix, err))
 			return false
 		}
-		if !yield(storage.ObjectInfo{Key: key, Size: fi.Size(), ModTime: fi.ModTime()}, nil) {
+		if !yield(describe(key, fi), nil) {
 			return false
 		}
 	}

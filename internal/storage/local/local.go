@@ -57,21 +57,23 @@ func (b *Backend) Root() string { return b.root }
 // Close implements storage.Backend; there is nothing to release.
 func (b *Backend) Close() error { return nil }
 
-// Get implements storage.Backend.
-func (b *Backend) Get(ctx context.Context, key string, offset, length int64) (io.ReadCloser, error) {
+// Get implements storage.Backend. The description comes from the open
+// file, so it names the version the stream reads even when a Put renames
+// another file over the key meanwhile.
+func (b *Backend) Get(ctx context.Context, key string, offset, length int64) (io.ReadCloser, storage.ObjectInfo, error) {
 	path, err := b.path(key)
 	if err != nil {
-		return nil, fmt.Errorf("get %s: %w", key, err)
+		return nil, storage.ObjectInfo{}, fmt.Errorf("get %s: %w", key, err)
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("get %s: %w", key, err)
+		return nil, storage.ObjectInfo{}, fmt.Errorf("get %s: %w", key, err)
 	}
 	if offset < 0 {
-		return nil, fmt.Errorf("get %s: negative offset %d", key, offset)
+		return nil, storage.ObjectInfo{}, fmt.Errorf("get %s: negative offset %d", key, offset)
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, b.translate("get", key, err)
+		return nil, storage.ObjectInfo{}, b.translate("get", key, err)
 	}
 	fi, err := f.Stat()
 	if err == nil && !fi.Mode().IsRegular() {
@@ -82,13 +84,21 @@ func (b *Backend) Get(ctx context.Context, key string, offset, length int64) (io
 	}
 	if err != nil {
 		f.Close()
-		return nil, fmt.Errorf("get %s: %w", key, err)
+		return nil, storage.ObjectInfo{}, fmt.Errorf("get %s: %w", key, err)
 	}
 	n := fi.Size() - offset
 	if length >= 0 && length < n {
 		n = length
 	}
-	return &reader{ctx: ctx, r: io.NewSectionReader(f, offset, n), f: f}, nil
+	return &reader{ctx: ctx, r: io.NewSectionReader(f, offset, n), f: f}, describe(key, fi), nil
+}
+
+// describe is the ObjectInfo of a file. Hash is empty (see the package
+// doc); Version is the inode (where the system has one: Put renames a new
+// file over the key), modification time and size.
+func describe(key string, fi os.FileInfo) storage.ObjectInfo {
+	return storage.ObjectInfo{Key: key, Size: fi.Size(), ModTime: fi.ModTime(),
+		Version: fmt.Sprintf("%d-%d-%d", inode(fi), fi.ModTime().UnixNano(), fi.Size())}
 }
 
 // reader is a Get stream that stops when its context is cancelled.
@@ -123,7 +133,7 @@ func (b *Backend) Stat(ctx context.Context, key string) (storage.ObjectInfo, err
 	if !fi.Mode().IsRegular() {
 		return storage.ObjectInfo{}, fmt.Errorf("stat %s: not a regular file: %w", key, storage.ErrNotExist)
 	}
-	return storage.ObjectInfo{Key: key, Size: fi.Size(), ModTime: fi.ModTime()}, nil
+	return describe(key, fi), nil
 }
 
 // Delete implements storage.Backend.

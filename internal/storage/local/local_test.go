@@ -11,8 +11,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/medusa-go/medusa/internal/storage"
+	"github.com/medusa-go/medusa/internal/storage/retry"
 	"github.com/medusa-go/medusa/internal/storage/storagetest"
 )
 
@@ -31,6 +33,9 @@ func TestConformance(t *testing.T) {
 		storagetest.Capabilities{
 			ExpectedHash:    storagetest.HexMD5,
 			StatWithoutHash: true,
+			Resume: func(b storage.Backend) storage.Backend {
+				return retry.New(b, retry.Policy{BaseDelay: time.Millisecond})
+			},
 			MissingBucket: func(t *testing.T) storage.Backend {
 				b, err := New(Options{BasePath: base, Bucket: "no-such-bucket"})
 				if err != nil {
@@ -89,7 +94,7 @@ func TestInvalidKeys(t *testing.T) {
 			if _, err := b.Stat(t.Context(), key); !errors.Is(err, errInvalidKey) {
 				t.Errorf("Stat(%q) error = %v, want invalid key", key, err)
 			}
-			if _, err := b.Get(t.Context(), key, 0, -1); !errors.Is(err, errInvalidKey) {
+			if _, _, err := b.Get(t.Context(), key, 0, -1); !errors.Is(err, errInvalidKey) {
 				t.Errorf("Get(%q) error = %v, want invalid key", key, err)
 			}
 			if err := b.Delete(t.Context(), key); !errors.Is(err, errInvalidKey) {

@@ -74,7 +74,9 @@ func (b *Backend) Put(ctx context.Context, key string, src storage.Source) (stor
 	if err != nil {
 		return storage.ObjectInfo{}, b.translate("put", key, err)
 	}
-	return storage.ObjectInfo{Key: key, Size: fi.Size(), ModTime: fi.ModTime(), Hash: hash}, nil
+	info := describe(key, fi)
+	info.Hash = hash
+	return info, nil
 }
 
 // writeAll copies src into f, checking ctx between chunks, and returns the

@@ -12,17 +12,19 @@ import (
 )
 
 // Get implements storage.Backend: opening is retried, and the stream
-// resumes at its current offset after a transient read error.
-func (r *backend) Get(ctx context.Context, key string, offset, length int64) (io.ReadCloser, error) {
+// resumes at its current offset after a transient read error, from the
+// version of the object the first answer described.
+func (r *backend) Get(ctx context.Context, key string, offset, length int64) (io.ReadCloser, storage.ObjectInfo, error) {
 	var rc io.ReadCloser
+	var info storage.ObjectInfo
 	err := r.do(ctx, "get", key, func() (err error) {
-		rc, err = r.b.Get(ctx, key, offset, length)
+		rc, info, err = r.b.Get(ctx, key, offset, length)
 		return err
 	})
 	if err != nil {
-		return nil, err
+		return nil, storage.ObjectInfo{}, err
 	}
-	return &stream{r: r, ctx: ctx, key: key, offset: offset, length: length, size: -1, rc: rc}, nil
+	return &stream{r: r, ctx: ctx, key: key, offset: offset, length: length, info: info, rc: rc}, info, nil
 }
 
 // stream is a Get body that reopens itself after transient read errors.
@@ -30,9 +32,9 @@ type stream struct {
 	r              *backend
 	ctx            context.Context
 	key            string
-	offset, length int64 // as asked of Get
-	pos            int64 // bytes delivered so far
-	size           int64 // object size, learned on the first resume of a read to the end; -1 unknown
+	offset, length int64              // as asked of Get
+	info           storage.ObjectInfo // the object the first answer described
+	pos            int64              // bytes delivered so far
 	rc             io.ReadCloser
 	fails          int   // consecutive failures without progress
 	broken         error // the read error that closed rc
@@ -57,8 +59,8 @@ func (s *stream) Read(p []byte) (int, error) {
 		if n > 0 {
 			s.fails = 0
 		}
-		if err == nil || err == io.EOF || !resumable(s.ctx, err) {
-			return n, err
+		if err == nil || err == io.EOF || !resumable(s.ctx, err) || s.info.Version == "" {
+			return n, err // without a version, a resumed read could splice two
 		}
 		_ = s.rc.Close()
 		s.rc, s.broken = nil, err
@@ -78,25 +80,20 @@ func (s *stream) reopen() error {
 	if err := s.r.backoff(s.ctx, "get (resume)", s.key, s.fails, s.broken); err != nil {
 		return err
 	}
-	rest := int64(-1)
+	rest := s.info.Size - s.offset - s.pos
 	if s.length >= 0 {
-		rest = s.length - s.pos
-	} else {
-		if s.size < 0 {
-			info, err := s.r.Stat(s.ctx, s.key)
-			if err != nil {
-				return fmt.Errorf("get %s: resume at byte %d: %w", s.key, s.offset+s.pos, err)
-			}
-			s.size = info.Size
-		}
-		rest = s.size - s.offset - s.pos
+		rest = min(rest, s.length-s.pos)
 	}
 	if rest <= 0 {
 		s.eof = true
 		return nil
 	}
-	rc, err := s.r.b.Get(s.ctx, s.key, s.offset+s.pos, rest)
+	rc, info, err := s.r.b.Get(s.ctx, s.key, s.offset+s.pos, rest)
 	switch {
+	case err == nil && (info.Version != s.info.Version || info.Size != s.info.Size):
+		rc.Close()
+		return fmt.Errorf("get %s: resume at byte %d: %w (version %q of %d bytes when the read started, now %q of %d bytes): start the read again",
+			s.key, s.offset+s.pos, storage.ErrChanged, s.info.Version, s.info.Size, info.Version, info.Size)
 	case err == nil:
 		s.rc = rc
 	case resumable(s.ctx, err):
@@ -106,10 +103,6 @@ func (s *stream) reopen() error {
 	}
 	return nil
 }
-
-// UnwrapStream returns the stream being read (nil after a failure; a
-// ranged one after a resume): storage.DescribeStream looks through it.
-func (s *stream) UnwrapStream() io.Reader { return s.rc }
 
 // Close implements io.Closer.
 func (s *stream) Close() error {

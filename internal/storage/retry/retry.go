@@ -82,7 +82,7 @@ func retryable(ctx context.Context, err error) bool {
 // permanent reports whether err is one of the answers retrying cannot change.
 func permanent(err error) bool {
 	return errors.Is(err, storage.ErrNotExist) || errors.Is(err, storage.ErrAccessDenied) ||
-		errors.Is(err, storage.ErrBucketNotExist)
+		errors.Is(err, storage.ErrBucketNotExist) || errors.Is(err, storage.ErrChanged)
 }
 
 // delay is the backoff before try attempt+1: full jitter below the cap.

@@ -79,7 +79,7 @@ var ops = []struct {
 		return err
 	}},
 	{storagetest.OpGet, func(ctx context.Context, b storage.Backend) error {
-		rc, err := b.Get(ctx, "obj", 0, 10)
+		rc, _, err := b.Get(ctx, "obj", 0, 10)
 		if err == nil {
 			_, err = io.ReadAll(rc)
 			rc.Close()
@@ -151,7 +151,7 @@ func TestPermanentErrorsAreNotRetried(t *testing.T) {
 		if _, err := f.b.Stat(t.Context(), "missing"); !errors.Is(err, storage.ErrNotExist) {
 			t.Errorf("Stat error = %v, want ErrNotExist", err)
 		}
-		if _, err := f.b.Get(t.Context(), "missing", 0, -1); !errors.Is(err, storage.ErrNotExist) {
+		if _, _, err := f.b.Get(t.Context(), "missing", 0, -1); !errors.Is(err, storage.ErrNotExist) {
 			t.Errorf("Get error = %v, want ErrNotExist", err)
 		}
 		if f.faulty.Calls(storagetest.OpStat) != 1 || f.faulty.Calls(storagetest.OpGet) != 1 {

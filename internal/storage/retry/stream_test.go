@@ -37,7 +37,7 @@ func TestGetResumesMidStream(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t, Policy{})
 			f.faulty.Inject(storagetest.Fault{Op: storagetest.OpRead, Err: tc.err, After: tc.after, Times: tc.breaks})
-			rc, err := f.b.Get(t.Context(), "obj", tc.offset, tc.length)
+			rc, _, err := f.b.Get(t.Context(), "obj", tc.offset, tc.length)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -69,7 +69,7 @@ func TestGetResumeLimits(t *testing.T) {
 	t.Run("no progress gives up", func(t *testing.T) {
 		f := newFixture(t, Policy{MaxAttempts: 3})
 		f.faulty.Inject(storagetest.Fault{Op: storagetest.OpRead, Err: storagetest.ErrConnReset, After: 0})
-		rc, err := f.b.Get(t.Context(), "obj", 0, -1)
+		rc, _, err := f.b.Get(t.Context(), "obj", 0, -1)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -96,7 +96,7 @@ func TestGetResumeLimits(t *testing.T) {
 	t.Run("object deleted before resume", func(t *testing.T) {
 		f := newFixture(t, Policy{})
 		f.faulty.Inject(storagetest.Fault{Op: storagetest.OpRead, Err: storagetest.ErrConnReset, After: 10, Times: 1})
-		rc, err := f.b.Get(t.Context(), "obj", 0, 1000)
+		rc, _, err := f.b.Get(t.Context(), "obj", 0, 1000)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -112,7 +112,7 @@ func TestGetResumeLimits(t *testing.T) {
 		f := newFixture(t, Policy{})
 		ctx, cancel := context.WithCancel(t.Context())
 		f.faulty.Inject(storagetest.Fault{Op: storagetest.OpRead, Err: storagetest.ErrConnReset, After: 10})
-		rc, err := f.b.Get(ctx, "obj", 0, -1)
+		rc, _, err := f.b.Get(ctx, "obj", 0, -1)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -131,7 +131,7 @@ func TestGetResumeLimits(t *testing.T) {
 }
 
 func readAll(ctx context.Context, b storage.Backend, key string) ([]byte, error) {
-	rc, err := b.Get(ctx, key, 0, -1)
+	rc, _, err := b.Get(ctx, key, 0, -1)
 	if err != nil {
 		return nil, err
 	}

@@ -8,12 +8,14 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/medusa-go/medusa/internal/storage"
 	"github.com/medusa-go/medusa/internal/storage/checksum"
+	"github.com/medusa-go/medusa/internal/storage/retry"
 	"github.com/medusa-go/medusa/internal/storage/storagetest"
 	"github.com/medusa-go/medusa/internal/testbed"
 )
@@ -73,7 +75,11 @@ func TestConformance(t *testing.T) {
 					}
 					return h
 				},
-				PartSize:       partSize,
+				PartSize: partSize,
+				GetHash:  true,
+				Resume: func(b storage.Backend) storage.Backend {
+					return retry.New(b, retry.Policy{BaseDelay: time.Millisecond})
+				},
 				PendingUploads: func(ctx context.Context) (int, error) { return pending.PendingUploads(ctx, "") },
 				// versitygw accepts SSE-C headers but does not enforce them
 				// (testbed-facts.md), so a keyless read is only logged.

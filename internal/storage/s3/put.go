@@ -52,7 +52,7 @@ func (b *Backend) Put(ctx context.Context, key string, src storage.Source) (stor
 		return storage.ObjectInfo{}, err
 	}
 	if a.etag != "" {
-		return storage.ObjectInfo{Key: key, Size: size, ModTime: a.date, Hash: a.etag}, nil
+		return storage.ObjectInfo{Key: key, Size: size, ModTime: a.date, Hash: a.etag, Version: a.etag}, nil
 	}
 	// The object is complete: describe it even if ctx ends now.
 	hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), abortTimeout)

@@ -121,7 +121,7 @@ func TestPutSendsEncryptionAndStorageClass(t *testing.T) {
 	if _, err := b.Stat(t.Context(), "small"); err != nil { // HeadObject needs the SSE-C key too
 		t.Fatal(err)
 	}
-	rc, err := b.Get(t.Context(), "small", 0, -1)
+	rc, _, err := b.Get(t.Context(), "small", 0, -1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -322,7 +322,7 @@ func TestGetRanges(t *testing.T) {
 		{"nope", 0, 0, nil, storage.ErrNotExist},
 	}
 	for _, tc := range tests {
-		rc, err := b.Get(t.Context(), tc.key, tc.offset, tc.length)
+		rc, _, err := b.Get(t.Context(), tc.key, tc.offset, tc.length)
 		if tc.wantErr != nil {
 			if err == nil {
 				rc.Close()
@@ -344,10 +344,10 @@ func TestGetRanges(t *testing.T) {
 	}
 }
 
-// TestGetDescribesWholeObject: a GET of the whole object carries its size
-// and ETag (storage.Described, also through the decorators' streams), so a
-// restore needs no HeadObject beside it; a ranged GET does not describe.
-func TestGetDescribesWholeObject(t *testing.T) {
+// TestGetDescribesTheObject: the answer to a GET describes the object
+// (size of the whole object, ETag as hash and version), whole or ranged,
+// so a restore needs no HeadObject beside it.
+func TestGetDescribesTheObject(t *testing.T) {
 	f := newFakeS3(t, "bkt")
 	b := newFakeBackend(t, f, nil)
 	data := randomBytes(1000, 6)
@@ -356,24 +356,17 @@ func TestGetDescribesWholeObject(t *testing.T) {
 		t.Fatal(err)
 	}
 	heads := f.count("head")
-	rc, err := b.Get(t.Context(), "obj", 0, -1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rc.Close()
-	info, ok := storage.DescribeStream(rc)
-	if !ok || info.Size != 1000 || info.Hash != put.Hash || info.Key != "obj" {
-		t.Errorf("DescribeStream = %+v, %v; want size 1000 and hash %s", info, ok, put.Hash)
+	for _, tc := range []struct{ offset, length int64 }{{0, -1}, {10, 20}, {990, -1}} {
+		rc, info, err := b.Get(t.Context(), "obj", tc.offset, tc.length)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rc.Close()
+		if info.Size != 1000 || info.Hash != put.Hash || info.Version != put.Hash || info.Key != "obj" {
+			t.Errorf("Get(%d, %d) described %+v; want size 1000, hash and version %s", tc.offset, tc.length, info, put.Hash)
+		}
 	}
 	if f.count("head") != heads {
 		t.Error("describing the GET sent a HeadObject")
-	}
-	ranged, err := b.Get(t.Context(), "obj", 10, 20)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ranged.Close()
-	if info, ok := storage.DescribeStream(ranged); ok {
-		t.Errorf("a ranged GET described the object as %+v", info)
 	}
 }

@@ -102,24 +102,33 @@ func (b *Backend) Stat(ctx context.Context, key string) (storage.ObjectInfo, err
 	if err != nil {
 		return storage.ObjectInfo{}, b.translate(ctx, "stat", "s3:GetObject", key, err)
 	}
-	return storage.ObjectInfo{Key: key, Size: aws.ToInt64(out.ContentLength),
-		ModTime: aws.ToTime(out.LastModified), Hash: trimETag(out.ETag)}, nil
+	return describe(key, aws.ToInt64(out.ContentLength), out.LastModified, out.ETag), nil
+}
+
+// describe builds the ObjectInfo of an answer: the ETag is both the hash
+// Medusa records and the version (every write gives an object a new one,
+// unless it writes the same bytes).
+func describe(key string, size int64, mod *time.Time, etag *string) storage.ObjectInfo {
+	tag := trimETag(etag)
+	return storage.ObjectInfo{Key: key, Size: size, ModTime: aws.ToTime(mod), Hash: tag, Version: tag}
 }
 
 func trimETag(etag *string) string { return strings.Trim(aws.ToString(etag), `"`) }
 
 // Get streams length bytes of key from offset (length < 0: to the end)
-// with a ranged GetObject. Read errors of the stream are translated too, so
-// a connection reset mid-stream is storage.Transient.
-func (b *Backend) Get(ctx context.Context, key string, offset, length int64) (io.ReadCloser, error) {
+// with a ranged GetObject, described by its answer (the object's size comes
+// from Content-Range on a ranged read). Read errors of the stream are
+// translated too, so a connection reset mid-stream is storage.Transient.
+func (b *Backend) Get(ctx context.Context, key string, offset, length int64) (io.ReadCloser, storage.ObjectInfo, error) {
 	if offset < 0 {
-		return nil, fmt.Errorf("get s3://%s/%s: negative offset %d", b.bucket, key, offset)
+		return nil, storage.ObjectInfo{}, fmt.Errorf("get s3://%s/%s: negative offset %d", b.bucket, key, offset)
 	}
 	if length == 0 {
-		if _, err := b.Stat(ctx, key); err != nil {
-			return nil, err
+		info, err := b.Stat(ctx, key)
+		if err != nil {
+			return nil, storage.ObjectInfo{}, err
 		}
-		return io.NopCloser(strings.NewReader("")), nil
+		return io.NopCloser(strings.NewReader("")), info, nil
 	}
 	in := &s3.GetObjectInput{Bucket: &b.bucket, Key: &key}
 	if offset > 0 || length > 0 {
@@ -135,29 +144,31 @@ func (b *Backend) Get(ctx context.Context, key string, offset, length int64) (io
 		if class, _ := classify(err); class == classOther && isInvalidRange(err) {
 			return b.getPastEnd(ctx, key, offset, err)
 		}
-		return nil, b.translate(ctx, "get", "s3:GetObject", key, err)
+		return nil, storage.ObjectInfo{}, b.translate(ctx, "get", "s3:GetObject", key, err)
 	}
-	rc := &body{ReadCloser: out.Body, ctx: ctx, b: b, key: key}
-	if in.Range == nil { // the whole object: the answer describes it
-		rc.info = storage.ObjectInfo{Key: key, Size: aws.ToInt64(out.ContentLength),
-			ModTime: aws.ToTime(out.LastModified), Hash: trimETag(out.ETag)}
-		rc.described = out.ContentLength != nil
+	size := aws.ToInt64(out.ContentLength)
+	if in.Range != nil {
+		if size, err = storage.ContentRangeSize(aws.ToString(out.ContentRange)); err != nil {
+			out.Body.Close()
+			return nil, storage.ObjectInfo{}, fmt.Errorf("get s3://%s/%s: %w", b.bucket, key, err)
+		}
 	}
-	return rc, nil
+	return &body{ReadCloser: out.Body, ctx: ctx, b: b, key: key},
+		describe(key, size, out.LastModified, out.ETag), nil
 }
 
 // getPastEnd answers a ranged read S3 refused (416): one starting exactly
 // at the end of the object (or of an empty object) is an empty stream;
 // one starting past the end stays a permanent range error.
-func (b *Backend) getPastEnd(ctx context.Context, key string, offset int64, rangeErr error) (io.ReadCloser, error) {
+func (b *Backend) getPastEnd(ctx context.Context, key string, offset int64, rangeErr error) (io.ReadCloser, storage.ObjectInfo, error) {
 	info, err := b.Stat(ctx, key)
 	if err != nil {
-		return nil, err
+		return nil, storage.ObjectInfo{}, err
 	}
 	if offset == info.Size {
-		return io.NopCloser(strings.NewReader("")), nil
+		return io.NopCloser(strings.NewReader("")), info, nil
 	}
-	return nil, fmt.Errorf("get s3://%s/%s: offset %d is past the end of the %d-byte object: %w",
+	return nil, storage.ObjectInfo{}, fmt.Errorf("get s3://%s/%s: offset %d is past the end of the %d-byte object: %w",
 		b.bucket, key, offset, info.Size, rangeErr)
 }
 
@@ -165,19 +176,13 @@ func isInvalidRange(err error) bool {
 	return strings.Contains(err.Error(), "InvalidRange") || strings.Contains(err.Error(), "StatusCode: 416")
 }
 
-// body translates read errors of a GetObject stream and describes the
-// object when the whole of it was asked for (storage.Described).
+// body translates the read errors of a GetObject stream.
 type body struct {
 	io.ReadCloser
-	ctx       context.Context
-	b         *Backend
-	key       string
-	info      storage.ObjectInfo
-	described bool
+	ctx context.Context
+	b   *Backend
+	key string
 }
-
-// Object implements storage.Described.
-func (r *body) Object() (storage.ObjectInfo, bool) { return r.info, r.described }
 
 func (r *body) Read(p []byte) (int, error) {
 	n, err := r.ReadCloser.Read(p)
@@ -207,9 +212,7 @@ func (b *Backend) List(ctx context.Context, prefix string) iter.Seq2[storage.Obj
 				if strings.HasSuffix(key, "/") && aws.ToInt64(o.Size) == 0 {
 					continue
 				}
-				info := storage.ObjectInfo{Key: key, Size: aws.ToInt64(o.Size),
-					ModTime: aws.ToTime(o.LastModified), Hash: trimETag(o.ETag)}
-				if !yield(info, nil) {
+				if !yield(describe(key, aws.ToInt64(o.Size), o.LastModified, o.ETag), nil) {
 					return
 				}
 			}

@@ -76,7 +76,7 @@ func (s *suite) testRangeReads(t *testing.T, b storage.Backend, prefix string) {
 		offset, length int64
 	}{{"offset past end", n + 10, 5}, {"offset past end to end", n + 10, -1}} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := get(t.Context(), b, key, tc.offset, tc.length)
+			got, _, err := get(t.Context(), b, key, tc.offset, tc.length)
 			if err == nil {
 				t.Fatalf("Get(%d, %d) of a %d-byte object returned %d bytes, want an error", tc.offset, tc.length, n, len(got))
 			}
@@ -86,7 +86,7 @@ func (s *suite) testRangeReads(t *testing.T, b storage.Backend, prefix string) {
 		})
 	}
 	t.Run("partial read then close", func(t *testing.T) {
-		rc, err := b.Get(t.Context(), key, 0, -1)
+		rc, _, err := b.Get(t.Context(), key, 0, -1)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -107,7 +107,7 @@ func (s *suite) testNotFound(t *testing.T, b storage.Backend, prefix string) {
 			if _, err := b.Stat(t.Context(), key); !errors.Is(err, storage.ErrNotExist) {
 				t.Errorf("Stat(%q) error = %v, want ErrNotExist", key, err)
 			}
-			rc, err := b.Get(t.Context(), key, 0, -1)
+			rc, _, err := b.Get(t.Context(), key, 0, -1)
 			if err == nil {
 				rc.Close()
 			}

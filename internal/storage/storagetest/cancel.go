@@ -27,7 +27,7 @@ func (s *suite) testCancelledContext(t *testing.T, b storage.Backend, prefix str
 	}
 	_, err = b.Put(ctx, key, strings.NewReader("overwritten"))
 	wantCanceled("Put (overwrite)", err)
-	_, err = get(ctx, b, key, 0, -1)
+	_, _, err = get(ctx, b, key, 0, -1)
 	wantCanceled("Get", err)
 	_, err = b.Stat(ctx, key)
 	wantCanceled("Stat", err)

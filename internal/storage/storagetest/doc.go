@@ -12,6 +12,9 @@
 //     decorator's tests use it.
 //   - Pattern is a deterministic, incompressible Source of any size that
 //     holds no buffer, for large objects that must be streamed.
+//   - Memory is an in-memory Backend that passes the suite, for tests of
+//     code above storage (catalog, purge, restore) that need many objects
+//     quickly; SetNow fixes the modification time of the next writes.
 //
 // The suite works under a random key prefix per Run and deletes what it
 // wrote, so it can share a bucket with other data. It never asserts on
@@ -24,6 +27,14 @@
 //     end; an offset past the end is an error that is not transient.
 //   - List uses plain string prefixes: "a/b" matches "a/b.d", "a/bc" and
 //     "a/b-1/x". Keys come in ascending byte order.
+//   - Get describes the object with its stream: the whole object's size and
+//     Stat's version whatever the range; Stat's hash or none (with
+//     Capabilities.GetHash, Stat's hash for a whole read). An overwrite of
+//     the same size gives a new version.
+//   - A read broken mid-stream and resumed through Capabilities.Resume (the
+//     retry decorator) delivers the object; if the object was overwritten
+//     before the resume, it fails with storage.ErrChanged, having delivered
+//     only bytes of the first version.
 //   - Cancelling the context of Put makes Put fail with an error matching
 //     context.Canceled and leaves no object (an object being overwritten
 //     keeps its old content) and no pending multipart upload.

@@ -137,18 +137,18 @@ func (f *Faulty) Put(ctx context.Context, key string, src storage.Source) (stora
 }
 
 // Get implements storage.Backend; OpRead faults wrap the returned body.
-func (f *Faulty) Get(ctx context.Context, key string, offset, length int64) (io.ReadCloser, error) {
+func (f *Faulty) Get(ctx context.Context, key string, offset, length int64) (io.ReadCloser, storage.ObjectInfo, error) {
 	if fault := f.fire(OpGet, key); fault != nil {
-		return nil, fmt.Errorf("get %s: %w", key, fault.Err)
+		return nil, storage.ObjectInfo{}, fmt.Errorf("get %s: %w", key, fault.Err)
 	}
-	rc, err := f.Backend.Get(ctx, key, offset, length)
+	rc, info, err := f.Backend.Get(ctx, key, offset, length)
 	if err != nil {
-		return nil, err
+		return nil, storage.ObjectInfo{}, err
 	}
 	if fault := f.fire(OpRead, key); fault != nil {
-		return &faultyBody{ReadCloser: rc, left: fault.After, err: fault.Err}, nil
+		return &faultyBody{ReadCloser: rc, left: fault.After, err: fault.Err}, info, nil
 	}
-	return rc, nil
+	return rc, info, nil
 }
 
 // faultyBody delivers left bytes then fails with err.
@@ -157,9 +157,6 @@ type faultyBody struct {
 	left int64
 	err  error
 }
-
-// UnwrapStream returns the stream the faults are injected into.
-func (b *faultyBody) UnwrapStream() io.Reader { return b.ReadCloser }
 
 func (b *faultyBody) Read(p []byte) (int, error) {
 	if b.left <= 0 {

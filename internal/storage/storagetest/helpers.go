@@ -68,23 +68,26 @@ func (s *suite) compareInfo(t *testing.T, op string, put, got storage.ObjectInfo
 	}
 }
 
-// get reads length bytes of key from offset and closes the stream.
-func get(ctx context.Context, b storage.Backend, key string, offset, length int64) ([]byte, error) {
-	rc, err := b.Get(ctx, key, offset, length)
+// get reads length bytes of key from offset and closes the stream. It
+// returns what Get said of the object too.
+func get(ctx context.Context, b storage.Backend, key string, offset, length int64) ([]byte, storage.ObjectInfo, error) {
+	rc, info, err := b.Get(ctx, key, offset, length)
 	if err != nil {
-		return nil, err
+		return nil, storage.ObjectInfo{}, err
 	}
 	data, err := io.ReadAll(rc)
 	if cerr := rc.Close(); err == nil {
 		err = cerr
 	}
-	return data, err
+	return data, info, err
 }
 
-// mustGet is get that fails the test on error and compares with want.
-func mustGet(t *testing.T, b storage.Backend, key string, offset, length int64, want []byte) {
+// mustGet is get that fails the test on error and compares with want. It
+// checks that Get described the object it read: its key, a size that holds
+// the range, and a version.
+func mustGet(t *testing.T, b storage.Backend, key string, offset, length int64, want []byte) storage.ObjectInfo {
 	t.Helper()
-	got, err := get(t.Context(), b, key, offset, length)
+	got, info, err := get(t.Context(), b, key, offset, length)
 	if err != nil {
 		t.Fatalf("Get(%q, %d, %d): %v", key, offset, length, err)
 	}
@@ -92,6 +95,11 @@ func mustGet(t *testing.T, b storage.Backend, key string, offset, length int64, 
 		t.Errorf("Get(%q, %d, %d): got %d bytes %s, want %d bytes %s", key, offset, length,
 			len(got), abbrev(got), len(want), abbrev(want))
 	}
+	if info.Key != key || info.Size < offset+int64(len(want)) || info.Version == "" {
+		t.Errorf("Get(%q, %d, %d) described the object as %+v: want its key, a size of at least %d and a version",
+			key, offset, length, info, offset+int64(len(want)))
+	}
+	return info
 }
 
 func abbrev(b []byte) string {

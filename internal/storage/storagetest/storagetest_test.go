@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/medusa-go/medusa/internal/storage"
-	"github.com/medusa-go/medusa/internal/storage/local"
 )
 
 func TestPattern(t *testing.T) {
@@ -59,10 +58,7 @@ func TestHashes(t *testing.T) {
 
 func newFaulty(t *testing.T) *Faulty {
 	t.Helper()
-	b, err := local.New(local.Options{BasePath: t.TempDir(), Bucket: "b", Create: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := NewMemory()
 	for _, k := range []string{"a", "b", "c", "d"} {
 		if _, err := b.Put(t.Context(), k, strings.NewReader("content of "+k)); err != nil {
 			t.Fatal(err)
@@ -105,9 +101,12 @@ func TestFaultyMidStreamAndList(t *testing.T) {
 	f := newFaulty(t)
 	f.Inject(Fault{Op: OpRead, Err: ErrConnReset, After: 5},
 		Fault{Op: OpList, Err: ErrSlowDown, After: 2, Times: 1})
-	rc, err := f.Get(t.Context(), "c", 0, -1)
+	rc, info, err := f.Get(t.Context(), "c", 0, -1)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if info.Key != "c" || info.Size != int64(len("content of c")) || info.Version == "" {
+		t.Errorf("Get described %+v, not the object read", info)
 	}
 	got, err := io.ReadAll(rc)
 	rc.Close()

@@ -24,6 +24,14 @@ type Capabilities struct {
 	// as Medusa does). When false, Stat and List report Put's hash.
 	StatWithoutHash bool
 
+	// GetHash: Get of a whole object reports the Hash Stat does (the store's
+	// answer to a download carries it). When false, Get may report none.
+	GetHash bool
+	// Resume wraps a backend in the decorator that resumes broken Get
+	// streams (retry.New with short delays): the ResumePinned subtest reads
+	// through it. Nil skips that subtest.
+	Resume func(storage.Backend) storage.Backend
+
 	// PartSize is the part size the backend was configured with for
 	// multipart uploads; objects of 2.5 parts are then uploaded to check
 	// the multipart path. 0 skips the multipart subtest.
@@ -118,6 +126,8 @@ func Run(t *testing.T, newBackend func(t *testing.T) storage.Backend, caps Capab
 		{"Overwrite", s.testOverwrite},
 		{"EmptyObject", s.testEmptyObject},
 		{"RangeReads", s.testRangeReads},
+		{"GetDescribes", s.testGetDescribes},
+		{"ResumePinned", s.testResumePinned},
 		{"NotFound", s.testNotFound},
 		{"DeleteMissing", s.testDeleteMissing},
 		{"MedusaKeys", s.testMedusaKeys},

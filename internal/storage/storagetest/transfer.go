@@ -51,7 +51,7 @@ func (s *suite) testLargeStreamed(t *testing.T, b storage.Backend, prefix string
 // compares it with src.
 func checkStreamed(t *testing.T, b storage.Backend, key string, src storage.Source) {
 	t.Helper()
-	rc, err := b.Get(t.Context(), key, 0, -1)
+	rc, _, err := b.Get(t.Context(), key, 0, -1)
 	if err != nil {
 		t.Fatalf("Get(%q): %v", key, err)
 	}
@@ -96,7 +96,7 @@ func (s *suite) testSSEC(t *testing.T, b storage.Backend, prefix string) {
 		return
 	}
 	noKey := s.backend(t, c.WithoutKey)
-	got, err := get(t.Context(), noKey, key, 0, -1)
+	got, _, err := get(t.Context(), noKey, key, 0, -1)
 	switch {
 	case err == nil && c.Enforced:
 		t.Errorf("Get of an SSE-C object without the key succeeded (%d bytes); the server enforces SSE-C", len(got))
@@ -129,7 +129,7 @@ func (s *suite) testMissingBucket(t *testing.T, _ storage.Backend, prefix string
 	}
 	_, err := mb.Put(t.Context(), key, strings.NewReader("x"))
 	check("Put", err)
-	_, err = get(t.Context(), mb, key, 0, -1)
+	_, _, err = get(t.Context(), mb, key, 0, -1)
 	check("Get", err)
 	// A HEAD answer has no body: S3 cannot tell a missing bucket from a
 	// missing key there.
