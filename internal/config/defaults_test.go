@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// TestDefaults asserts every default of spec §2 on the smallest valid file.
+// TestDefaults asserts every default of Medusa's medusa.ini (docs/compatibility.md) on the smallest valid file.
 func TestDefaults(t *testing.T) {
 	cfg, warns := mustParse(t, validINI, Overrides{}, nil)
 	if len(warns) != 0 {

@@ -72,7 +72,7 @@ type target struct {
 }
 
 // targets returns local storage and the test bed's S3 server (versitygw),
-// on which medusa runs as the user restricted to the seed's policy.
+// on which medusa runs as the user restricted to Medusa's policy.
 func targets(t *testing.T) []func(t *testing.T) target {
 	return []func(t *testing.T) target{
 		func(t *testing.T) target {
