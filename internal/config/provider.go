@@ -1,8 +1,9 @@
 package config
 
 import (
-	"github.com/medusa-go/medusa/internal/awsregion"
 	"strings"
+
+	"github.com/medusa-go/medusa/internal/awsregion"
 )
 
 // Backend is the kind of object store a storage_provider selects.
