@@ -17,6 +17,7 @@ const (
 )
 
 func TestVerify(t *testing.T) {
+	t.Parallel()
 	l := layout.New("p")
 	full := l.DataPrefix("n2.example.com", "b2") + table
 	pool := l.PoolPrefix("n1.example.com") + table
@@ -86,6 +87,7 @@ func TestVerify(t *testing.T) {
 }
 
 func TestVerifyUnknownBackup(t *testing.T) {
+	t.Parallel()
 	c := &catalog.Catalog{Backend: newLocal(t)}
 	var out bytes.Buffer
 	if _, err := c.Verify(t.Context(), "nope", false, &out); !errors.Is(err, catalog.ErrBackupNotFound) || out.Len() != 0 {
@@ -96,6 +98,7 @@ func TestVerifyUnknownBackup(t *testing.T) {
 // TestVerifyMD5 uses a backend that lists hashes: a same-size change is
 // only caught with MD5 checks.
 func TestVerifyMD5(t *testing.T) {
+	t.Parallel()
 	mem := newMem()
 	ctx := t.Context()
 	l := layout.New("")
@@ -123,6 +126,7 @@ func TestVerifyMD5(t *testing.T) {
 }
 
 func TestHashesEqual(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		a, b string
 		want bool
