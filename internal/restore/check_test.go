@@ -30,6 +30,7 @@ func partsETag(data []byte, part int) string {
 }
 
 func TestCheckOne(t *testing.T) {
+	t.Parallel()
 	const mib = 1 << 20
 	data := make([]byte, 6*mib)
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -100,6 +101,7 @@ func TestCheckOne(t *testing.T) {
 }
 
 func TestHashesEqual(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		a, b string
 		want bool

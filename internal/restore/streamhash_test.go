@@ -12,6 +12,7 @@ import (
 // TestStreamHasherMatchesFileHashes: hashing during the download, in any
 // write sizes, gives what hashing the finished file gives (hash.go).
 func TestStreamHasherMatchesFileHashes(t *testing.T) {
+	t.Parallel()
 	const mib = 1 << 20
 	tests := []struct {
 		name     string

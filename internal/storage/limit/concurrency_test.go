@@ -68,6 +68,7 @@ type leaveOnClose struct {
 func (l *leaveOnClose) Close() error { l.g.leave(); return nil }
 
 func TestConcurrencyNeverExceedsN(t *testing.T) {
+	t.Parallel()
 	for _, n := range []int{1, 3, 8} {
 		g := &gauge{}
 		b := Concurrency(&slowBackend{g: g, hook: func() {
@@ -111,6 +112,7 @@ func TestConcurrencyNeverExceedsN(t *testing.T) {
 // contexts: a free slot is taken even then (the backend sees the call), a
 // full semaphore refuses without calling the backend.
 func TestConcurrencySlots(t *testing.T) {
+	t.Parallel()
 	const n = 3
 	g := &gauge{}
 	release := make(chan struct{})
@@ -189,6 +191,7 @@ func (d describedBackend) Get(ctx context.Context, key string, offset, length in
 // TestStreamsPassDescriptionThrough: what the backend's Get stream says of
 // the object is reachable through the Concurrency and Bandwidth streams.
 func TestStreamsPassDescriptionThrough(t *testing.T) {
+	t.Parallel()
 	base := newLocal(t)
 	if _, err := base.Put(t.Context(), "k", strings.NewReader("content")); err != nil {
 		t.Fatal(err)
