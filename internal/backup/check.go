@@ -8,7 +8,7 @@ import (
 	"github.com/medusa-go/medusa/internal/storage"
 )
 
-// checkExists is stage check-exists (§4.1 step 2): a node backup exists
+// checkExists is stage check-exists: a node backup exists
 // iff its meta/schema.cql does. An existing backup is refused, unless an
 // existing snapshot is backed up (Medusa allows that, to resume a backup
 // of a snapshot taken beforehand). With UseExistingSnapshot the snapshot

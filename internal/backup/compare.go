@@ -38,7 +38,7 @@ const (
 	check // same size, hashes to compare
 )
 
-// compare is stage compare (§4.1 step 10): decide for every snapshot file
+// compare is stage compare: decide for every snapshot file
 // whether it is uploaded, uploaded again or reused. Full backups upload
 // everything under P<fqdn>/<backup>/data/. Differential backups look the
 // file up in the pool: absent → upload; other size → re-upload; same size

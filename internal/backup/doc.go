@@ -1,6 +1,6 @@
 // Package backup backs up the local Cassandra node into Cassandra Medusa's
-// bucket layout (spec: medusa.md §3.1, §3.4, §4.1, §4.2), full or
-// differential, as a sequence of explicit stages:
+// bucket layout (docs/bucket-format.md), full or differential, as a
+// sequence of explicit stages:
 //
 //	lock          <tmpdir>/medusa_backup_in_progress, held with flock
 //	check-exists  HEAD meta/schema.cql: "Backup <name> already exists"

@@ -6,7 +6,7 @@ import (
 	"github.com/medusa-go/medusa/internal/catalog"
 )
 
-// indexFinish is stage index-finish (§4.1 step 13): the index entries
+// indexFinish is stage index-finish: the index entries
 // manifest_ and finished_<epoch> (epoch: the LastModified of
 // meta/manifest.json), then index/latest_backup/<fqdn>/. The finished_
 // entry is what makes the backup list as finished, and it is written only

@@ -6,7 +6,7 @@ import (
 	"github.com/medusa-go/medusa/internal/catalog"
 )
 
-// indexStart is stage index-start (§4.1 step 5): the index entries
+// indexStart is stage index-start: the index entries
 // tokenmap_, schema_, started_<epoch> and differential_, where epoch is the
 // LastModified of meta/schema.cql as the store reports it.
 func (r *run) indexStart(ctx context.Context) error {

@@ -6,7 +6,7 @@ import (
 	"github.com/medusa-go/medusa/internal/layout"
 )
 
-// writeManifest is stage manifest (§3.4, §4.1 step 13): one section per
+// writeManifest is stage manifest (docs/bucket-format.md, manifest.json): one section per
 // table directory of the snapshot, in snapshot order, tables without files
 // included; in each, the uploaded objects (upload order: new, then
 // re-uploaded) and then the reused ones. Writing meta/manifest.json makes

@@ -17,7 +17,7 @@ const (
 	cqlMaxWait  = 2 * time.Minute
 )
 
-// writeMeta is stage meta (§4.1 step 4): read schema, token map and server
+// writeMeta is stage meta: read schema, token map and server
 // version over CQL, then write meta/schema.cql (from then on the backup
 // exists), meta/tokenmap.json, meta/server_version.json and, for a
 // differential backup, meta/differential.

@@ -8,7 +8,7 @@ import (
 	"github.com/medusa-go/medusa/internal/storage"
 )
 
-// listPool is stage pool (§4.1 step 9), differential backups only: ONE
+// listPool is stage pool, differential backups only: ONE
 // listing of the node's pool P<fqdn>/data/, kept by key. Every earlier
 // differential backup of the node, finished or not, can provide files.
 func (r *run) listPool(ctx context.Context) error {

@@ -23,7 +23,7 @@ var neverBackedUp = map[string]bool{"manifest.json": true, "schema.cql": true}
 // systemTraces is the keyspace Medusa leaves out of backups.
 const systemTraces = "system_traces"
 
-// snapshot is stage snapshot (§4.1 steps 7-8): take snapshot
+// snapshot is stage snapshot: take snapshot
 // medusa-<name> unless it already exists (or back up the existing one),
 // then list its table directories. A failing snapshot command fails the
 // backup, and so does a snapshot without any table. From here on the
@@ -72,7 +72,7 @@ func (r *run) snapshot(ctx context.Context) error {
 	return nil
 }
 
-// clearSnapshot is stage cleanup (§4.2): clear the snapshot unless it is
+// clearSnapshot is stage cleanup: clear the snapshot unless it is
 // to be kept, also after a failure or a cancellation (with a context of
 // its own). Like Medusa with nodetool, a failure to clear is logged, not
 // fatal: the backup itself is complete or has already failed.

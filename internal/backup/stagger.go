@@ -13,7 +13,7 @@ import (
 // StaggerPoll is how often the stagger stage checks the previous node.
 const StaggerPoll = 60 * time.Second
 
-// stagger is stage stagger (§1.2 --stagger, §4.1 step 6): until Stagger
+// stagger is stage stagger (--stagger): until Stagger
 // after the backup started, poll every StaggerPoll until this node already
 // has a finished backup, or is first in token order, or the node before it
 // in token order has a finished backup.

@@ -27,6 +27,7 @@ func (f *finishedAfter) check(_ context.Context, fqdn string) (bool, error) {
 }
 
 func TestStagger(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name       string
 		hosts      []string // in token order
@@ -70,6 +71,7 @@ func TestStagger(t *testing.T) {
 }
 
 func TestPreviousHostComparesTokenLists(t *testing.T) {
+	t.Parallel()
 	tm := layout.Tokenmap{Hosts: []layout.TokenmapHost{
 		{Host: "c", Tokens: []json.Number{"100", "5"}},
 		{Host: "a", Tokens: []json.Number{"-9223372036854775808", "7"}},
@@ -85,6 +87,7 @@ func TestPreviousHostComparesTokenLists(t *testing.T) {
 }
 
 func TestLatestFinishedReadsMarkers(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, "tenant1")
 	finished := LatestFinished(e.st, e.l)
 	if ok, err := finished(t.Context(), fqdn); err != nil || ok {
@@ -100,6 +103,7 @@ func TestLatestFinishedReadsMarkers(t *testing.T) {
 }
 
 func TestCQLIsRetriedWithBackoff(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		failures   int
 		wantSleeps []time.Duration

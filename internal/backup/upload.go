@@ -10,7 +10,7 @@ import (
 	"github.com/medusa-go/medusa/internal/storage"
 )
 
-// upload is stage upload (§4.1 step 10, §9): Concurrency files in flight,
+// upload is stage upload: Concurrency files in flight,
 // taken in table order but across tables (Medusa finishes each table
 // before the next). Each file is streamed from disk; its manifest entry
 // is what the store reported. The first failure cancels the uploads in

@@ -19,6 +19,7 @@ import (
 )
 
 func TestBackoffDelay(t *testing.T) {
+	t.Parallel()
 	b := DefaultBackoff()
 	want := []time.Duration{10 * time.Second, 20 * time.Second, 40 * time.Second, 80 * time.Second, 120 * time.Second, 120 * time.Second}
 	for i, w := range want {
@@ -36,6 +37,7 @@ func TestBackoffDelay(t *testing.T) {
 }
 
 func TestCQLOptionsDefaults(t *testing.T) {
+	t.Parallel()
 	o := CQLOptionsFor(&NodeConfig{ListenAddress: "10.1.2.3", NativePort: 9142})
 	if o.Host != "10.1.2.3" || o.Port != 9142 {
 		t.Fatalf("CQLOptionsFor = %+v", o)
@@ -79,6 +81,7 @@ func closedPort(t *testing.T) int {
 }
 
 func TestConnectRetries(t *testing.T) {
+	t.Parallel()
 	h := &countingHandler{Handler: slog.DiscardHandler}
 	port := closedPort(t)
 	_, err := Connect(t.Context(), CQLOptions{
@@ -99,6 +102,7 @@ func TestConnectRetries(t *testing.T) {
 }
 
 func TestConnectCancelledDuringWait(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	h := &countingHandler{Handler: slog.DiscardHandler, onWarn: cancel}
@@ -112,6 +116,7 @@ func TestConnectCancelledDuringWait(t *testing.T) {
 }
 
 func TestConnectBadTLSFiles(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	p, err := newTestPKI(dir)
 	if err != nil {
@@ -136,6 +141,7 @@ func TestConnectBadTLSFiles(t *testing.T) {
 }
 
 func TestClientTLS(t *testing.T) {
+	t.Parallel()
 	p, err := newTestPKI(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -178,6 +184,7 @@ func readCert(t *testing.T, path string) *x509.Certificate {
 }
 
 func TestLocalDCFilter(t *testing.T) {
+	t.Parallel()
 	host := func(ip, dc string) *gocql.HostInfo {
 		h, err := gocql.NewTestHostInfoFromRow(map[string]any{
 			"rpc_address": net.ParseIP(ip), "data_center": dc, "rack": "r1", "host_id": gocql.MustRandomUUID(),
@@ -205,6 +212,7 @@ func TestLocalDCFilter(t *testing.T) {
 }
 
 func TestLookupIP(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{"127.0.0.1": "127.0.0.1", "::1": "::1", "localhost": "127.0.0.1"} {
 		got, err := lookupIP(t.Context(), in)
 		if err != nil || got != want {
@@ -217,6 +225,7 @@ func TestLookupIP(t *testing.T) {
 }
 
 func TestIsAuthError(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		err  error
 		want bool
@@ -233,6 +242,7 @@ func TestIsAuthError(t *testing.T) {
 }
 
 func TestConnectCancelledBefore(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
 	_, err := Connect(ctx, CQLOptions{Host: "127.0.0.1", Port: closedPort(t)})

@@ -190,7 +190,7 @@ func testServerVersion(t *testing.T, n *testbed.Node) {
 }
 
 func testTLS(t *testing.T, n *testbed.Node) {
-	p := bed.pki
+	p := pki
 	tests := []struct {
 		name          string
 		ca, cert, key string

@@ -10,7 +10,7 @@ import (
 )
 
 // SSTableLoader runs Cassandra's sstableloader the way Medusa's
-// restore-node --use-sstableloader does (spec §4.3):
+// restore-node --use-sstableloader does:
 //
 //	<bin> -d <host> --conf-path <cassandra.yaml> --username <u|foo> --password <p|foo>
 //	  --no-progress --port <native port> [--storage-port <p> unless 7000]

@@ -9,7 +9,7 @@ import (
 )
 
 // NodetoolOptions are the [cassandra] settings that shape a nodetool
-// command line (spec §2.6).
+// command line (the [cassandra] nodetool_* keys, docs/compatibility.md).
 type NodetoolOptions struct {
 	Executable   string   // nodetool_executable, default "nodetool"
 	Flags        []string // nodetool_flags, space-split

@@ -10,6 +10,7 @@ import (
 )
 
 func TestNodetoolCommand(t *testing.T) {
+	t.Parallel()
 	o := NodetoolOptions{
 		Executable: "/opt/nodetool", Flags: []string{"-Dcom.sun.jndi.rmiURLParsing=legacy"}, SSL: true,
 		Username: "admin", Password: "s3cret", PasswordFile: "/etc/pw", Host: "10.0.0.1", Port: 7199,
@@ -28,6 +29,7 @@ func TestNodetoolCommand(t *testing.T) {
 }
 
 func TestNodetoolRunErrorHidesPassword(t *testing.T) {
+	t.Parallel()
 	script := filepath.Join(t.TempDir(), "nodetool")
 	body := "#!/bin/sh\necho \"nodetool: Failed to connect\" >&2\nexit 3\n"
 	if err := os.WriteFile(script, []byte(body), 0o755); err != nil {

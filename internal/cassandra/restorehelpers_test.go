@@ -15,6 +15,7 @@ import (
 )
 
 func TestSetTokens(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name, in, want string
 	}{
@@ -49,6 +50,7 @@ func TestSetTokens(t *testing.T) {
 }
 
 func TestHealthCheck(t *testing.T) {
+	t.Parallel()
 	native, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -93,6 +95,7 @@ func TestHealthCheck(t *testing.T) {
 // TestProcessesUsing finds a process that holds a file open in a
 // directory, and no longer once it exited.
 func TestProcessesUsing(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "CommitLog-7-1.log")
 	if err := os.WriteFile(path, []byte("x"), 0o644); err != nil {
@@ -127,6 +130,7 @@ func TestProcessesUsing(t *testing.T) {
 }
 
 func TestServiceCommands(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	s := ServiceCommands{Start: "echo started > " + filepath.Join(dir, "s"), Stop: "echo boom >&2; exit 3"}
 	if err := s.StartNode(t.Context()); err != nil {
@@ -145,6 +149,7 @@ func TestServiceCommands(t *testing.T) {
 }
 
 func TestSSTableLoaderArgs(t *testing.T) {
+	t.Parallel()
 	l := SSTableLoader{Bin: "/opt/sstableloader", Host: "10.0.0.1", ConfigFile: "/etc/cassandra/cassandra.yaml",
 		Password: "s3cret", NativePort: 9042, StoragePort: 7001,
 		Truststore: "/ts", TruststorePassword: "tspw", Keystore: "/ks", KeystorePassword: "kspw"}
@@ -167,6 +172,7 @@ func TestSSTableLoaderArgs(t *testing.T) {
 }
 
 func TestPyStr(t *testing.T) {
+	t.Parallel()
 	u, _ := gocql.ParseUUID("5bc52802-de25-35ed-aeab-188eecebb090")
 	s := "text"
 	var nilp *int

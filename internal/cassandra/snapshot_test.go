@@ -53,6 +53,7 @@ func (r *recorder) last(t *testing.T) recorded {
 }
 
 func TestJolokiaSnapshotter(t *testing.T) {
+	t.Parallel()
 	const (
 		createBody = `{"type": "exec", "mbean": "org.apache.cassandra.db:type=StorageService", "operation": "takeSnapshot(java.lang.String,java.util.Map,[Ljava.lang.String;)", "arguments": ["medusa-b1", {}, []]}`
 		clearBody  = `{"type": "exec", "mbean": "org.apache.cassandra.db:type=StorageService", "operation": "clearSnapshot", "arguments": ["medusa-b1", []]}`
@@ -96,6 +97,7 @@ func TestJolokiaSnapshotter(t *testing.T) {
 }
 
 func TestJolokiaUnreachable(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(http.NotFoundHandler())
 	url := srv.URL
 	srv.Close()
@@ -106,6 +108,7 @@ func TestJolokiaUnreachable(t *testing.T) {
 }
 
 func TestManagementAPISnapshotter(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		status  int
@@ -159,6 +162,7 @@ func checkErr(t *testing.T, prefix string, err error, want string) {
 // http:// to https:// and presents its certificate; without ca_cert the
 // server is not verified (Medusa), with ca_cert it must chain to it.
 func TestManagementAPIMutualTLS(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	p, err := newTestPKI(dir)
 	if err != nil {
@@ -212,6 +216,7 @@ func TestManagementAPIMutualTLS(t *testing.T) {
 }
 
 func TestNodetoolSnapshotter(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	log := filepath.Join(dir, "calls")
 	script := filepath.Join(dir, "nodetool")
@@ -244,6 +249,7 @@ func TestNodetoolSnapshotter(t *testing.T) {
 }
 
 func TestPyJSONString(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"medusa-b1": `"medusa-b1"`,
 		`a"b\c`:     `"a\"b\\c"`,
@@ -257,6 +263,7 @@ func TestPyJSONString(t *testing.T) {
 }
 
 func TestNewSnapshotter(t *testing.T) {
+	t.Parallel()
 	nt := NodetoolOptions{Executable: "/x/nodetool"}
 	tests := []struct {
 		name string

@@ -23,6 +23,7 @@ func writeTree(t *testing.T, root string, files map[string]int) {
 }
 
 func TestFindSnapshot(t *testing.T) {
+	t.Parallel()
 	data := t.TempDir()
 	const tag = "medusa-b1"
 	users := "ks1/users-1d4f2e00a1b011eea5b1f9d4c6e1a2b3/snapshots/" + tag + "/"
@@ -105,6 +106,7 @@ func TestFindSnapshot(t *testing.T) {
 }
 
 func TestFindSnapshotTraceOnly(t *testing.T) {
+	t.Parallel()
 	data := t.TempDir()
 	writeTree(t, data, map[string]int{"system_traces/sessions-c5e99f16/snapshots/t/nb-1-big-Data.db": 1})
 	got, err := FindSnapshot(data, "t")
@@ -117,6 +119,7 @@ func TestFindSnapshotTraceOnly(t *testing.T) {
 }
 
 func TestFindSnapshotBadTag(t *testing.T) {
+	t.Parallel()
 	for _, tag := range []string{"", "a/b", "*", "x?", "[ab]"} {
 		if _, err := FindSnapshot(t.TempDir(), tag); err == nil {
 			t.Errorf("tag %q accepted", tag)
@@ -128,6 +131,7 @@ func TestFindSnapshotBadTag(t *testing.T) {
 }
 
 func TestFindSnapshotSymlinks(t *testing.T) {
+	t.Parallel()
 	data := t.TempDir()
 	snap := filepath.Join(data, "ks", "t-1", "snapshots", "s")
 	writeTree(t, data, map[string]int{"ks/t-1/snapshots/s/nb-1-big-Data.db": 3, "elsewhere/real.db": 8})
@@ -147,6 +151,7 @@ func TestFindSnapshotSymlinks(t *testing.T) {
 }
 
 func TestFindSnapshotDataDirWithPatternCharacters(t *testing.T) {
+	t.Parallel()
 	data := filepath.Join(t.TempDir(), "data[1]*?")
 	writeTree(t, data, map[string]int{"ks/t-1/snapshots/s/nb-1-big-Data.db": 3})
 	got, err := FindSnapshot(data, "s")

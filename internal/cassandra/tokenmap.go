@@ -19,8 +19,8 @@ type HostResolver interface {
 	LookupAddr(ctx context.Context, addr string) ([]string, error)
 }
 
-// HostName returns the identity Medusa gives the node at ip (§2.10,
-// HostnameResolver.resolve_fqdn): ip itself when resolveIPs is false;
+// HostName returns the identity Medusa gives the node at ip (docs/compatibility.md,
+// "The node identity"; Medusa's HostnameResolver.resolve_fqdn): ip itself when resolveIPs is false;
 // else the first reverse name containing a dot (getfqdn), or in Kubernetes
 // mode the first DNS label of the first reverse name that is not an
 // encoded IP address (the pod name); ip when nothing resolves. A nil

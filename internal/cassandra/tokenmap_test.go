@@ -8,6 +8,7 @@ import (
 )
 
 func TestHostName(t *testing.T) {
+	t.Parallel()
 	dns := fakeDNS{
 		"10.0.0.1":  {"cass-1.dc1.example.com.", "cass-1"},
 		"10.0.0.2":  {"cass-2"},
@@ -40,6 +41,7 @@ func TestHostName(t *testing.T) {
 }
 
 func TestBuildTokenmap(t *testing.T) {
+	t.Parallel()
 	hosts := []RingHost{
 		{IP: "10.0.0.2", DC: "dc1", Rack: "r2", Up: false, Tokens: []string{"-3074457345618258603", "6148914691236517202"}},
 		{IP: "10.0.0.11", DC: "dc1", Rack: "r1", Up: true, Tokens: []string{"-9223372036854775808"}},
@@ -68,6 +70,7 @@ func TestBuildTokenmap(t *testing.T) {
 }
 
 func TestBuildTokenmapErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		hosts []RingHost
@@ -95,6 +98,7 @@ func TestBuildTokenmapErrors(t *testing.T) {
 }
 
 func TestFilterDC(t *testing.T) {
+	t.Parallel()
 	hosts := []RingHost{{IP: "1", DC: "dc1"}, {IP: "2", DC: "dc2"}, {IP: "3", DC: "dc1"}}
 	got := filterDC(hosts, "dc1")
 	if len(got) != 2 || got[0].IP != "1" || got[1].IP != "3" {

@@ -8,7 +8,7 @@ import (
 )
 
 // SetTokens rewrites cassandra.yaml for a node that must own exactly
-// tokens (a remote restore, spec §4.3 step 10): initial_token becomes the
+// tokens (a remote restore): initial_token becomes the
 // comma-separated tokens, num_tokens their count and auto_bootstrap false.
 // Like Medusa, a top-level line starting with one of those keys is
 // replaced and a missing key is appended; everything else, comments

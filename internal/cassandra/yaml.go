@@ -52,7 +52,7 @@ func ReadNodeConfig(path string) (*NodeConfig, error) {
 	return c, nil
 }
 
-// ParseNodeConfig applies Medusa's reading of cassandra.yaml (spec §8):
+// ParseNodeConfig applies Medusa's reading of cassandra.yaml (docs/compatibility.md, medusa.ini):
 // every value is taken as a string, one data directory only, and the
 // native and storage ports follow the encryption settings.
 func ParseNodeConfig(b []byte) (*NodeConfig, error) {

@@ -9,6 +9,7 @@ import (
 )
 
 func TestParseNodeConfig(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		yaml string
@@ -66,6 +67,7 @@ func TestParseNodeConfig(t *testing.T) {
 }
 
 func TestReadNodeConfigNamesFile(t *testing.T) {
+	t.Parallel()
 	_, err := ReadNodeConfig(filepath.Join(t.TempDir(), "missing.yaml"))
 	if err == nil || !strings.Contains(err.Error(), "[cassandra] config_file") {
 		t.Fatalf("error = %v", err)

@@ -18,6 +18,7 @@ Incomplete backups found. You can run "medusa status --backup-name <name>" for m
 `
 
 func TestBuildIndex(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		prefix string
 		fqdns  []string

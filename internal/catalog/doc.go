@@ -1,6 +1,7 @@
 // Package catalog reads and writes Cassandra Medusa's backup index in
-// storage (spec: medusa.md §3.2, §3.3) and implements the commands that work
-// from it: listing cluster backups, build-index and verify (§4.6).
+// storage (docs/bucket-format.md, Index and Completion) and implements the
+// commands that work from it: listing cluster backups, build-index and
+// verify.
 //
 // It imports only internal/storage and internal/layout: the on-bucket
 // format (keys, parsing, the ClusterBackup model, renderings) lives in
@@ -8,7 +9,7 @@
 //
 // # Writing (used by node backups)
 //
-// A node backup writes, in this order (§4.1 steps 4, 5 and 13):
+// A node backup writes, in this order:
 //
 //	meta/schema.cql, meta/tokenmap.json, ... (the backup's own meta files)
 //	WriteStarted   index tokenmap_, schema_, started_<epoch>, [differential_]

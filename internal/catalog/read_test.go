@@ -50,6 +50,7 @@ Incomplete backups found. You can run "medusa status --backup-name <name>" for m
 `
 
 func TestClusterBackups(t *testing.T) {
+	t.Parallel()
 	for _, prefix := range []string{"", "tenant"} {
 		t.Run("prefix="+prefix, func(t *testing.T) {
 			b := newLocal(t)
@@ -99,6 +100,7 @@ func TestClusterBackups(t *testing.T) {
 }
 
 func TestClusterBackupAndNodeBackup(t *testing.T) {
+	t.Parallel()
 	b := newLocal(t)
 	writeCluster(t, b, "p")
 	c := &catalog.Catalog{Backend: b, Prefix: "p"}
@@ -152,6 +154,7 @@ func TestClusterBackupAndNodeBackup(t *testing.T) {
 // TestIndexFallbacks removes started_/finished_ entries: the epochs then
 // come from the schema_/manifest_ index entries, else from the meta files.
 func TestIndexFallbacks(t *testing.T) {
+	t.Parallel()
 	b := newLocal(t)
 	writeNodeBackup(t, b, nodeSpec{backup: "b1", fqdn: "n1", hosts: []string{"n1", "n2"}, started: t0, finished: true})
 	writeNodeBackup(t, b, nodeSpec{backup: "b1", fqdn: "n2", hosts: []string{"n1", "n2"}, started: t0, finished: true})

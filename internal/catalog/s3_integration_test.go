@@ -14,7 +14,7 @@ import (
 )
 
 // TestS3Integration writes a cluster backup to a real S3 server (the
-// restricted user of the seed's storage policy), then lists, verifies
+// restricted user of Medusa's storage policy), then lists, verifies
 // (with MD5 checks: ETags are hex MD5s), deletes the index and rebuilds it.
 func TestS3Integration(t *testing.T) {
 	srv := testbed.S3T(t)

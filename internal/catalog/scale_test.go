@@ -16,6 +16,7 @@ import (
 // content (here all backups share one, as a stable cluster's do; the
 // listing's MD5 tells). Loading details adds two GETs per node backup.
 func TestListThousandBackupsRequests(t *testing.T) {
+	t.Parallel()
 	const backups = 1000
 	mem := storagetest.NewMemory()
 	ctx := t.Context()

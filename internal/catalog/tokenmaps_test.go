@@ -13,6 +13,7 @@ import (
 )
 
 func TestTokenmapReaderReadsEachContentOnce(t *testing.T) {
+	t.Parallel()
 	const md5A, md5B = "0123456789abcdef0123456789abcdef", "fedcba9876543210fedcba9876543210"
 	info := map[string]storage.ObjectInfo{}
 	add := func(key, hash string, size int64) { info[key] = storage.ObjectInfo{Key: key, Hash: hash, Size: size} }

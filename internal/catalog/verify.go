@@ -40,7 +40,7 @@ type VerifyResult struct {
 // OK reports whether the backup is complete and every manifest matched.
 func (r VerifyResult) OK() bool { return r.Complete && len(r.Errors) == 0 }
 
-// Verify checks the cluster backup backup like Medusa's verify (§4.6) and
+// Verify checks the cluster backup backup like Medusa's verify and
 // writes Medusa's text to out:
 //
 //	Validating <name> ...

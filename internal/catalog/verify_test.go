@@ -18,6 +18,7 @@ const (
 )
 
 func TestVerify(t *testing.T) {
+	t.Parallel()
 	l := layout.New("p")
 	full := l.DataPrefix("n2.example.com", "b2") + table
 	pool := l.PoolPrefix("n1.example.com") + table
@@ -87,6 +88,7 @@ func TestVerify(t *testing.T) {
 }
 
 func TestVerifyUnknownBackup(t *testing.T) {
+	t.Parallel()
 	c := &catalog.Catalog{Backend: newLocal(t)}
 	var out bytes.Buffer
 	if _, err := c.Verify(t.Context(), "nope", false, &out); !errors.Is(err, catalog.ErrBackupNotFound) || out.Len() != 0 {
@@ -97,6 +99,7 @@ func TestVerifyUnknownBackup(t *testing.T) {
 // TestVerifyMD5 uses a backend that lists hashes: a same-size change is
 // only caught with MD5 checks.
 func TestVerifyMD5(t *testing.T) {
+	t.Parallel()
 	mem := storagetest.NewMemory()
 	ctx := t.Context()
 	l := layout.New("")

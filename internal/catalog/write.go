@@ -29,7 +29,7 @@ func EpochOf(ctx context.Context, b storage.Backend, key string) (int64, error) 
 }
 
 // WriteStarted writes the index entries of a node backup that started
-// (§4.1 step 5), in Medusa's order:
+// (before the snapshot), in Medusa's order:
 //
 //	P index/backup_index/<backup>/tokenmap_<fqdn>.json   = tokenmap
 //	P index/backup_index/<backup>/schema_<fqdn>.cql      = schema
@@ -70,7 +70,7 @@ func WriteStarted(ctx context.Context, b storage.Backend, prefix, backup, fqdn s
 }
 
 // WriteFinished writes the index entries of a node backup that finished
-// (§4.1 step 13), after meta/manifest.json was written:
+// (last), after meta/manifest.json was written:
 //
 //	P index/backup_index/<backup>/manifest_<fqdn>.json = manifest
 //	P index/backup_index/<backup>/finished_<fqdn>_<finished>.timestamp = finished
@@ -94,8 +94,8 @@ func WriteFinished(ctx context.Context, b storage.Backend, prefix, backup, fqdn 
 	return nil
 }
 
-// WriteLatest records backup as the latest finished backup of fqdn (§4.1
-// step 13, after WriteFinished):
+// WriteLatest records backup as the latest finished backup of fqdn
+// (after WriteFinished):
 //
 //	P index/latest_backup/<fqdn>/tokenmap.json   = tokenmap
 //	P index/latest_backup/<fqdn>/backup_name.txt = backup (no newline)

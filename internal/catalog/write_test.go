@@ -10,6 +10,7 @@ import (
 )
 
 func TestWriters(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, prefix, p string
 		differential    bool
@@ -61,6 +62,7 @@ func TestWriters(t *testing.T) {
 }
 
 func TestWritersRefuseBadNames(t *testing.T) {
+	t.Parallel()
 	b := newLocal(t)
 	for _, name := range []struct{ backup, fqdn string }{{"a/b", "n1"}, {"b1", ""}, {"b1", "x_schema_y"}} {
 		if err := catalog.WriteStarted(t.Context(), b, "", name.backup, name.fqdn, nil, nil, false, 1); err == nil {
@@ -73,6 +75,7 @@ func TestWritersRefuseBadNames(t *testing.T) {
 }
 
 func TestEpochOf(t *testing.T) {
+	t.Parallel()
 	b := newLocal(t)
 	put(t, b, "n1/b1/meta/schema.cql", []byte("x"))
 	setMTime(t, b, "n1/b1/meta/schema.cql", 1234567890)

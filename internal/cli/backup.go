@@ -18,7 +18,7 @@ import (
 	"github.com/medusa-go/medusa/internal/progress"
 )
 
-// backupFlags are the options of `medusa backup` (spec §1.2).
+// backupFlags are the options of `medusa backup` (docs/compatibility.md, Commands and flags).
 type backupFlags struct {
 	name                string
 	stagger             int

@@ -8,7 +8,7 @@ import (
 	"github.com/medusa-go/medusa/internal/catalog"
 )
 
-// newBuildIndexCmd is `medusa build-index` (spec §1.2).
+// newBuildIndexCmd is `medusa build-index`.
 func newBuildIndexCmd(r *root) *cobra.Command {
 	var noop bool
 	cmd := &cobra.Command{

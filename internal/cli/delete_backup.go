@@ -12,7 +12,7 @@ import (
 	"github.com/medusa-go/medusa/internal/purge"
 )
 
-// newDeleteBackupCmd is `medusa delete-backup` (spec §1.2, §4.5).
+// newDeleteBackupCmd is `medusa delete-backup`.
 func newDeleteBackupCmd(r *root) *cobra.Command {
 	var (
 		names                 []string

@@ -9,7 +9,7 @@ import (
 	"github.com/medusa-go/medusa/internal/restore"
 )
 
-// newDownloadCmd is `medusa download` (spec §1.2).
+// newDownloadCmd is `medusa download`.
 func newDownloadCmd(r *root) *cobra.Command {
 	var o restore.DownloadOptions
 	cmd := &cobra.Command{

@@ -11,7 +11,7 @@ import (
 	"github.com/medusa-go/medusa/internal/layout"
 )
 
-// newFetchTokenmapCmd is `medusa fetch-tokenmap` (spec §1.2).
+// newFetchTokenmapCmd is `medusa fetch-tokenmap`.
 func newFetchTokenmapCmd(r *root) *cobra.Command {
 	var name string
 	cmd := &cobra.Command{

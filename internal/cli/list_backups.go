@@ -6,7 +6,7 @@ import (
 	"github.com/medusa-go/medusa/internal/layout"
 )
 
-// newListBackupsCmd is `medusa list-backups` (spec §1.2).
+// newListBackupsCmd is `medusa list-backups`.
 func newListBackupsCmd(r *root) *cobra.Command {
 	var showAll, noShowAll bool
 	var output string

@@ -12,7 +12,7 @@ import (
 	"github.com/medusa-go/medusa/internal/config"
 )
 
-// Monitoring providers of [monitoring] monitoring_provider (spec §2.9).
+// Monitoring providers of [monitoring] monitoring_provider.
 const (
 	monitoringNone      = "None"
 	monitoringLocal     = "local"

@@ -10,7 +10,7 @@ import (
 	"github.com/medusa-go/medusa/internal/purge"
 )
 
-// newPurgeCmd is `medusa purge` (spec §1.2, §4.5).
+// newPurgeCmd is `medusa purge`.
 func newPurgeCmd(r *root) *cobra.Command {
 	var dryRun bool
 	cmd := &cobra.Command{

@@ -11,7 +11,7 @@ import (
 	"github.com/medusa-go/medusa/internal/purge"
 )
 
-// newPurgeDecommissionedCmd is `medusa purge-decommissioned` (spec §1.2, §4.5).
+// newPurgeDecommissionedCmd is `medusa purge-decommissioned`.
 func newPurgeDecommissionedCmd(r *root) *cobra.Command {
 	var dryRun bool
 	cmd := &cobra.Command{

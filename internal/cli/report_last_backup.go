@@ -21,7 +21,7 @@ const (
 	trackingErrorValue = 315365400
 )
 
-// newReportLastBackupCmd is `medusa report-last-backup` (spec §1.2, §4.7).
+// newReportLastBackupCmd is `medusa report-last-backup`.
 func newReportLastBackupCmd(r *root) *cobra.Command {
 	var push bool
 	cmd := &cobra.Command{

@@ -11,7 +11,7 @@ import (
 	"github.com/medusa-go/medusa/internal/restore"
 )
 
-// restoreFlags are the options of `medusa restore-node` (spec §1.2).
+// restoreFlags are the options of `medusa restore-node` (docs/compatibility.md, Commands and flags).
 type restoreFlags struct {
 	tempDir          string
 	name             string

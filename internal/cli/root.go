@@ -28,7 +28,7 @@ type Env struct {
 	WrapStorage func(storage.Backend) storage.Backend
 }
 
-// globals holds the global options of Medusa's CLI (spec §1.1).
+// globals holds the global options of Medusa's CLI (docs/compatibility.md, Commands and flags).
 type globals struct {
 	configFile            string
 	bucketName            string

@@ -9,7 +9,7 @@ import (
 	"github.com/medusa-go/medusa/internal/layout"
 )
 
-// newStatusCmd is `medusa status` (spec §1.2).
+// newStatusCmd is `medusa status`.
 func newStatusCmd(r *root) *cobra.Command {
 	var name, output string
 	cmd := &cobra.Command{

@@ -9,7 +9,7 @@ import (
 	"github.com/medusa-go/medusa/internal/catalog"
 )
 
-// newVerifyCmd is `medusa verify` (spec §1.2, §4.6).
+// newVerifyCmd is `medusa verify`.
 func newVerifyCmd(r *root) *cobra.Command {
 	var name string
 	var md5 bool

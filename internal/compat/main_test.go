@@ -2,92 +2,49 @@ package compat
 
 import (
 	"context"
-	"flag"
-	"fmt"
-	"log/slog"
-	"os"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/medusa-go/medusa/internal/testbed"
 )
 
 // One Cassandra node serves every test of the package: the first test that
-// needs it starts it (with the fixture schema and 100 flushed rows), TestMain
-// stops it.
-var bed struct {
-	once sync.Once
-	dir  string
-	c    *testbed.Cluster
-	err  error
-
-	mu      sync.Mutex
-	nextRow int // first fixture row not written yet
+// needs it starts it, with the fixture schema, a late keyspace and 100
+// flushed rows.
+func TestMain(m *testing.M) {
+	testbed.Shared(m, testbed.SharedSetup{Name: "compat", Ready: prepareNode})
 }
 
-func TestMain(m *testing.M) {
-	flag.Parse()
-	code := m.Run()
-	if bed.c != nil {
-		if err := bed.c.Stop(); err != nil {
-			fmt.Fprintf(os.Stderr, "stop cassandra test bed: %v\n", err)
-		}
-	}
-	if bed.dir != "" && code == 0 {
-		_ = os.RemoveAll(bed.dir)
-	} else if bed.dir != "" {
-		fmt.Fprintf(os.Stderr, "cassandra test bed kept in %s\n", bed.dir)
-	}
-	os.Exit(code)
+// rows counts the fixture rows written so far.
+var rows struct {
+	mu   sync.Mutex
+	next int // first fixture row not written yet
 }
 
 // testNode returns the shared node, starting it on first use. Under -short
 // the test is skipped; a node that cannot start fails the test.
 func testNode(t *testing.T) *testbed.Node {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("needs Apache Cassandra (Java 17 + Maven jars) and Python Medusa; run without -short")
-	}
-	bed.once.Do(startBed)
-	if bed.err != nil {
-		t.Fatalf("cassandra test bed: %v", bed.err)
-	}
-	return bed.c.Nodes[0]
+	return testbed.SharedNode(t)
 }
 
-func startBed() {
-	if bed.dir, bed.err = os.MkdirTemp("", "medusa-cassandra-compat-"); bed.err != nil {
-		return
+// prepareNode loads the fixture schema and lateKeyspace, then writes and
+// flushes 100 rows.
+func prepareNode(ctx context.Context, n *testbed.Node) error {
+	if err := testbed.FixtureReady(0)(ctx, n); err != nil {
+		return err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-	defer cancel()
-	began := time.Now()
-	bed.c, bed.err = testbed.StartCluster(ctx, testbed.CassandraOptions{
-		Dir: bed.dir, Fetch: true,
-		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
-	})
-	if bed.err != nil {
-		return
-	}
-	n := bed.c.Nodes[0]
 	s, err := n.NewSession("")
 	if err != nil {
-		bed.err = err
-		return
+		return err
 	}
 	defer s.Close()
-	if bed.err = testbed.CreateFixtureSchema(ctx, s); bed.err != nil {
-		return
-	}
 	for _, stmt := range lateKeyspace {
-		if bed.err = s.Query(stmt).ExecContext(ctx); bed.err != nil {
-			return
+		if err := s.Query(stmt).ExecContext(ctx); err != nil {
+			return err
 		}
 	}
-	bed.err = moreRows(ctx, n, 100)
-	fmt.Fprintf(os.Stderr, "compat: cassandra %s up with the fixture in %s\n", bed.c.Version,
-		time.Since(began).Round(time.Millisecond))
+	return moreRows(ctx, n, 100)
 }
 
 // lateKeyspace is a keyspace whose name sorts after the virtual keyspaces
@@ -102,10 +59,10 @@ var lateKeyspace = []string{
 
 // moreRows writes count new fixture rows and flushes them into new SSTables.
 func moreRows(ctx context.Context, n *testbed.Node, count int) error {
-	bed.mu.Lock()
-	start := bed.nextRow
-	bed.nextRow += count
-	bed.mu.Unlock()
+	rows.mu.Lock()
+	start := rows.next
+	rows.next += count
+	rows.mu.Unlock()
 	s, err := n.NewSession("")
 	if err != nil {
 		return err

@@ -6,8 +6,9 @@ import (
 	"testing"
 )
 
-// TestDefaults asserts every default of spec §2 on the smallest valid file.
+// TestDefaults asserts every default of Medusa's medusa.ini (docs/compatibility.md) on the smallest valid file.
 func TestDefaults(t *testing.T) {
+	t.Parallel()
 	cfg, warns := mustParse(t, validINI, Overrides{}, nil)
 	if len(warns) != 0 {
 		t.Errorf("warnings = %v, want none", warns)
@@ -77,6 +78,7 @@ func TestDefaults(t *testing.T) {
 
 // TestDefaultSSHUserWithoutUSER: [ssh] username defaults to $USER or "".
 func TestDefaultSSHUserWithoutUSER(t *testing.T) {
+	t.Parallel()
 	l := &Loader{Resolver: testResolver}
 	cfg, _, err := l.Parse(t.Context(), "medusa.ini", strings.NewReader(validINI), Overrides{}, envOf(nil))
 	if err != nil {
@@ -90,6 +92,7 @@ func TestDefaultSSHUserWithoutUSER(t *testing.T) {
 // TestEveryFieldIsBound guards the key table: each key fills a distinct
 // field, so a copy-paste slip in fields.go cannot go unnoticed.
 func TestEveryFieldIsBound(t *testing.T) {
+	t.Parallel()
 	var c Config
 	seen := map[uintptr]string{}
 	for _, sec := range c.specs("") {

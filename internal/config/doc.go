@@ -57,7 +57,7 @@
 // fixed: --key-file sets only [storage] key_file, and --ssh-username and
 // --ssh-key-file set [ssh] username and key_file.
 //
-// The fqdn is resolved (Resolver, §2.10) only when nothing set it, and only
+// The fqdn is resolved (Resolver; docs/compatibility.md, "The node identity") only when nothing set it, and only
 // for an otherwise valid configuration; Medusa also re-resolves an fqdn
 // explicitly set to the host's own getfqdn(), which is not reproduced: an
 // explicit fqdn is used verbatim. An empty fqdn counts as not set.

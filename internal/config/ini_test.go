@@ -8,6 +8,7 @@ import (
 // TestParseINI checks the configparser rules on the raw parse: sections,
 // keys and joined values.
 func TestParseINI(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		text string
@@ -69,6 +70,7 @@ func TestParseINI(t *testing.T) {
 }
 
 func TestSuggest(t *testing.T) {
+	t.Parallel()
 	keys := []string{"bucket_name", "prefix", "port", "host"}
 	for in, want := range map[string]string{
 		"bucket_nme": "bucket_name", "bucketname": "bucket_name", "bukcet_name": "bucket_name",

@@ -14,6 +14,7 @@ import (
 
 // TestLoadFile loads a real file; File is the path given.
 func TestLoadFile(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "medusa.ini")
 	writeFile(t, path, validINI+"[storage_typo]\n")
 	l := &Loader{Resolver: testResolver}
@@ -37,6 +38,7 @@ func TestLoadFile(t *testing.T) {
 // TestLoadFileErrors: files that cannot be read give a clear error that is
 // not a *ValidationError.
 func TestLoadFileErrors(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	missing := filepath.Join(dir, "missing.ini")
 	dangling := filepath.Join(dir, "link.ini")
@@ -87,6 +89,7 @@ func TestLoadFileErrors(t *testing.T) {
 // TestLoadReallyUnreadable reads a file that root can open but not read:
 // /proc/self/mem fails at offset 0 with EIO.
 func TestLoadReallyUnreadable(t *testing.T) {
+	t.Parallel()
 	if runtime.GOOS != "linux" {
 		t.Skip("needs /proc/self/mem (Linux)")
 	}
@@ -99,6 +102,7 @@ func TestLoadReallyUnreadable(t *testing.T) {
 
 // TestParseReaderErrors: a failing or oversized reader is a plain error.
 func TestParseReaderErrors(t *testing.T) {
+	t.Parallel()
 	l := &Loader{Resolver: testResolver}
 	_, _, err := l.Parse(t.Context(), "stdin", iotest.ErrReader(errors.New("broken pipe")), Overrides{}, envOf(nil))
 	if err == nil || err.Error() != "cannot read config stdin: broken pipe" {

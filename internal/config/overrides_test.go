@@ -13,6 +13,7 @@ const overridesINI = validINI + "key_file = /etc/medusa/ini-creds\nprefix = ini\
 // TestCLIOverrides: every global flag, including the two Medusa ignores,
 // and --key-file touching only [storage].
 func TestCLIOverrides(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		ov    Overrides
@@ -74,6 +75,7 @@ func TestCLIOverrides(t *testing.T) {
 // TestEnvOverrides: MEDUSA_* variables, the deprecated CQL_* ones, and k8s
 // secret files that beat both.
 func TestEnvOverrides(t *testing.T) {
+	t.Parallel()
 	secrets := t.TempDir()
 	writeFile(t, filepath.Join(secrets, "username"), "  k8s-user\n")
 	writeFile(t, filepath.Join(secrets, "password"), "k8s-pass\n\n")
@@ -166,6 +168,7 @@ func TestEnvOverrides(t *testing.T) {
 
 // TestK8sSecretsMissing: unreadable secret files are problems naming them.
 func TestK8sSecretsMissing(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "username"), "only-user")
 	_, _, err := parseText(t, validINI, Overrides{}, map[string]string{"MEDUSA_NODETOOL_K8S_SECRETS_PATH": dir})

@@ -13,6 +13,7 @@ const (
 // TestProblems: malformed files, each with the exact problem lines and
 // warnings it gives.
 func TestProblems(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		ini   string

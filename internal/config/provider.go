@@ -1,8 +1,9 @@
 package config
 
 import (
-	"github.com/medusa-go/medusa/internal/awsregion"
 	"strings"
+
+	"github.com/medusa-go/medusa/internal/awsregion"
 )
 
 // Backend is the kind of object store a storage_provider selects.
@@ -49,7 +50,7 @@ func (s Storage) S3Region() (string, error) {
 	return awsregion.Resolve(s.StorageProvider, s.Region)
 }
 
-// providerV is storage_provider: lower-cased, one of §2.2.
+// providerV is storage_provider: lower-cased, one of the providers docs/compatibility.md lists.
 type providerV struct{ p *string }
 
 func (v providerV) set(raw string) string {

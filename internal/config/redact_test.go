@@ -11,6 +11,7 @@ import (
 // TestRedactedDefaults compares the rendering of the defaults with a
 // golden file (UPDATE_GOLDEN=1 go test -run TestRedactedDefaults rewrites it).
 func TestRedactedDefaults(t *testing.T) {
+	t.Parallel()
 	cfg, _ := mustParse(t, validINI, Overrides{}, nil)
 	got := cfg.Redacted()
 	golden := filepath.Join("testdata", "redacted-defaults.ini")
@@ -29,6 +30,7 @@ func TestRedactedDefaults(t *testing.T) {
 // TestRedactedHidesSecrets: no secret value, however it was set, appears in
 // Redacted; every set secret shows as <redacted>, unset ones as empty.
 func TestRedactedHidesSecrets(t *testing.T) {
+	t.Parallel()
 	const sseKey = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
 	secrets := t.TempDir()
 	writeFile(t, filepath.Join(secrets, "username"), "k8s-user")
@@ -100,6 +102,7 @@ func containsLine(lines []string, want string) bool {
 // TestRedactedRoundTrip: Parse(Redacted()) gives back the same Config when
 // no secret is set, multi-line values and sizes included.
 func TestRedactedRoundTrip(t *testing.T) {
+	t.Parallel()
 	ini := "[storage]\nstorage_provider = s3_compatible\nbucket_name = b\nhost = h\nport = 9000\n" +
 		"transfer_max_bandwidth = 1.5MB/s\nmultipart_chunksize = 1234567\nread_timeout = 30\nprefix = p\n" +
 		"[cassandra]\nis_ccm = 1\nnodetool_port = 7199\ncql_username = u\n" +

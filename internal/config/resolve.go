@@ -77,7 +77,7 @@ func pickFQDN(names []string) string {
 	return names[0]
 }
 
-// resolveFQDN computes [storage] fqdn when it was not set (§2.10):
+// resolveFQDN computes [storage] fqdn when it was not set, as Medusa does:
 //   - resolve_ip_addresses false: the IP address of getfqdn();
 //   - true: getfqdn(ip), i.e. the reverse name of that address (the address
 //     itself if it has none);

@@ -8,6 +8,7 @@ import (
 )
 
 func TestResolveFQDN(t *testing.T) {
+	t.Parallel()
 	base := fakeResolver{
 		local: "node1",
 		ips:   map[string]string{"node1": "10.0.0.5"},
@@ -62,6 +63,7 @@ func TestResolveFQDN(t *testing.T) {
 // TestFQDNResolutionFailure: an fqdn that cannot be computed is a problem
 // that says what to do.
 func TestFQDNResolutionFailure(t *testing.T) {
+	t.Parallel()
 	l := &Loader{Resolver: fakeResolver{local: "ghost"}}
 	_, _, err := l.Parse(t.Context(), "medusa.ini", strings.NewReader(validINI), Overrides{}, envOf(nil))
 	equalLines(t, "problems", problemLines(t, err), []string{
@@ -71,6 +73,7 @@ func TestFQDNResolutionFailure(t *testing.T) {
 }
 
 func TestEncodedIP(t *testing.T) {
+	t.Parallel()
 	for label, want := range map[string]bool{
 		"10-0-0-12": true, "fd00--1": true, "cassandra-0": false, "10-0-0": false, "node1": false,
 	} {
@@ -83,6 +86,7 @@ func TestEncodedIP(t *testing.T) {
 // TestSystemResolver uses the hosts file only: localhost is 127.0.0.1 and
 // the local host name resolves to something non-empty.
 func TestSystemResolver(t *testing.T) {
+	t.Parallel()
 	var r SystemResolver
 	ip, err := r.LookupIP(t.Context(), "localhost")
 	if err != nil || net.ParseIP(ip) == nil || !net.ParseIP(ip).IsLoopback() {

@@ -3,6 +3,7 @@ package config
 import "testing"
 
 func TestParseSize(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in   string
 		want int64
@@ -56,6 +57,7 @@ func TestParseSize(t *testing.T) {
 }
 
 func TestFormatSize(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		in   int64
 		want string

@@ -8,6 +8,7 @@ import (
 // TestUnusualButValid: files that look odd but load, with what they load
 // to and the exact warnings they give.
 func TestUnusualButValid(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		ini   string

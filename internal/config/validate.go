@@ -177,7 +177,7 @@ func (b *build) validate() {
 	}
 }
 
-// resolveFQDN sets [storage] fqdn when nothing set it (§2.10).
+// resolveFQDN sets [storage] fqdn when nothing set it (see resolveFQDN).
 func (b *build) resolveFQDN(ctx context.Context, r Resolver) {
 	fqdn, err := resolveFQDN(ctx, r, b.cfg.Cassandra.ResolveIPAddresses, b.cfg.Kubernetes.Enabled)
 	if err != nil {

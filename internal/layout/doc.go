@@ -1,5 +1,5 @@
 // Package layout is Cassandra Medusa's on-bucket format, reproduced byte for
-// byte (spec: medusa.md §3) so that Medusa and this tool can read each
+// byte (docs/bucket-format.md) so that Medusa and this tool can read each
 // other's backups. It is pure: no storage calls, no clock, no logging; input
 // and output go through []byte, io.Reader and io.Writer.
 //
@@ -36,7 +36,7 @@
 // NodeBackups turns parsed index entries into node backups (a node backup
 // exists iff its tokenmap_ entry does; started/finished epochs come from
 // the entry names), ClusterBackups groups them per backup name with
-// Medusa's completion rules (§3.3), and the list-backups and status
+// Medusa's completion rules (docs/bucket-format.md, Completion), and the list-backups and status
 // renderings (text with times in an injected *time.Location, and JSON with
 // sort_keys=True, ensure_ascii=False) work on that model. Reading tokenmaps,
 // manifests and server versions, and the existence checks Medusa does with

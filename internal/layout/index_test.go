@@ -88,6 +88,7 @@ func dumpNodes(nodes []NodeBackup) string {
 }
 
 func TestNodeBackupsFromIndex(t *testing.T) {
+	t.Parallel()
 	for _, prefix := range []string{"", "clusterA"} {
 		nodes, clusters := fixtureClusters(t, prefix)
 		dump := dumpNodes(nodes)
@@ -110,6 +111,7 @@ func TestNodeBackupsFromIndex(t *testing.T) {
 }
 
 func TestClusterBackupSemantics(t *testing.T) {
+	t.Parallel()
 	_, clusters := fixtureClusters(t, "clusterA")
 	b1, b2 := clusters[0], clusters[1]
 	if b1.IsComplete() || b1.Finished() != nil || b1.Started() != 1700000000 {
@@ -156,6 +158,7 @@ func TestClusterBackupSemantics(t *testing.T) {
 }
 
 func TestCallerResolvedStart(t *testing.T) {
+	t.Parallel()
 	nodes, _ := fixtureClusters(t, "")
 	// The caller HEADs meta/schema.cql of b3 (no started_ entry) and sets it.
 	for i := range nodes {
@@ -180,6 +183,7 @@ func TestCallerResolvedStart(t *testing.T) {
 }
 
 func TestClusterBackupsOrderAndDuplicates(t *testing.T) {
+	t.Parallel()
 	e := func(v int64) *int64 { return &v }
 	nodes := []NodeBackup{
 		{Name: "b", FQDN: "z", Started: e(5)},
@@ -215,6 +219,7 @@ func TestClusterBackupsOrderAndDuplicates(t *testing.T) {
 }
 
 func TestFilterNodeIsExact(t *testing.T) {
+	t.Parallel()
 	entries, _ := New("").ParseIndexKeys([]string{
 		"index/backup_index/b/tokenmap_n1.json",
 		"index/backup_index/b/tokenmap_x_n1.json",
@@ -233,6 +238,7 @@ func TestFilterNodeIsExact(t *testing.T) {
 }
 
 func TestDuplicateKindFirstKeyWins(t *testing.T) {
+	t.Parallel()
 	entries, _ := New("").ParseIndexKeys([]string{
 		"index/backup_index/b/started_n_200.timestamp",
 		"index/backup_index/b/tokenmap_n.json",

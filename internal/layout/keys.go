@@ -29,7 +29,7 @@ type Layout struct {
 // Medusa quirk not reproduced: for a one-character prefix Medusa writes the
 // index (and manifest paths) without the prefix while data and meta keys keep
 // it, so two tenants with one-letter prefixes would share one index. Here the
-// prefix applies to every key, as the spec's layout says.
+// prefix applies to every key (docs/bucket-format.md, Notation).
 func New(prefix string) Layout {
 	if prefix == "" || prefix == "." {
 		return Layout{}
@@ -40,7 +40,7 @@ func New(prefix string) Layout {
 // Prefix returns the prefix without its trailing slash ("" when none).
 func (l Layout) Prefix() string { return strings.TrimSuffix(l.p, "/") }
 
-// KeyPrefix returns "<prefix>/" or "": the P of the spec, prepended to every key.
+// KeyPrefix returns "<prefix>/" or "": the P of docs/bucket-format.md, prepended to every key.
 func (l Layout) KeyPrefix() string { return l.p }
 
 // NodePrefix returns P<fqdn>/, the root of everything one node stores.

@@ -3,6 +3,7 @@ package layout
 import "testing"
 
 func TestKeyBuilders(t *testing.T) {
+	t.Parallel()
 	const fqdn, backup = "node1.example.com", "202401011200"
 	for _, tc := range []struct {
 		prefix, p string
@@ -64,6 +65,7 @@ func TestKeyBuilders(t *testing.T) {
 }
 
 func TestIndexKeyRoundTrip(t *testing.T) {
+	t.Parallel()
 	for _, prefix := range []string{"", "clusterA"} {
 		l := New(prefix)
 		for _, e := range []IndexEntry{
@@ -89,6 +91,7 @@ func TestIndexKeyRoundTrip(t *testing.T) {
 }
 
 func TestValidate(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name           string
 		backupOK, fqOK bool

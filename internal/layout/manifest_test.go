@@ -11,6 +11,7 @@ func strp(s string) *string { return &s }
 // TestManifestPythonRoundTrip: a manifest written by json.dumps survives
 // Unmarshal+Marshal byte for byte.
 func TestManifestPythonRoundTrip(t *testing.T) {
+	t.Parallel()
 	doc := readTestdata(t, "manifest_python.json")
 	m, err := ReadManifest(bytes.NewReader(doc))
 	if err != nil {
@@ -40,6 +41,7 @@ func TestManifestPythonRoundTrip(t *testing.T) {
 // TestManifestBuiltMatchesPython: a manifest built in Go marshals to the
 // bytes Python wrote for the same content.
 func TestManifestBuiltMatchesPython(t *testing.T) {
+	t.Parallel()
 	const td = "orders-5a1ff267ace03f128563cfae6103c65e"
 	l := New("clusterA")
 	ref := func(sub, file string) string {
@@ -69,6 +71,7 @@ func TestManifestBuiltMatchesPython(t *testing.T) {
 }
 
 func TestUnmarshalManifestTolerance(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, doc string
 		want      Manifest

@@ -6,6 +6,7 @@ import (
 )
 
 func TestServerVersion(t *testing.T) {
+	t.Parallel()
 	for name, v := range map[string]ServerVersion{
 		"server_version_python.json":     {ServerType: ServerTypeCassandra, ReleaseVersion: "4.1.3"},
 		"server_version_dse_python.json": {ServerType: ServerTypeDSE, ReleaseVersion: "6.8.50"},
@@ -33,6 +34,7 @@ func TestServerVersion(t *testing.T) {
 }
 
 func TestMarkerContents(t *testing.T) {
+	t.Parallel()
 	if DifferentialMarker != "differential" {
 		t.Errorf("DifferentialMarker = %q", DifferentialMarker)
 	}

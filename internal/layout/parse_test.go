@@ -13,6 +13,7 @@ import (
 // testdata/index_parse_python.json, whose expected results CPython computed
 // with Medusa's regular expressions (testdata/gen_python.py).
 func TestParseIndexKeyMatchesPython(t *testing.T) {
+	t.Parallel()
 	var cases []struct {
 		Prefix string `json:"prefix"`
 		Key    string `json:"key"`
@@ -60,6 +61,7 @@ func TestParseIndexKeyMatchesPython(t *testing.T) {
 }
 
 func TestParseIndexKeyEdgeCases(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, prefix, key string
 		want              IndexEntry
@@ -100,6 +102,7 @@ func TestParseIndexKeyEdgeCases(t *testing.T) {
 }
 
 func TestParseIndexKeysReportsIgnored(t *testing.T) {
+	t.Parallel()
 	keys := []string{
 		"index/backup_index/b/tokenmap_n1.json",
 		"index/backup_index/stray.json",
@@ -119,6 +122,7 @@ func TestParseIndexKeysReportsIgnored(t *testing.T) {
 }
 
 func TestParseDataKey(t *testing.T) {
+	t.Parallel()
 	const td = "orders-5a1ff267ace03f128563cfae6103c65e"
 	tests := []struct {
 		name, prefix, key string
@@ -172,6 +176,7 @@ func TestParseDataKey(t *testing.T) {
 }
 
 func TestSafeTableName(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		r    DataRef
 		want string

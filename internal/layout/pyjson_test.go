@@ -8,6 +8,7 @@ import (
 // TestAppendPyStringMatchesPython compares the escaping with CPython's
 // json.dumps in both ensure_ascii modes (testdata/pystrings_python.json).
 func TestAppendPyStringMatchesPython(t *testing.T) {
+	t.Parallel()
 	var cases [][3]string
 	if err := json.Unmarshal(readTestdata(t, "pystrings_python.json"), &cases); err != nil {
 		t.Fatal(err)
@@ -26,6 +27,7 @@ func TestAppendPyStringMatchesPython(t *testing.T) {
 }
 
 func TestAppendPyStringInvalidUTF8(t *testing.T) {
+	t.Parallel()
 	if got := string(appendPyString(nil, "a\xffb", true)); got != `"a\ufffdb"` {
 		t.Errorf("ascii: got %s", got)
 	}
@@ -35,6 +37,7 @@ func TestAppendPyStringInvalidUTF8(t *testing.T) {
 }
 
 func TestIsJSONInteger(t *testing.T) {
+	t.Parallel()
 	for s, want := range map[string]bool{
 		"0": true, "-1": true, "170141183460469231731687303715884105728": true, "-9223372036854775808": true,
 		"": false, "-": false, "01": false, "-0": true, "1.0": false, "1e3": false, "+1": false, " 1": false,

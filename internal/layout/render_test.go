@@ -8,6 +8,7 @@ import (
 )
 
 func TestFormatBytesMatchesPython(t *testing.T) {
+	t.Parallel()
 	var cases []struct {
 		N    int64
 		Want string
@@ -40,6 +41,7 @@ func TestFormatBytesMatchesPython(t *testing.T) {
 }
 
 func TestFormatTimestamp(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		loc  *time.Location
 		want string
@@ -58,6 +60,7 @@ func TestFormatTimestamp(t *testing.T) {
 // fixture with json.dumps(..., ensure_ascii=False, sort_keys=True) of the
 // dicts Medusa's to_json_dict builds for it (testdata/gen_python.py).
 func TestClusterBackupJSONMatchesPython(t *testing.T) {
+	t.Parallel()
 	_, clusters := fixtureClusters(t, "clusterA")
 	var status bytes.Buffer
 	if err := WriteStatusJSON(&status, clusters[0]); err != nil {
@@ -83,6 +86,7 @@ func TestClusterBackupJSONMatchesPython(t *testing.T) {
 }
 
 func TestTextRenderingsGolden(t *testing.T) {
+	t.Parallel()
 	_, clusters := fixtureClusters(t, "clusterA")
 	render := func(f func(*bytes.Buffer) error) []byte {
 		var b bytes.Buffer

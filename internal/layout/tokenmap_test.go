@@ -12,6 +12,7 @@ import (
 func boolp(b bool) *bool { return &b }
 
 func TestTokenmapPythonRoundTrip(t *testing.T) {
+	t.Parallel()
 	for _, name := range []string{"tokenmap_murmur3_python.json", "tokenmap_random_python.json", "tokenmap_legacy_python.json"} {
 		t.Run(name, func(t *testing.T) {
 			doc := readTestdata(t, name)
@@ -31,6 +32,7 @@ func TestTokenmapPythonRoundTrip(t *testing.T) {
 }
 
 func TestTokenmapParsedValues(t *testing.T) {
+	t.Parallel()
 	tm, err := UnmarshalTokenmap(readTestdata(t, "tokenmap_murmur3_python.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -75,6 +77,7 @@ func TestTokenmapParsedValues(t *testing.T) {
 // TestTokenmapBuiltMatchesPython builds tokenmaps in Go (the backup side)
 // and compares with json.dumps output.
 func TestTokenmapBuiltMatchesPython(t *testing.T) {
+	t.Parallel()
 	rack1, rack2, dc1, de := "rack1", "rack2", "dc1", "dé"
 	murmur := Tokenmap{Hosts: []TokenmapHost{
 		{Host: "10.0.0.11", Tokens: []json.Number{Int64Token(-9223372036854775808), Int64Token(-3074457345618258603)}, IsUp: boolp(true), Rack: &rack1, DC: &dc1},
@@ -103,6 +106,7 @@ func TestTokenmapBuiltMatchesPython(t *testing.T) {
 }
 
 func TestTokenmapErrors(t *testing.T) {
+	t.Parallel()
 	for _, tm := range []Tokenmap{
 		{Hosts: []TokenmapHost{{Host: "a"}, {Host: "a"}}},
 		{Hosts: []TokenmapHost{{Host: "a", Tokens: []json.Number{"1.5"}}}},
@@ -120,6 +124,7 @@ func TestTokenmapErrors(t *testing.T) {
 }
 
 func TestUnmarshalTokenmapDuplicateHost(t *testing.T) {
+	t.Parallel()
 	tm, err := UnmarshalTokenmap([]byte(`{"a": {"tokens": [1]}, "b": {"tokens": [2]}, "a": {"tokens": [3], "is_up": true}}`))
 	if err != nil {
 		t.Fatal(err)

@@ -31,6 +31,7 @@ func (c *fakeClock) advance(d time.Duration) { c.t = c.t.Add(d) }
 func newClock() *fakeClock { return &fakeClock{t: time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)} }
 
 func TestTrackerCountsConcurrentWork(t *testing.T) {
+	t.Parallel()
 	rec := &recorder{}
 	tr := Start(rec, "upload", 100, 100*10)
 	var wg sync.WaitGroup
@@ -62,6 +63,7 @@ func TestTrackerCountsConcurrentWork(t *testing.T) {
 }
 
 func TestCountingSourceNeverCountsPastSize(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		reads [][2]int64 // offset, length
@@ -97,6 +99,7 @@ func TestCountingSourceNeverCountsPastSize(t *testing.T) {
 }
 
 func TestTerminalRedrawsInPlaceAndThrottles(t *testing.T) {
+	t.Parallel()
 	clk := newClock()
 	var out bytes.Buffer
 	term := NewTerminal(&out)
@@ -132,6 +135,7 @@ func TestTerminalRedrawsInPlaceAndThrottles(t *testing.T) {
 }
 
 func TestTerminalWriterKeepsLineBelowLogs(t *testing.T) {
+	t.Parallel()
 	var out bytes.Buffer
 	term := NewTerminal(&out)
 	term.Now = newClock().now
@@ -173,6 +177,7 @@ func (l *lines) WithAttrs([]slog.Attr) slog.Handler { return l }
 func (l *lines) WithGroup(string) slog.Handler      { return l }
 
 func TestLogWritesOneLinePerInterval(t *testing.T) {
+	t.Parallel()
 	clk := newClock()
 	h := &lines{}
 	lg := NewLog(slog.New(h))
@@ -197,6 +202,7 @@ func TestLogWritesOneLinePerInterval(t *testing.T) {
 }
 
 func TestFormatting(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		got, want string
 	}{
@@ -218,6 +224,7 @@ func TestFormatting(t *testing.T) {
 }
 
 func TestMeterUsesSlidingWindow(t *testing.T) {
+	t.Parallel()
 	clk := newClock()
 	m := newMeter(10*time.Second, clk.now())
 	var done int64

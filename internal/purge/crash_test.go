@@ -59,6 +59,7 @@ func crashFixture(t *testing.T) *fx {
 // uninterrupted purge does. delete-backup of the latest backup is checked
 // the same way (it also moves the latest marker).
 func TestInterruptedPurge(t *testing.T) {
+	t.Parallel()
 	ops := []struct {
 		name string
 		run  func(ctx context.Context, e *purge.Executor) error
@@ -116,6 +117,7 @@ func TestInterruptedPurge(t *testing.T) {
 // within the grace period may be running and reusing old pool objects
 // that only its future manifest will name.
 func TestRunningBackupPostponesPoolCleanup(t *testing.T) {
+	t.Parallel()
 	f := newFx(t, "")
 	ctx := t.Context()
 	f.backup(spec{fqdn: "n1", name: "b1", started: daysAgo(40), finished: true, files: []string{"ks/t-1/f1", "ks/t-1/f2"}})
@@ -163,6 +165,7 @@ func (s *startingBackup) List(ctx context.Context, prefix string) iter.Seq2[stor
 }
 
 func TestBackupStartingDuringPurge(t *testing.T) {
+	t.Parallel()
 	f := newFx(t, "")
 	f.backup(spec{fqdn: "n1", name: "b1", started: daysAgo(40), finished: true, files: []string{"ks/t-1/f1"}})
 	e := f.executor(false)
@@ -183,6 +186,7 @@ func TestBackupStartingDuringPurge(t *testing.T) {
 // TestUnreadableManifest: the pool clean-up needs every remaining
 // manifest; without one nothing is deleted.
 func TestUnreadableManifest(t *testing.T) {
+	t.Parallel()
 	f := newFx(t, "")
 	fourBackups(f)
 	f.put(f.l.ManifestKey("n1", "b3"), []byte("not json"), daysAgo(19))

@@ -39,6 +39,7 @@ func allKeys(f *fx) []string {
 }
 
 func TestPurgeDecommissioned(t *testing.T) {
+	t.Parallel()
 	live := []string{"dc1-a", "dc1-b", "dc2-a", "dc2-b"}
 	for _, prefix := range []string{"", "tenant"} {
 		t.Run("prefix="+prefix, func(t *testing.T) {
@@ -91,6 +92,7 @@ func TestPurgeDecommissioned(t *testing.T) {
 }
 
 func TestPurgeDecommissionedRefuses(t *testing.T) {
+	t.Parallel()
 	f := decommissionFixture(t, "p")
 	before := f.keys()
 	for _, live := range [][]string{nil, {"10.0.0.1", "10.0.0.2"}} {

@@ -1,4 +1,4 @@
-// Package purge implements retention (spec: medusa.md §4.5): `medusa
+// Package purge implements retention: `medusa
 // purge`, `delete-backup` and `purge-decommissioned`.
 //
 // # Selection (pure)

@@ -30,6 +30,7 @@ func (f *fx) executor(dry bool) *purge.Executor {
 }
 
 func TestPurgeByCount(t *testing.T) {
+	t.Parallel()
 	for _, prefix := range []string{"", "tenant"} {
 		t.Run("prefix="+prefix, func(t *testing.T) {
 			f := newFx(t, prefix)
@@ -90,6 +91,7 @@ func TestPurgeByCount(t *testing.T) {
 }
 
 func TestDryRun(t *testing.T) {
+	t.Parallel()
 	f := newFx(t, "p")
 	fourBackups(f)
 	before := f.keys()
@@ -118,6 +120,7 @@ func TestDryRun(t *testing.T) {
 }
 
 func TestDeleteBackup(t *testing.T) {
+	t.Parallel()
 	f := newFx(t, "")
 	fourBackups(f)
 	ctx := t.Context()
@@ -167,6 +170,7 @@ func TestDeleteBackup(t *testing.T) {
 
 // TestBatches: deletions go through DeleteMany, at most 1,000 keys each.
 func TestBatches(t *testing.T) {
+	t.Parallel()
 	f := newFx(t, "")
 	f.backup(spec{fqdn: "n1", name: "b1", started: daysAgo(40), finished: true, files: []string{"ks/t-1/keep"}})
 	for i := range 2500 {
@@ -196,6 +200,7 @@ func TestBatches(t *testing.T) {
 // TestLeftoversAreFinished: what an interrupted deletion leaves (index
 // entries and objects without meta/schema.cql) is removed by any run.
 func TestLeftoversAreFinished(t *testing.T) {
+	t.Parallel()
 	f := newFx(t, "")
 	fourBackups(f)
 	ctx := t.Context()

@@ -2,15 +2,9 @@ package purge_test
 
 import (
 	"bytes"
-	"context"
-	"flag"
-	"fmt"
-	"log/slog"
-	"os"
 	"path/filepath"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/medusa-go/medusa/internal/cli"
 	"github.com/medusa-go/medusa/internal/layout"
@@ -20,67 +14,23 @@ import (
 	"github.com/medusa-go/medusa/internal/testbed"
 )
 
-// One Cassandra node serves every integration test of the package: the
-// first test that needs it starts it, TestMain stops it.
-var bed struct {
-	once sync.Once
-	dir  string
-	c    *testbed.Cluster
-	err  error
-	rows int // fixture rows written so far
-	mu   sync.Mutex
+// One Cassandra node with the fixture schema serves every integration test
+// of the package: the first test that needs it starts it.
+func TestMain(m *testing.M) {
+	testbed.Shared(m, testbed.SharedSetup{Name: "purge", Ready: testbed.FixtureReady(0)})
 }
 
-func TestMain(m *testing.M) {
-	flag.Parse()
-	code := m.Run()
-	if bed.c != nil {
-		if err := bed.c.Stop(); err != nil {
-			fmt.Fprintf(os.Stderr, "stop cassandra test bed: %v\n", err)
-		}
-	}
-	if bed.dir != "" && code == 0 {
-		_ = os.RemoveAll(bed.dir)
-	} else if bed.dir != "" {
-		fmt.Fprintf(os.Stderr, "cassandra test bed kept in %s\n", bed.dir)
-	}
-	os.Exit(code)
+// fixtureRows counts the fixture rows written so far.
+var fixtureRows struct {
+	mu sync.Mutex
+	n  int
 }
 
 // testNode returns the shared node with the fixture schema loaded. Under
 // -short the test is skipped; a node that cannot start fails the test.
 func testNode(t *testing.T) *testbed.Node {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("needs Apache Cassandra (Java 17 + Maven jars); run without -short")
-	}
-	bed.once.Do(startBed)
-	if bed.err != nil {
-		t.Fatalf("cassandra test bed: %v", bed.err)
-	}
-	return bed.c.Nodes[0]
-}
-
-func startBed() {
-	if bed.dir, bed.err = os.MkdirTemp("", "medusa-cassandra-purge-"); bed.err != nil {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-	defer cancel()
-	bed.c, bed.err = testbed.StartCluster(ctx, testbed.CassandraOptions{
-		Dir: bed.dir, Fetch: true,
-		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
-	})
-	if bed.err != nil {
-		return
-	}
-	s, err := bed.c.Nodes[0].NewSession("")
-	if err != nil {
-		bed.err = err
-		return
-	}
-	defer s.Close()
-	bed.err = testbed.CreateFixtureSchema(ctx, s)
+	return testbed.SharedNode(t)
 }
 
 // changeData writes new fixture rows and flushes them into new SSTables;
@@ -89,18 +39,18 @@ func startBed() {
 // and the system keyspaces stay, for later backups to reuse).
 func changeData(t *testing.T, n *testbed.Node, rows int, compact bool) {
 	t.Helper()
-	bed.mu.Lock()
-	defer bed.mu.Unlock()
+	fixtureRows.mu.Lock()
+	defer fixtureRows.mu.Unlock()
 	ctx := t.Context()
 	s, err := n.NewSession("")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if err := testbed.WriteRowsFrom(ctx, s, bed.rows, rows); err != nil {
+	if err := testbed.WriteRowsFrom(ctx, s, fixtureRows.n, rows); err != nil {
 		t.Fatal(err)
 	}
-	bed.rows += rows
+	fixtureRows.n += rows
 	if _, err := n.Nodetool(ctx, "flush"); err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +72,7 @@ type target struct {
 }
 
 // targets returns local storage and the test bed's S3 server (versitygw),
-// on which medusa runs as the user restricted to the seed's policy.
+// on which medusa runs as the user restricted to Medusa's policy.
 func targets(t *testing.T) []func(t *testing.T) target {
 	return []func(t *testing.T) target{
 		func(t *testing.T) target {

@@ -34,6 +34,7 @@ func names(ds []Decision) string {
 }
 
 func TestSelectRetention(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		backups []Backup
@@ -87,6 +88,7 @@ func TestSelectRetention(t *testing.T) {
 }
 
 func TestSelectNamesAndAll(t *testing.T) {
+	t.Parallel()
 	backups := []Backup{bk("b", 4, true), bk("a", 5, true), leftover("x"), bk("c", 1, false)}
 	if got := names(SelectNames(backups, []string{"c", "a", "zz"})); got != "x:left  a:named c:named" {
 		t.Errorf("SelectNames = %q", got)
@@ -97,6 +99,7 @@ func TestSelectNamesAndAll(t *testing.T) {
 }
 
 func TestDecommissioned(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name         string
 		bucket, live []string
@@ -120,6 +123,7 @@ func TestDecommissioned(t *testing.T) {
 }
 
 func TestSelectOrphans(t *testing.T) {
+	t.Parallel()
 	obj := func(key string, daysAgo float64) storage.ObjectInfo {
 		return storage.ObjectInfo{Key: key, Size: 10, ModTime: testNow.Add(-time.Duration(daysAgo * float64(day)))}
 	}
@@ -152,6 +156,7 @@ func TestSelectOrphans(t *testing.T) {
 }
 
 func TestMayBeRunning(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		b    Backup
 		want bool

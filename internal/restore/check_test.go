@@ -32,6 +32,7 @@ func partsETag(data []byte, part int) string {
 }
 
 func TestCheckOne(t *testing.T) {
+	t.Parallel()
 	const mib = 1 << 20
 	data := make([]byte, 6*mib)
 	rng := rand.New(rand.NewPCG(1, 2))

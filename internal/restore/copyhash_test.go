@@ -25,6 +25,7 @@ func (w *failAfter) Write(p []byte) (int, error) {
 }
 
 func TestCopyHashed(t *testing.T) {
+	t.Parallel()
 	data := make([]byte, 3*pipeMinSize+12345)
 	for i := range data {
 		data[i] = byte(i * 7)

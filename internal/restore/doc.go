@@ -1,6 +1,6 @@
 // Package restore restores the local Cassandra node from a backup in
-// Cassandra Medusa's layout (spec: medusa.md §1.2 restore-node and
-// download, §4.3, §2.8 [checks], §8), as explicit stages that never lose
+// Cassandra Medusa's layout (docs/bucket-format.md; flags and [checks] as in
+// docs/compatibility.md), as explicit stages that never lose
 // the node's data:
 //
 //	plan        find the node backup (catalog), read manifest, token map and

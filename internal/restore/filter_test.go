@@ -8,6 +8,7 @@ import (
 )
 
 func TestFilterKeep(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name   string
 		f      Filter
@@ -38,6 +39,7 @@ func TestFilterKeep(t *testing.T) {
 // Medusa's precedence bug: only the system keyspace's peers tables are
 // wiped.
 func TestActionFor(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		ks, dir           string
 		inPlace, keepAuth bool
@@ -64,6 +66,7 @@ func TestActionFor(t *testing.T) {
 // TestTableFilesRefusesEscapes: manifest paths must stay inside their
 // table directory.
 func TestTableFilesRefusesEscapes(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		path, err string
 	}{

@@ -9,6 +9,7 @@ import (
 // TestFS runs the same operations through DirectFS and through SudoFS
 // (with "env" standing in for sudo, so the commands run as this user).
 func TestFS(t *testing.T) {
+	t.Parallel()
 	for name, fs := range map[string]FS{"direct": DirectFS{}, "sudo": SudoFS{Sudo: []string{"env"}}} {
 		t.Run(name, func(t *testing.T) {
 			ctx, dir := t.Context(), t.TempDir()
@@ -55,6 +56,7 @@ func TestFS(t *testing.T) {
 
 // TestCopyThenRemove is the cross-file-system path of DirectFS.Rename.
 func TestCopyThenRemove(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	src, dst := filepath.Join(dir, "src"), filepath.Join(dir, "dst")
 	writeFile(t, filepath.Join(src, "f"), "file")

@@ -38,7 +38,7 @@ type Options struct {
 	Verify bool
 	Checks Checks
 	// Keyspaces and Tables ("ks.table") select what is restored; the
-	// system keyspaces are always included (spec §4.3 step 4).
+	// system keyspaces are always included, as in Medusa.
 	Keyspaces []string
 	Tables    []string
 	// UseSSTableLoader streams the backup into the running node with

@@ -9,6 +9,7 @@ import (
 )
 
 func TestFileSource(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "nb-1-big-Data.db")
 	data := []byte("0123456789")
 	if err := os.WriteFile(path, data, 0o600); err != nil {

@@ -19,6 +19,7 @@ type withHash struct{ storage.Backend }
 func (withHash) ExpectedHash(context.Context, storage.Source) (string, error) { return "h", nil }
 
 func TestAsThroughDecorators(t *testing.T) {
+	t.Parallel()
 	base, err := local.New(local.Options{BasePath: t.TempDir(), Bucket: "b", Create: true})
 	if err != nil {
 		t.Fatal(err)

@@ -4,4 +4,11 @@
 // service. Binaries and downloads are cached outside the repository under
 // ${MEDUSA_TESTBED_CACHE:-$HOME/.cache/medusa-testbed}; every server binds to
 // loopback addresses on ports chosen at run time.
+//
+// In tests, the *T helpers (CassandraT, S3T, GCST, ...) start a server for
+// one test and stop it when the test ends. A package whose tests share one
+// Cassandra node calls Shared from its TestMain and SharedNode in each test:
+// the node starts on first use, stops when the binary exits, and is never
+// started under -short. Every helper skips under -short and otherwise fails
+// the test, with the reason, when its server cannot start.
 package testbed

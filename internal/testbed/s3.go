@@ -24,7 +24,7 @@ const (
 	S3Region        = "us-east-1"
 	S3VirtualDomain = "s3.localhost" // *.localhost does not resolve here: dial through S3Server.DialContext
 	DefaultBucket   = "medusa-test"
-	// RestrictedUserName is the IAM user that holds the seed's
+	// RestrictedUserName is the IAM user that holds Medusa's
 	// MedusaStorageStrategy policy (see RestrictedPolicy).
 	RestrictedUserName   = "medusa-backup"
 	restrictedPolicyName = "MedusaStorageStrategy"
@@ -44,7 +44,7 @@ func (c Credentials) GoString() string { return "testbed.Credentials" + c.String
 // standalone IAM service holding two users:
 //   - Admin, the root account, with every right;
 //   - Restricted, the IAM user RestrictedUserName, whose only rights are the
-//     seed's MedusaStorageStrategy identity policy (RestrictedPolicy) over
+//     MedusaStorageStrategy identity policy of Medusa's AWS guide (RestrictedPolicy) over
 //     the buckets made with NewBucket (Bucket included).
 type S3Server struct {
 	Endpoint      string // http://127.0.0.1:port (path style)

@@ -18,9 +18,8 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 )
 
-// medusaPolicy is the seed's MedusaStorageStrategy policy, verbatim
-// (/work/shared/iam/medusa-storage-strategy.json, from Medusa's
-// docs/aws_s3_setup.md): 43 actions on <bucket-name> and <bucket-name>/*,
+// medusaPolicy is the MedusaStorageStrategy policy of Medusa's AWS guide
+// (docs/aws_s3_setup.md), copied verbatim into s3_policy.json: 43 actions on <bucket-name> and <bucket-name>/*,
 // plus s3:GetAccountPublicAccessBlock and s3:HeadBucket on "*".
 //
 //go:embed s3_policy.json
@@ -42,7 +41,7 @@ type policyStatement struct {
 	Resource any
 }
 
-// RestrictedPolicy returns the seed's MedusaStorageStrategy policy with
+// RestrictedPolicy returns Medusa's MedusaStorageStrategy policy with
 // <bucket-name> expanded to every bucket given, as compact JSON. Every action
 // and the statement on Resource "*" are kept: versitygw's IAM service takes
 // IAM policy documents as AWS does, whatever the action names. It fails when

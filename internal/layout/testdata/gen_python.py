@@ -69,7 +69,7 @@ strings = ["", "plain", "a/b", "<>&'", "\"\\", "\b\f\n\r\t", "".join(chr(c) for 
 write("pystrings_python.json", json.dumps(
     [[s, json.dumps(s), json.dumps(s, ensure_ascii=False)] for s in strings]))
 
-# --- index key parsing, §3.2 rules -------------------------------------------
+# --- index key parsing, Medusa's rules (docs/bucket-format.md, Index) -----------
 
 TS = re.compile('.*(started|finished)_(.*)_([0-9]+).timestamp$')
 NAME = re.compile('.*(tokenmap|schema|manifest|differential|incremental)_(.*)$')

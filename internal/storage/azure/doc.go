@@ -1,7 +1,7 @@
 // Package azure implements storage.Backend on Azure Blob Storage (block
 // blobs) with azblob.
 //
-// Medusa compatibility (spec §2.5, §3.4): key_file is a JSON file
+// Medusa compatibility (docs/compatibility.md; hashes as in docs/bucket-format.md): key_file is a JSON file
 // {"storage_account": "...", "key": "..."} giving a shared key; without it
 // DefaultAzureCredential is used with the account named by
 // AZURE_STORAGE_ACCOUNT. The service URL is

@@ -5,9 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/medusa-go/medusa/internal/storage"
 	"log/slog"
 	"strings"
+
+	"github.com/medusa-go/medusa/internal/storage"
 )
 
 // keyFile is Medusa's Azure credentials file.

@@ -1,7 +1,7 @@
 // Package gcs implements storage.Backend on Google Cloud Storage with
 // cloud.google.com/go/storage (JSON API over HTTP).
 //
-// Medusa compatibility (spec §2.4, §3.4): key_file is a service-account JSON
+// Medusa compatibility (docs/compatibility.md; hashes as in docs/bucket-format.md): key_file is a service-account JSON
 // ("~" expanded); without it the application default credentials are used.
 // Uploads are resumable uploads sent in chunks of multipart_chunksize (the
 // SDK buffers one chunk, shrunk to the object's size for small objects),

@@ -4,11 +4,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/medusa-go/medusa/internal/storage"
 	"log/slog"
 	"strings"
 
 	"cloud.google.com/go/auth/credentials"
+
+	"github.com/medusa-go/medusa/internal/storage"
 )
 
 // keyFileFields is the part of a Google credentials JSON file that is

@@ -53,6 +53,7 @@ func (r rereader) Put(ctx context.Context, key string, src storage.Source) (stor
 // backend reads a Put's source, every byte is paid for exactly once, so the
 // configured rate is the rate of the upload.
 func TestBandwidthChargesEachByteOnce(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		size  int64
@@ -79,6 +80,7 @@ func TestBandwidthChargesEachByteOnce(t *testing.T) {
 }
 
 func TestChargeSpans(t *testing.T) {
+	t.Parallel()
 	s := &limitedSource{}
 	steps := []struct {
 		from, to, owed int64

@@ -79,6 +79,7 @@ func newLocal(t *testing.T) storage.Backend {
 }
 
 func TestNewLimiter(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		bps       int64
 		wantNil   bool
@@ -111,6 +112,7 @@ func TestNewLimiter(t *testing.T) {
 // backends sharing one limiter and checks, on the virtual clock, that
 // every byte was paid for once at the configured rate.
 func TestBandwidthOneBucket(t *testing.T) {
+	t.Parallel()
 	const bps = 1 << 20
 	v := newVirtual(bps)
 	up, down := Bandwidth(newLocal(t), v), Bandwidth(newLocal(t), v)
@@ -165,6 +167,7 @@ func readAll(t *testing.T, b storage.Backend, key string, off, n int64) int64 {
 }
 
 func TestBandwidthCancellation(t *testing.T) {
+	t.Parallel()
 	t.Run("put", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(t.Context())
 		defer cancel()
@@ -211,6 +214,7 @@ func TestBandwidthCancellation(t *testing.T) {
 
 // TestBandwidthConformance: the decorator keeps the storage contract.
 func TestBandwidthConformance(t *testing.T) {
+	t.Parallel()
 	base := t.TempDir()
 	l := rate.NewLimiter(rate.Inf, MaxPiece)
 	storagetest.Run(t, func(t *testing.T) storage.Backend {
@@ -231,6 +235,7 @@ func TestBandwidthConformance(t *testing.T) {
 // and the bytes moved never exceed the rate times the time elapsed since
 // the start.
 func TestBandwidthPausesMadeUp(t *testing.T) {
+	t.Parallel()
 	const bps = 1 << 20
 	v := newVirtual(bps)
 	b := Bandwidth(newLocal(t), v)

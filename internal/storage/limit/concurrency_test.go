@@ -69,6 +69,7 @@ type leaveOnClose struct {
 func (l *leaveOnClose) Close() error { l.g.leave(); return nil }
 
 func TestConcurrencyNeverExceedsN(t *testing.T) {
+	t.Parallel()
 	for _, n := range []int{1, 3, 8} {
 		g := &gauge{}
 		b := Concurrency(&slowBackend{g: g, hook: func() {
@@ -112,6 +113,7 @@ func TestConcurrencyNeverExceedsN(t *testing.T) {
 // contexts: a free slot is taken even then (the backend sees the call), a
 // full semaphore refuses without calling the backend.
 func TestConcurrencySlots(t *testing.T) {
+	t.Parallel()
 	const n = 3
 	g := &gauge{}
 	release := make(chan struct{})
@@ -172,6 +174,7 @@ func TestConcurrencySlots(t *testing.T) {
 // TestDecoratorsPassDescriptionThrough: what the backend's Get says of the
 // object comes out of the Concurrency and Bandwidth decorators unchanged.
 func TestDecoratorsPassDescriptionThrough(t *testing.T) {
+	t.Parallel()
 	base := newLocal(t)
 	if _, err := base.Put(t.Context(), "k", strings.NewReader("content")); err != nil {
 		t.Fatal(err)

@@ -28,6 +28,7 @@ func newTestBackend(t *testing.T, base string) *Backend {
 }
 
 func TestConformance(t *testing.T) {
+	t.Parallel()
 	base := t.TempDir()
 	storagetest.Run(t, func(t *testing.T) storage.Backend { return newTestBackend(t, base) },
 		storagetest.Capabilities{
@@ -60,6 +61,7 @@ func TestConformance(t *testing.T) {
 }
 
 func TestLayoutIsMedusas(t *testing.T) {
+	t.Parallel()
 	base := t.TempDir()
 	b := newTestBackend(t, base)
 	key := "node1/backup1/data/ks/tbl-1d4f2e00/.tbl_idx/nb-1-big-Data.db"
@@ -85,6 +87,7 @@ func TestLayoutIsMedusas(t *testing.T) {
 }
 
 func TestInvalidKeys(t *testing.T) {
+	t.Parallel()
 	b := newTestBackend(t, t.TempDir())
 	for _, key := range []string{"", "/abs", "a//b", "a/", "./a", "a/./b", "../escape", "a/../../b", "a/..", "nul\x00", "a/.medusa-tmp-123"} {
 		t.Run(key, func(t *testing.T) {
@@ -110,6 +113,7 @@ func TestInvalidKeys(t *testing.T) {
 }
 
 func TestListSkipsTempFiles(t *testing.T) {
+	t.Parallel()
 	base := t.TempDir()
 	b := newTestBackend(t, base)
 	if _, err := b.Put(t.Context(), "d/real", strings.NewReader("x")); err != nil {
@@ -132,6 +136,7 @@ func TestListSkipsTempFiles(t *testing.T) {
 }
 
 func TestBucketDirectory(t *testing.T) {
+	t.Parallel()
 	base := t.TempDir()
 	tests := []struct {
 		name    string
@@ -166,6 +171,7 @@ func TestBucketDirectory(t *testing.T) {
 }
 
 func TestKeyAndDirectoryConflict(t *testing.T) {
+	t.Parallel()
 	b := newTestBackend(t, t.TempDir())
 	ctx := t.Context()
 	if _, err := b.Put(ctx, "a/b", strings.NewReader("file")); err != nil {
@@ -185,6 +191,7 @@ func TestKeyAndDirectoryConflict(t *testing.T) {
 // TestConcurrentPutDelete races Puts and Deletes in the same directories:
 // Delete removes directories it empties, Put must still always succeed.
 func TestConcurrentPutDelete(t *testing.T) {
+	t.Parallel()
 	b := newTestBackend(t, t.TempDir())
 	var wg sync.WaitGroup
 	for w := range 8 {
@@ -210,6 +217,7 @@ func TestConcurrentPutDelete(t *testing.T) {
 }
 
 func TestCancelledPutRemovesItsDirectories(t *testing.T) {
+	t.Parallel()
 	b := newTestBackend(t, t.TempDir())
 	ctx, cancel := context.WithCancel(t.Context())
 	src := &cancelSource{Source: storagetest.Pattern{N: 8 << 20}, cancel: cancel}

@@ -3,13 +3,14 @@ package s3
 import (
 	"context"
 	"fmt"
-	"github.com/medusa-go/medusa/internal/storage"
 	"log/slog"
 	"os"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"gopkg.in/ini.v1"
+
+	"github.com/medusa-go/medusa/internal/storage"
 )
 
 // keyFileSourcePrefix marks credentials read from a key_file in

@@ -155,7 +155,7 @@ func TestDescribeCredentials(t *testing.T) {
 	tests := []struct{ source, want string }{
 		{"EC2RoleProvider", "the IAM role via instance metadata"},
 		{"EnvConfigCredentials", "the environment (AWS_ACCESS_KEY_ID)"},
-		{"SharedConfigCredentials: /root/.aws/credentials", "the shared credentials file /root/.aws/credentials"},
+		{"SharedConfigCredentials: /home/cassandra/.aws/credentials", "the shared credentials file /home/cassandra/.aws/credentials"},
 		{"WebIdentityCredentials", "web identity (AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_ARN)"},
 		{"CredentialsEndpointProvider", "the container credentials endpoint (ECS/EKS)"},
 		{keyFileSourcePrefix + "/etc/medusa/creds (profile default)", "key_file /etc/medusa/creds (profile default)"},

@@ -46,7 +46,7 @@ func mustNew(t *testing.T, o Options) *Backend {
 }
 
 // TestConformance runs the storage conformance suite against the real S3
-// server, once as its admin and once as the user restricted to the seed's
+// server, once as its admin and once as the user restricted to Medusa's
 // MedusaStorageStrategy policy.
 func TestConformance(t *testing.T) {
 	srv := testbed.S3T(t)
@@ -82,7 +82,7 @@ func TestConformance(t *testing.T) {
 				},
 				PendingUploads: func(ctx context.Context) (int, error) { return pending.PendingUploads(ctx, "") },
 				// versitygw accepts SSE-C headers but does not enforce them
-				// (testbed-facts.md), so a keyless read is only logged.
+				// (scripts/testbed/servers/README.md), so a keyless read is only logged.
 				SSEC: &storagetest.SSEC{
 					WithKey:    mk(func(o *Options) { o.SSECKey = testSSECKey }),
 					WithoutKey: mk(nil),

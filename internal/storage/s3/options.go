@@ -3,7 +3,6 @@ package s3
 import (
 	"context"
 	"fmt"
-	"github.com/medusa-go/medusa/internal/awsregion"
 	"log/slog"
 	"net"
 	"net/url"
@@ -12,6 +11,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/medusa-go/medusa/internal/awsregion"
 )
 
 // Defaults, as in Medusa's medusa.ini (sizes are 1024-based there too).

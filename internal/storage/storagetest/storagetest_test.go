@@ -11,6 +11,7 @@ import (
 )
 
 func TestPattern(t *testing.T) {
+	t.Parallel()
 	p := Pattern{N: 1003, Seed: 5}
 	whole := p.Bytes()
 	if len(whole) != 1003 || bytes.Equal(whole, Pattern{N: 1003, Seed: 6}.Bytes()) {
@@ -40,6 +41,7 @@ func TestPattern(t *testing.T) {
 }
 
 func TestHashes(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in, hex, b64 string
 	}{
@@ -68,6 +70,7 @@ func newFaulty(t *testing.T) *Faulty {
 }
 
 func TestFaultySkipTimesKey(t *testing.T) {
+	t.Parallel()
 	f := newFaulty(t)
 	f.Inject(Fault{Op: OpStat, Key: "b", Err: ErrSlowDown, Skip: 1, Times: 2})
 	var got []bool
@@ -98,6 +101,7 @@ func TestFaultySkipTimesKey(t *testing.T) {
 }
 
 func TestFaultyMidStreamAndList(t *testing.T) {
+	t.Parallel()
 	f := newFaulty(t)
 	f.Inject(Fault{Op: OpRead, Err: ErrConnReset, After: 5},
 		Fault{Op: OpList, Err: ErrSlowDown, After: 2, Times: 1})
@@ -138,6 +142,7 @@ func TestFaultyMidStreamAndList(t *testing.T) {
 }
 
 func TestFaultyPutReadsSource(t *testing.T) {
+	t.Parallel()
 	f := newFaulty(t)
 	f.Inject(Fault{Op: OpPut, Err: ErrDenied, After: 100})
 	src := &countingSource{Source: Pattern{N: 1000}}

@@ -1,4 +1,4 @@
-package backup_test
+package e2e
 
 import (
 	"bytes"
@@ -19,7 +19,7 @@ import (
 	"github.com/medusa-go/medusa/internal/testbed"
 )
 
-// Helpers of the gaps_* tests: `medusa` driven in-process with one
+// Helpers of the CLI tests: `medusa` driven in-process with one
 // medusa.ini, on the shared test-bed node, against one store.
 
 // cliStore is a medusa.ini and a direct view of the bucket it names.

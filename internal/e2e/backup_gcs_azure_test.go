@@ -1,4 +1,4 @@
-package backup_test
+package e2e
 
 import (
 	"encoding/json"
@@ -63,7 +63,7 @@ func TestAzureBackupCommands(t *testing.T) {
 }
 
 // checkKeysUnderPrefix checks that every key in the bucket is one of
-// §3's patterns under the ini's prefix.
+// the bucket format's patterns (docs/bucket-format.md) under the ini's prefix.
 func checkKeysUnderPrefix(t *testing.T, cs *cliStore) {
 	t.Helper()
 	keys := listing(t, cs.b, "")

@@ -1,4 +1,4 @@
-package backup_test
+package e2e
 
 import (
 	"bytes"

@@ -1,15 +1,11 @@
-package backup_test
+package e2e
 
 import (
 	"context"
-	"flag"
-	"fmt"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/medusa-go/medusa/internal/backup"
 	"github.com/medusa-go/medusa/internal/cassandra"
@@ -18,70 +14,17 @@ import (
 	"github.com/medusa-go/medusa/internal/testbed"
 )
 
-// One Cassandra node serves every integration test of the package: the
-// first test that needs it starts it, TestMain stops it.
-var bed struct {
-	once sync.Once
-	dir  string
-	c    *testbed.Cluster
-	err  error
-}
-
+// One Cassandra node, with the fixture schema and 100 flushed rows, serves
+// every test of the package that needs one: the first such test starts it.
 func TestMain(m *testing.M) {
-	flag.Parse()
-	code := m.Run()
-	if bed.c != nil {
-		if err := bed.c.Stop(); err != nil {
-			fmt.Fprintf(os.Stderr, "stop cassandra test bed: %v\n", err)
-		}
-	}
-	if bed.dir != "" && code == 0 {
-		_ = os.RemoveAll(bed.dir)
-	} else if bed.dir != "" {
-		fmt.Fprintf(os.Stderr, "cassandra test bed kept in %s\n", bed.dir)
-	}
-	os.Exit(code)
+	testbed.Shared(m, testbed.SharedSetup{Name: "e2e", Ready: testbed.FixtureReady(100)})
 }
 
-// testNode returns the shared node with the fixture schema loaded,
-// starting it on first use. Under -short the test is skipped; a node that
-// cannot start fails the test.
+// testNode returns the shared node. Under -short the test is skipped; a
+// node that cannot start fails the test.
 func testNode(t *testing.T) *testbed.Node {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("needs Apache Cassandra (Java 17 + Maven jars); run without -short")
-	}
-	bed.once.Do(startBed)
-	if bed.err != nil {
-		t.Fatalf("cassandra test bed: %v", bed.err)
-	}
-	return bed.c.Nodes[0]
-}
-
-func startBed() {
-	if bed.dir, bed.err = os.MkdirTemp("", "medusa-cassandra-backup-"); bed.err != nil {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-	defer cancel()
-	bed.c, bed.err = testbed.StartCluster(ctx, testbed.CassandraOptions{
-		Dir: bed.dir, Fetch: true,
-		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
-	})
-	if bed.err != nil {
-		return
-	}
-	n := bed.c.Nodes[0]
-	s, err := n.NewSession("")
-	if err != nil {
-		bed.err = err
-		return
-	}
-	defer s.Close()
-	if bed.err = testbed.CreateFixtureSchema(ctx, s); bed.err != nil {
-		return
-	}
-	bed.err = writeAndFlush(ctx, n, 0, 100)
+	return testbed.SharedNode(t)
 }
 
 // writeAndFlush writes fixture rows start..start+n-1 and flushes them

@@ -1,4 +1,4 @@
-package backup_test
+package e2e
 
 import (
 	"bytes"
@@ -17,7 +17,7 @@ import (
 )
 
 // TestS3RestrictedPrefixCommands runs the node-backup scenario through the
-// CLI on S3 as the user restricted to the seed's MedusaStorageStrategy
+// CLI on S3 as the user restricted to Medusa's MedusaStorageStrategy
 // policy, with prefix = tenant1: every key in the bucket is under tenant1/
 // and parses with the layout's parsers; verify passes on every backup, then
 // fails naming the object when one object of the full backup is deleted
@@ -104,7 +104,7 @@ func expectVerifyFailure(t *testing.T, cs *cliStore, backup, line string) {
 	}
 }
 
-// checkLayoutKey reports a key that is not one of §3's patterns for node
+// checkLayoutKey reports a key that is not one of the bucket format's patterns for node
 // fqdn under the layout's prefix: an index entry (parsed by
 // ParseIndexKey), a latest-backup marker, a data file (ParseDataKey) or a
 // meta file of a backup.
