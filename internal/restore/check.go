@@ -103,7 +103,7 @@ func (c *checker) checkOne(ctx context.Context, f fetched) (verified bool, err e
 		if changed {
 			why = fmt.Sprintf("the object was replaced since the backup: the store reports hash %s", f.StoreHash)
 		}
-		return false, fmt.Errorf("%s: the content of %s (%s) differs from the manifest's %s (%s)",
+		return false, fmt.Errorf("%s: the content of %s (%s) does not match the manifest's %s (%s)",
 			name, o.Path, f.Content, want, why)
 	case v == checksum.Unknown && changed && checksum.Parse(want).IsContent() && !c.skipContent:
 		return false, fmt.Errorf("%s: object %s was replaced since the backup (the store reports hash %s, the manifest %s) "+
