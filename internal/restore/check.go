@@ -22,7 +22,8 @@ type checker struct {
 }
 
 func newChecker(d *Deps, skipContent bool) *checker {
-	return &checker{d: d, skipContent: skipContent}
+	// A backend with SSE-KMS or SSE-C says so itself, whatever the options.
+	return &checker{d: d, skipContent: skipContent || !checksum.HashesAreContent(d.Storage)}
 }
 
 // checkAll verifies every file and returns all problems at once. Files
@@ -50,7 +51,7 @@ func (c *checker) checkAll(ctx context.Context, p *Plan, files []fetched) error 
 		tr.FileDone()
 	}
 	if unverified > 0 {
-		c.d.Logger.Warn(fmt.Sprintf("%d of %d files checked by size and store hash only (their content hash cannot be computed here)",
+		c.d.Logger.Warn(fmt.Sprintf("%d of %d files checked by size only (their content hash cannot be computed here)",
 			unverified, len(files)))
 	}
 	if len(errs) > 10 {
