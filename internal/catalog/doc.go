@@ -63,10 +63,15 @@
 //     parses meta keys strictly (P<fqdn>/<backup>/meta/<file>; Medusa keeps
 //     any key containing "meta") and only writes the index entries that
 //     are missing.
-//   - Verify compares hashes in hex or base64 form, treats an empty listed
-//     hash (local storage) or a null manifest MD5 as "size only", reports
-//     an unreadable manifest as a failure (Medusa logs it and passes) and
-//     sorts the "exists in storage, but not in manifest" lines.
+//   - Verify compares hashes as package checksum does (hex or base64,
+//     quotes and case ignored), treats an empty listed hash (local
+//     storage) or a null manifest MD5 as "size only", reports an
+//     unreadable manifest as a failure (Medusa logs it and passes) and
+//     sorts the "exists in storage, but not in manifest" lines. With MD5
+//     checks, a listed hash other than the manifest's is no verdict by
+//     itself: the object is read and its content decides (an object stored
+//     again with the same bytes and another multipart part size is fine,
+//     where Medusa says "Blob different").
 //   - A tokenmap or manifest that is missing or unparsable makes its
 //     backup incomplete / its figures 0 with a warning, instead of failing
 //     the whole listing.

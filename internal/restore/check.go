@@ -22,7 +22,8 @@ type checker struct {
 }
 
 func newChecker(d *Deps, skipContent bool) *checker {
-	return &checker{d: d, skipContent: skipContent}
+	// A backend with SSE-KMS or SSE-C says so itself, whatever the options.
+	return &checker{d: d, skipContent: skipContent || !checksum.HashesAreContent(d.Storage)}
 }
 
 // checkAll verifies every file and returns all problems at once. Files
@@ -50,7 +51,7 @@ func (c *checker) checkAll(ctx context.Context, p *Plan, files []fetched) error 
 		tr.FileDone()
 	}
 	if unverified > 0 {
-		c.d.Logger.Warn(fmt.Sprintf("%d of %d files checked by size and store hash only (their content hash cannot be computed here)",
+		c.d.Logger.Warn(fmt.Sprintf("%d of %d files checked by size only (their content hash cannot be computed here)",
 			unverified, len(files)))
 	}
 	if len(errs) > 10 {
@@ -103,7 +104,7 @@ func (c *checker) checkOne(ctx context.Context, f fetched) (verified bool, err e
 		if changed {
 			why = fmt.Sprintf("the object was replaced since the backup: the store reports hash %s", f.StoreHash)
 		}
-		return false, fmt.Errorf("%s: the content of %s (%s) differs from the manifest's %s (%s)",
+		return false, fmt.Errorf("%s: the content of %s (%s) does not match the manifest's %s (%s)",
 			name, o.Path, f.Content, want, why)
 	case v == checksum.Unknown && changed && checksum.Parse(want).IsContent() && !c.skipContent:
 		return false, fmt.Errorf("%s: object %s was replaced since the backup (the store reports hash %s, the manifest %s) "+

@@ -41,7 +41,7 @@ func TestFailuresBeforeStop(t *testing.T) {
 					Key: f.l.TablePrefix(fxFQDN, fxBackup, "ks", "users-1111") + "nb-1-big-Data.db"})
 				d.Storage = faulty
 			}},
-		{name: "corrupted object", stage: StageCheck, want: "differs from the manifest's",
+		{name: "corrupted object", stage: StageCheck, want: "does not match the manifest's",
 			setup: func(f *fixture, _ *Deps) {
 				writeFile(t, objectPath(f, "ks/orders-2222", "nb-3-big-Data.db"), "orders XX") // same size
 			}},

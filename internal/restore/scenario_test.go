@@ -165,7 +165,7 @@ func flipByte(t *testing.T, path string) {
 }
 
 // unwrapping exposes the backend a test wrapper wraps, so the restore
-// still finds S3's ExpectedHash.
+// still finds the S3 backend's capabilities (PartSize, ExpectedHash).
 type unwrapping struct {
 	storage.Backend
 	inner storage.Backend

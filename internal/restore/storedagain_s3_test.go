@@ -59,7 +59,7 @@ func TestStoredAgainS3(t *testing.T) {
 		{"same bytes, other part size", srv.Bucket, big, 8 * mib, ""},
 		{"other bytes, same size, other part size", "stored-again-other", other, 8 * mib, "replaced since the backup"},
 		{"other bytes, same size, same part size", "stored-again-same-parts", other, 5 * mib,
-			"differs from the manifest's"},
+			"does not match the manifest's"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.bucket != srv.Bucket {

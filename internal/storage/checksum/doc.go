@@ -35,9 +35,16 @@
 //     which version of an object is stored, never what the content is.
 //   - A store hash that differs from a recorded one is not, by itself, a
 //     sign of corruption: an object re-uploaded with the same bytes and
-//     another part size, or under SSE-KMS/SSE-C, gets another hash. Only a
-//     comparison of the content with the recorded hash decides; see
-//     Hasher, HasherFor and PartSizes.
+//     another part size, or under SSE-KMS/SSE-C, gets another hash. The
+//     content compared with the recorded hash decides (Checker,
+//     VerifySource): a plain MD5 matches or differs; a multipart ETag
+//     matches when the backend's part size (PartSizer) or a usual one
+//     (PartSizes) reproduces it, differs when the backend's own part size
+//     gives the same number of parts and does not, and is Unknown
+//     otherwise. Restore and verify accept Unknown only while the store
+//     still reports the recorded hash; an object stored again must
+//     reproduce it. Hashes that are no MD5s of the content (SSE buckets,
+//     Azure ETags) can only be warned about.
 //   - SSE-KMS and SSE-C ETags may look like hex MD5s. A locally computed MD5
 //     never equals one except by an MD5 collision, so such an object never
 //     "matches" by accident; it is simply reported as different (and a
