@@ -82,17 +82,17 @@ const (
 // header describes the restore a journal belongs to: what a recovery
 // needs beyond the changes.
 type header struct {
-	Backup          string    `json:"backup"`
-	ID              string    `json:"id"`
-	Started         time.Time `json:"started"`
-	PID             int       `json:"pid"`
-	Staging         string    `json:"staging"`
+	Backup          string            `json:"backup"`
+	ID              string            `json:"id"`
+	Started         time.Time         `json:"started"`
+	PID             int               `json:"pid"`
+	Staging         string            `json:"staging"`
 	Asides          map[string]string `json:"asides"` // node directory -> its aside root
-	ManageCassandra bool      `json:"manage_cassandra"`
-	Keyspaces       []string  `json:"keyspaces,omitempty"`
-	Tables          []string  `json:"tables,omitempty"`
-	Verify          bool      `json:"verify,omitempty"`
-	Checks          Checks    `json:"checks"`
+	ManageCassandra bool              `json:"manage_cassandra"`
+	Keyspaces       []string          `json:"keyspaces,omitempty"`
+	Tables          []string          `json:"tables,omitempty"`
+	Verify          bool              `json:"verify,omitempty"`
+	Checks          Checks            `json:"checks"`
 }
 
 // record is one line of the journal: exactly one field is set.
@@ -118,6 +118,10 @@ type journal struct {
 
 // errJournalLocked: another live process holds the journal.
 var errJournalLocked = errors.New("the restore journal is locked by a running medusa")
+
+// errJournalEmpty: the journal has no header (its restore was killed
+// while creating it, before changing anything).
+var errJournalEmpty = errors.New("empty restore journal")
 
 // createJournal creates and locks the journal at path (which must not
 // exist) and makes its header durable.
@@ -188,7 +192,7 @@ func openJournal(path string) (*journal, error) {
 	}
 	if first {
 		f.Close()
-		return nil, fmt.Errorf("%s: empty restore journal", path)
+		return nil, fmt.Errorf("%s: %w", path, errJournalEmpty)
 	}
 	return j, nil
 }

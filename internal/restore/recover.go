@@ -67,26 +67,7 @@ func Recover(ctx context.Context, d Deps, o RecoverOptions) (*Outcome, error) {
 	dirs := uniqueDirs(o.Node.DataDir, o.Node.CommitlogDir, o.Node.SavedCachesDir)
 	claimed := map[string]bool{}
 	for _, root := range asideRootsIn(o.Node.DataDir) {
-		path := filepath.Join(root, journalName)
-		if !exists(path) {
-			continue
-		}
-		j, err := openJournal(path)
-		if errors.Is(err, errJournalLocked) {
-			return out, fmt.Errorf("%w (its journal %s is locked by a running medusa)", ErrRestoreRunning, path)
-		}
-		if err != nil {
-			return out, fmt.Errorf("read the journal of an interrupted restore: %w", err)
-		}
-		for _, r := range j.Header.Asides {
-			claimed[r] = true
-		}
-		msg, err := recoverOne(ctx, &d, o, j)
-		j.close()
-		if msg != "" {
-			out.Done = append(out.Done, msg)
-		}
-		if err != nil {
+		if err := recoverJournal(ctx, &d, o, root, out, claimed); err != nil {
 			return out, err
 		}
 	}
@@ -98,6 +79,35 @@ func Recover(ctx context.Context, d Deps, o RecoverOptions) (*Outcome, error) {
 		}
 	}
 	return out, nil
+}
+
+// recoverJournal recovers the restore whose journal is in aside root
+// root, if there is one, holding its lock meanwhile.
+func recoverJournal(ctx context.Context, d *Deps, o RecoverOptions, root string, out *Outcome, claimed map[string]bool) error {
+	path := filepath.Join(root, journalName)
+	if !exists(path) {
+		return nil
+	}
+	j, err := openJournal(path)
+	if errors.Is(err, errJournalLocked) {
+		return fmt.Errorf("%w (its journal %s is locked by a running medusa)", ErrRestoreRunning, path)
+	}
+	if errors.Is(err, errJournalEmpty) {
+		// Killed while creating its journal: it had changed nothing.
+		return removeFile(path)
+	}
+	if err != nil {
+		return fmt.Errorf("read the journal of an interrupted restore: %w", err)
+	}
+	defer j.close()
+	for _, r := range j.Header.Asides {
+		claimed[r] = true
+	}
+	msg, err := recoverOne(ctx, d, o, j)
+	if msg != "" {
+		out.Done = append(out.Done, msg)
+	}
+	return err
 }
 
 // recoverOne finishes the restore of journal j; msg says what was done.
