@@ -126,6 +126,11 @@ func (r *root) runRestoreNode(cmd *cobra.Command, f restoreFlags) error {
 	}
 	defer rs.Close()
 	rs.Deps.Progress = reporter
+	if !opts.DryRun {
+		if err := app.RecoverRestore(ctx, cfg, logger, ""); err != nil {
+			return err
+		}
+	}
 	opts.FQDN, opts.Prefix = cfg.Storage.FQDN, cfg.Storage.Prefix
 	opts.Concurrency = cfg.Storage.ConcurrentTransfers
 	opts.ManageCassandra = !rs.Kubernetes

@@ -257,3 +257,14 @@ func uniqueDirs(dirs ...string) []string {
 	}
 	return out
 }
+
+// Pending reports whether the node's directories hold anything a Recover
+// would look at (an aside directory of a restore), cheaply.
+func Pending(n NodePaths) bool {
+	for _, dir := range uniqueDirs(n.DataDir, n.CommitlogDir, n.SavedCachesDir) {
+		if len(asideRootsIn(dir)) > 0 {
+			return true
+		}
+	}
+	return false
+}
