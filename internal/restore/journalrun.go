@@ -55,17 +55,25 @@ func (r *run) startJournal(ctx context.Context) error {
 	return nil
 }
 
-// placeEntries are the changes placing table t makes: the table
-// directory, then the node's snapshots and backups carried into it.
-func (r *run) placeEntries(t Table, src, dataAside string) []entry {
-	es := []entry{{Kind: entryPlace, From: src, To: t.Dest, Aside: dataAside}}
-	if !t.Exists {
-		return es
-	}
-	old := filepath.Join(dataAside, t.Keyspace, t.Dir)
-	for _, sub := range carried {
-		if from := filepath.Join(old, sub); exists(from) {
-			es = append(es, entry{Kind: entryCarry, From: from, To: filepath.Join(t.Dest, sub)})
+// placeEntries are the changes placing the tables makes, announced in
+// one write: each table directory, then the node's snapshots and backups
+// carried into it. Undoing the placement of a table not placed yet finds
+// nothing to undo (its place in the data directory is empty until then).
+func (r *run) placeEntries(dataAside string) []entry {
+	var es []entry
+	for _, t := range r.p.restoring() {
+		if len(t.Files) == 0 {
+			continue
+		}
+		es = append(es, entry{Kind: entryPlace, From: filepath.Join(r.staging, t.Keyspace, t.Dir), To: t.Dest, Aside: dataAside})
+		if !t.Exists {
+			continue
+		}
+		old := filepath.Join(dataAside, t.Keyspace, t.Dir)
+		for _, sub := range carried {
+			if from := filepath.Join(old, sub); exists(from) {
+				es = append(es, entry{Kind: entryCarry, From: from, To: filepath.Join(t.Dest, sub)})
+			}
 		}
 	}
 	return es

@@ -21,6 +21,9 @@ var carried = []string{"snapshots", "backups"}
 // cassandra.yaml.
 func (r *run) place(ctx context.Context) error {
 	dataAside := r.asides[r.o.Node.DataDir]
+	if err := r.j.intend(r.placeEntries(dataAside)...); err != nil {
+		return err
+	}
 	placed := 0
 	for _, t := range r.p.restoring() {
 		if len(t.Files) == 0 {
@@ -36,9 +39,6 @@ func (r *run) place(ctx context.Context) error {
 			}
 		}
 		src := filepath.Join(r.staging, t.Keyspace, t.Dir)
-		if err := r.j.intend(r.placeEntries(t, src, dataAside)...); err != nil {
-			return err
-		}
 		if err := r.d.FS.Rename(ctx, src, t.Dest); err != nil {
 			return fmt.Errorf("move %s into place: %w", t.Name(), err)
 		}
