@@ -187,7 +187,8 @@ func (r *run) recoverRollback(ctx context.Context, what string) (string, error) 
 	}
 	r.markRolledBack()
 	r.discard(ctx)
-	msg := fmt.Sprintf("rolled back %s: %d recorded changes undone, the node's data is as before that restore", what, n)
+	msg := fmt.Sprintf("rolled back %s: undid what it had made of the %d changes it recorded; the node's data is "+
+		"as before that restore", what, n)
 	if err != nil {
 		return msg, fmt.Errorf("%s, but Cassandra does not run: %w", msg, err)
 	}
