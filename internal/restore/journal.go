@@ -87,6 +87,7 @@ type header struct {
 	Started         time.Time         `json:"started"`
 	PID             int               `json:"pid"`
 	Staging         string            `json:"staging"`
+	Node            NodePaths         `json:"node"`
 	Asides          map[string]string `json:"asides"` // node directory -> its aside root
 	ManageCassandra bool              `json:"manage_cassandra"`
 	Keyspaces       []string          `json:"keyspaces,omitempty"`

@@ -33,7 +33,7 @@ func (r *run) startJournal(ctx context.Context) error {
 			asides[dir] = filepath.Join(dir, r.asideName())
 		}
 	}
-	h := header{Backup: r.o.Backup, ID: r.o.ID, Started: r.res.Began, PID: os.Getpid(), Staging: r.staging,
+	h := header{Backup: r.o.Backup, ID: r.o.ID, Started: r.res.Began, PID: os.Getpid(), Staging: r.staging, Node: r.o.Node,
 		Asides: asides, ManageCassandra: r.o.ManageCassandra, Keyspaces: r.o.Keyspaces, Tables: r.o.Tables,
 		Verify: r.o.Verify, Checks: r.o.Checks}
 	j, err := createJournal(filepath.Join(dataRoot, journalName), h)

@@ -118,6 +118,9 @@ func recoverOne(ctx context.Context, d *Deps, o RecoverOptions, j *journal) (msg
 	if o.Checks != nil {
 		ro.Checks = *o.Checks
 	}
+	if h.Node.DataDir != "" {
+		ro.Node = h.Node // the directories the restore changed, even if the configuration changed since
+	}
 	if ro.ManageCassandra && d.Node == nil {
 		return "", fmt.Errorf("an interrupted restore of backup %s needs Cassandra stopped or started: no node to control", h.Backup)
 	}
