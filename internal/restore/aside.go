@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 )
 
 // moveAside moves out of Cassandra's way, without deleting anything, the
@@ -45,6 +46,9 @@ func (r *run) moveAside(ctx context.Context) error {
 		}
 		intents = append(intents, entry{Kind: entryClear, From: dir, Aside: root, Keep: names})
 		for _, name := range names {
+			if strings.HasPrefix(name, asidePrefix) {
+				continue // what an earlier restore kept aside stays where it is
+			}
 			e := entry{Kind: entryAside, From: filepath.Join(dir, name), To: filepath.Join(root, name), Aside: root}
 			intents, moves = append(intents, e), append(moves, e)
 		}

@@ -104,3 +104,22 @@ func TestRecoverLeftoversAndRunningRestore(t *testing.T) {
 		t.Error("Pending does not see the aside directories")
 	}
 }
+
+// TestEarlierAsideKept: what an earlier restore kept aside in the commit
+// log directory (segments of a node that could not be drained) is neither
+// moved nor removed by the next restore, and is reported.
+func TestEarlierAsideKept(t *testing.T) {
+	f := newScenario(t)
+	kept := filepath.Join(f.paths.CommitlogDir, ".medusa-aside-earlier", "CommitLog-7-1.log")
+	writeFile(t, kept, "the only copy of late writes")
+	if _, err := f.run(f.options()); err != nil {
+		t.Fatal(err)
+	}
+	if !exists(kept) {
+		t.Fatal("the restore removed what an earlier one kept aside")
+	}
+	out, err := f.recover(f.deps())
+	if err != nil || !strings.Contains(out.Message(), "rm -rf "+filepath.Dir(kept)) {
+		t.Errorf("recovery: %q, %v; want the earlier aside directory reported", out.Message(), err)
+	}
+}

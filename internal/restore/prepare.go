@@ -12,7 +12,10 @@ import (
 // asideName is the directory, inside each directory the restore changes
 // (data, commit log, saved caches), where the node's files are moved
 // aside: on the same file system, so moving is a rename.
-func (r *run) asideName() string { return ".medusa-aside-" + r.o.ID }
+func (r *run) asideName() string { return asidePrefix + r.o.ID }
+
+// asidePrefix starts the name of every aside directory.
+const asidePrefix = ".medusa-aside-"
 
 // prepare checks, before anything is downloaded, that the restore can
 // complete: free space, rights on the directories it will change; then it

@@ -243,7 +243,7 @@ func asideRootsIn(dir string) []string {
 	names, _ := children(dir, "")
 	var out []string
 	for _, n := range names {
-		if strings.HasPrefix(n, ".medusa-aside-") {
+		if strings.HasPrefix(n, asidePrefix) {
 			out = append(out, filepath.Join(dir, n))
 		}
 	}

@@ -111,7 +111,7 @@ func leftovers(dir string) string {
 	var paths []string
 	var total int64
 	for _, n := range names {
-		if strings.HasPrefix(n, "medusa-restore-") || strings.HasPrefix(n, ".medusa-aside-") {
+		if strings.HasPrefix(n, "medusa-restore-") || strings.HasPrefix(n, asidePrefix) {
 			p := filepath.Join(dir, n)
 			paths = append(paths, p)
 			total += treeSize(p)
