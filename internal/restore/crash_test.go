@@ -40,8 +40,8 @@ func crashes(t *testing.T, fn func()) (crashed bool) {
 	return false
 }
 
-// recoverOpts are Recover's options for the fixture node, an hour later
-// (empty aside directories count as old).
+// recover runs Recover on the fixture node as if an hour later (empty
+// aside directories count as old).
 func (f *fixture) recover(d Deps) (*Outcome, error) {
 	d.Now = func() time.Time { return time.Now().Add(time.Hour) }
 	o := f.options()
@@ -83,10 +83,22 @@ func TestInterruptedRestore(t *testing.T) {
 						t.Fatalf("no crash after %d changes: %v", k, rerr)
 					}
 					rd, _ := crashingDeps(f, k%5)
-					crashes(t, func() { _, _ = f.recover(rd) })
+					var msgs []string
+					crashes(t, func() {
+						out, _ := f.recover(rd)
+						msgs = append(msgs, out.Message())
+					})
 					out, err := f.recover(f.deps())
 					if err != nil {
 						t.Fatalf("recovery: %v", err)
+					}
+					for _, m := range append(msgs, out.Message()) {
+						switch {
+						case strings.HasPrefix(m, "rolled back an interrupted"):
+							outcomes["said rolled back"]++
+						case strings.HasPrefix(m, "completed an interrupted"), strings.HasPrefix(m, "finished an interrupted"):
+							outcomes["said completed"]++
+						}
 					}
 					got := f.nodeTree()
 					switch {
@@ -106,12 +118,44 @@ func TestInterruptedRestore(t *testing.T) {
 					if again, err := f.recover(f.deps()); err != nil || again.Message() != "" {
 						t.Errorf("a second recovery found something: %q, %v", again.Message(), err)
 					}
-					_ = out
 				})
 			}
-			if outcomes["before"] == 0 || outcomes["after"] == 0 {
-				t.Errorf("outcomes %v: want both rollbacks and completions", outcomes)
+			for _, k := range []string{"before", "after", "said rolled back", "said completed"} {
+				if outcomes[k] == 0 {
+					t.Errorf("outcomes %v: want rollbacks and completions, each said", outcomes)
+				}
 			}
 		})
 	}
+}
+
+// TestKilledBeforeStartCompletes: killed once every file was placed (the
+// start stage begins), the restore is completed by the recovery, which
+// starts Cassandra and says so.
+func TestKilledBeforeStartCompletes(t *testing.T) {
+	ref := newScenario(t)
+	if _, err := ref.run(ref.options()); err != nil {
+		t.Fatal(err)
+	}
+	after := ref.nodeTree()
+	f := newScenario(t)
+	d := f.deps()
+	d.FS = &faultFS{FS: DirectFS{}, stage: StageStart, crash: func() { panic(errCrash) }}
+	if !crashes(t, func() { _, _ = Run(t.Context(), d, f.options(), nil) }) {
+		t.Fatal("no crash at the start stage")
+	}
+	if f.node.Up(t.Context()) {
+		t.Fatal("the node runs before the recovery")
+	}
+	out, err := f.recover(f.deps())
+	if err != nil || !strings.HasPrefix(out.Message(), "completed an interrupted restore of backup b1") {
+		t.Fatalf("recovery: %q, %v", out.Message(), err)
+	}
+	if d := diffTrees(after, f.nodeTree()); len(d) > 0 {
+		t.Errorf("the node's files differ from a completed restore's: %v", d)
+	}
+	if calls := f.node.Calls(); calls[len(calls)-1] != "start" || !f.node.Up(t.Context()) {
+		t.Errorf("Cassandra not started by the recovery: %v", calls)
+	}
+	f.assertClean()
 }
