@@ -169,7 +169,10 @@ func openJournal(path string) (*journal, error) {
 	for sc.Scan() {
 		var rec record
 		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
-			break
+			if first {
+				break
+			}
+			continue // a torn write: what it announced was never done
 		}
 		switch {
 		case rec.Header != nil:
@@ -195,7 +198,29 @@ func openJournal(path string) (*journal, error) {
 		f.Close()
 		return nil, fmt.Errorf("%s: %w", path, errJournalEmpty)
 	}
+	if err := endLine(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
 	return j, nil
+}
+
+// endLine ends a torn last line, so that records appended next start on
+// a line of their own.
+func endLine(f *os.File) error {
+	fi, err := f.Stat()
+	if err != nil || fi.Size() == 0 {
+		return err
+	}
+	last := make([]byte, 1)
+	if _, err := f.ReadAt(last, fi.Size()-1); err != nil {
+		return err
+	}
+	if last[0] == '\n' {
+		return nil
+	}
+	_, err = f.Write([]byte("\n"))
+	return err
 }
 
 // append writes records in one write and fsyncs the file.
