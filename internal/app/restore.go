@@ -64,7 +64,7 @@ func OpenRestore(ctx context.Context, cfg *config.Config, logger *slog.Logger) (
 			Storage: b,
 			Node:    node,
 			Loader:  loaderFor(cfg, nc, logger),
-			FS:      restoreFS(cfg),
+			FS:      restore.WithFaults(restoreFS(cfg), os.Getenv),
 			Logger:  logger,
 		},
 		Paths: restore.NodePaths{DataDir: nc.DataDir, CommitlogDir: nc.CommitlogDir,

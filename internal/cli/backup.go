@@ -133,6 +133,9 @@ func (r *root) backupNode(ctx context.Context, cfg *config.Config, opts backup.O
 		return nil, err
 	}
 	defer b.Close()
+	if err := app.RecoverRestore(ctx, cfg, logger, ""); err != nil {
+		return nil, err
+	}
 	cass, err := app.OpenCassandra(ctx, cfg, logger)
 	if err != nil {
 		return nil, err

@@ -44,6 +44,9 @@ unless --ignore-system-keyspaces is given. Cassandra is not involved.
 				return fmt.Errorf("open storage: %w", err)
 			}
 			defer b.Close()
+			if err := app.RecoverRestore(cmd.Context(), cfg, logger, o.Destination); err != nil {
+				return err
+			}
 			o.FQDN, o.Prefix = cfg.Storage.FQDN, cfg.Storage.Prefix
 			o.Concurrency = cfg.Storage.ConcurrentTransfers
 			o.SkipContentHash = cfg.Storage.KMSID != "" || cfg.Storage.SSECKey != ""

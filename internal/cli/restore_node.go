@@ -56,7 +56,14 @@ keeps its system_auth. --keyspace and --table (repeatable, ks.table) restore
 only those, plus the system keyspaces. --use-sstableloader streams the backup
 into the running node with sstableloader instead, without stopping it.
 
-A selection that matches no table exits 0 with an error message.
+A --keyspace or --table the backup does not hold is an error (exit 1) before
+anything is downloaded or stopped: the message names what is missing and the
+tables the backup holds.
+
+A restore that was interrupted (medusa killed, a power loss) is finished
+first, from the journal it keeps in the data directory: rolled back, or
+completed when every file was already in place; Cassandra is started again
+if that restore had stopped it. backup does the same before backing up.
 
 ` + exitHelp,
 		Args: cobra.NoArgs,
@@ -119,6 +126,11 @@ func (r *root) runRestoreNode(cmd *cobra.Command, f restoreFlags) error {
 	}
 	defer rs.Close()
 	rs.Deps.Progress = reporter
+	if !opts.DryRun {
+		if err := app.RecoverRestore(ctx, cfg, logger, ""); err != nil {
+			return err
+		}
+	}
 	opts.FQDN, opts.Prefix = cfg.Storage.FQDN, cfg.Storage.Prefix
 	opts.Concurrency = cfg.Storage.ConcurrentTransfers
 	opts.ManageCassandra = !rs.Kubernetes

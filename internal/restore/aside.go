@@ -3,8 +3,11 @@ package restore
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 )
 
 // moveAside moves out of Cassandra's way, without deleting anything, the
@@ -12,7 +15,9 @@ import (
 // (so writes newer than the backup are not replayed over it) and the saved
 // caches (key cache entries point into SSTables by generation and offset:
 // entries saved for the node's current SSTables could match restored ones
-// with the same generation but other content). Each move is journaled.
+// with the same generation but other content). Every move is announced in
+// the journal first, all in one write; the directories are synced once
+// the moves are done.
 func (r *run) moveAside(ctx context.Context) error {
 	dataDir := r.o.Node.DataDir
 	dataAside := r.asides[dataDir]
@@ -20,20 +25,16 @@ func (r *run) moveAside(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	var moves []entry
+	tables := 0
 	for _, t := range r.p.Tables {
 		if t.Action == Keep || !t.Exists {
 			continue
 		}
-		to := filepath.Join(dataAside, t.Keyspace, t.Dir)
-		if err := r.move(ctx, t.Dest, to, dataAside); err != nil {
-			return err
-		}
-		r.res.Replaced = append(r.res.Replaced, t.Dest)
+		moves = append(moves, entry{Kind: entryAside, From: t.Dest, To: filepath.Join(dataAside, t.Keyspace, t.Dir), Aside: dataAside})
+		tables++
 	}
-	if err := r.j.add(entry{Kind: entrySweep, From: dataDir, Aside: dataAside, Keep: keep}); err != nil {
-		return err
-	}
-	n := len(r.res.Replaced)
+	intents := append([]entry{{Kind: entrySweep, From: dataDir, Aside: dataAside, Keep: keep}}, moves...)
 	for _, dir := range []string{r.o.Node.CommitlogDir, r.o.Node.SavedCachesDir} {
 		root, ok := r.asides[dir]
 		if !ok || dir == dataDir {
@@ -43,30 +44,45 @@ func (r *run) moveAside(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		intents = append(intents, entry{Kind: entryClear, From: dir, Aside: root, Keep: names})
 		for _, name := range names {
-			if err := r.move(ctx, filepath.Join(dir, name), filepath.Join(root, name), root); err != nil {
-				return err
+			if strings.HasPrefix(name, asidePrefix) {
+				continue // what an earlier restore kept aside stays where it is
 			}
+			e := entry{Kind: entryAside, From: filepath.Join(dir, name), To: filepath.Join(root, name), Aside: root}
+			intents, moves = append(intents, e), append(moves, e)
 		}
-		if err := r.j.add(entry{Kind: entryClear, From: dir, Aside: root}); err != nil {
+	}
+	if err := r.j.intend(intents...); err != nil {
+		return err
+	}
+	synced := map[string]bool{}
+	for _, e := range moves {
+		if err := r.move(ctx, e.From, e.To); err != nil {
 			return err
 		}
-		n += len(names)
+		synced[filepath.Dir(e.From)], synced[filepath.Dir(e.To)] = true, true
+		if e.Aside == dataAside {
+			r.res.Replaced = append(r.res.Replaced, e.From)
+		}
+	}
+	if err := syncDirs(slices.Sorted(maps.Keys(synced))...); err != nil {
+		return err
 	}
 	r.d.Logger.Info(fmt.Sprintf("Moved aside %d table directories and %d commit log / saved cache files",
-		len(r.res.Replaced), n-len(r.res.Replaced)))
+		tables, len(moves)-tables))
 	return nil
 }
 
-// move renames from to to (creating to's parent) and journals it.
-func (r *run) move(ctx context.Context, from, to, aside string) error {
+// move renames from to to (creating to's parent).
+func (r *run) move(ctx context.Context, from, to string) error {
 	if err := r.d.FS.MkdirAll(ctx, filepath.Dir(to)); err != nil {
 		return err
 	}
 	if err := r.d.FS.Rename(ctx, from, to); err != nil {
 		return fmt.Errorf("move %s aside: %w", from, err)
 	}
-	return r.j.add(entry{Kind: entryAside, From: from, To: to, Aside: aside})
+	return nil
 }
 
 // dataListing returns the keyspace directories ("ks") and table

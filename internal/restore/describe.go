@@ -3,6 +3,7 @@ package restore
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/medusa-go/medusa/internal/layout"
@@ -72,6 +73,7 @@ func (r *run) describe(w io.Writer) error {
 		if err != nil {
 			return err
 		}
+		names = slices.DeleteFunc(names, func(n string) bool { return strings.HasPrefix(n, asidePrefix) })
 		pr.f("Moved aside: %d %s entries of %s", len(names), d.what, d.dir)
 	}
 	if !p.InPlace {

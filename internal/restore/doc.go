@@ -8,7 +8,8 @@
 //	            keyspaces always), decide per table: restore, wipe or keep
 //	prepare     free space (a shortfall names the bytes missing), write
 //	            rights on every directory that will change, the restore lock,
-//	            the journal, the aside directories
+//	            the journal, the aside directories; downloads left by
+//	            killed restores are removed first
 //	download    every file into <temp-dir>/medusa-restore-<id>/<ks>/<table>/,
 //	            concurrent_transfers at a time, streamed (never in memory),
 //	            MD5 computed on the way
@@ -39,18 +40,38 @@
 //
 // An error is a *StageError naming its stage. Nothing on the node changes
 // before every file was downloaded and checked: a failure up to the check
-// stage leaves Cassandra running and its files untouched. Every change
-// after that is recorded in a journal (<temp-dir>/medusa-restore-<id>
-// .journal.json, rewritten after each change); a failure after the node
-// was drained or stopped rolls back: Cassandra is stopped if it may run,
-// the changes are undone last first (what Cassandra created meanwhile goes
-// to a "rejected" directory inside the aside directory), cassandra.yaml
-// gets its previous content, and Cassandra is started again. The error
-// then says that the node's data is as it was, or, if the rollback itself
-// failed, where the previous files are. A cancelled context still rolls
-// back. When nothing was moved yet and Cassandra still answers (a failed
+// stage leaves Cassandra running and its files untouched.
+//
+// Every change after that is announced in a write-ahead journal before it
+// is made: <data>/.medusa-aside-<id>/.journal, on the file system of what
+// it describes, one JSON record per line, fsynced (the moves of a stage
+// are announced in one write, so a restore adds a few fsyncs per table,
+// not per file); milestones are recorded too (Cassandra about to be
+// stopped, every file placed, done). The journal is locked (flock) while
+// its restore runs. A failure after the node was drained or stopped rolls
+// back: Cassandra is stopped if it may run, the changes are undone last
+// first (what Cassandra created meanwhile goes to a ".rejected" directory
+// inside the aside directory), cassandra.yaml gets its previous content,
+// and Cassandra is started again. The error then says that the node's
+// data is as it was, or, if the rollback itself failed, where the previous
+// files are. A cancelled context still rolls back.
+//
+// A restore killed outright (SIGKILL, a power loss) leaves its journal
+// unlocked: Recover, which every command touching the node runs first,
+// replays it. Each recorded change can be undone whether or not it was
+// made, so a kill between announcing and making a change is harmless. When
+// every file had been placed, the restore is completed (Cassandra started,
+// checked, what was moved aside removed); otherwise it is rolled back and
+// Cassandra started again if the restore had stopped it. Downloads left in
+// --temp-dir by killed restores are removed by the next restore (under the
+// temporary directory's lock, so never a running one's); aside directories
+// without a journal are removed when empty, else reported with the command
+// that removes them.
+//
+// When nothing was moved yet and Cassandra still answers (a failed
 // drain), it is left running. --dry-run prints the plan and changes
-// nothing.
+// nothing. A --keyspace or --table the backup does not hold fails at the
+// plan stage.
 //
 // --use-sstableloader keeps Cassandra running: each node of the
 // comma-separated fqdn is downloaded, checked and streamed table by table

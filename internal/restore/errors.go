@@ -55,7 +55,8 @@ func (e *StageError) Error() string {
 			"check Cassandra and start it with start_cmd", e.RollbackErr)
 	case e.RollbackErr != nil:
 		fmt.Fprintf(&b, "; ROLLBACK FAILED: %v. The node's previous files are kept in %s "+
-			"(every move is recorded in %s); move them back before starting Cassandra",
+			"(every move is recorded in %s); the next medusa restore-node or backup retries the rollback "+
+			"from that journal: fix the cause, then run one of them (do not start Cassandra before)",
 			e.RollbackErr, strings.Join(e.Aside, " and "), e.Journal)
 	}
 	return b.String()

@@ -1,8 +1,11 @@
 package restore
 
 import (
+	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/medusa-go/medusa/internal/layout"
 )
 
 // SystemKeyspaces are always restored when keyspaces or tables are
@@ -82,4 +85,48 @@ func ActionFor(ks, tableDir string, inPlace, keepAuth bool) Action {
 		return Keep
 	}
 	return Restore
+}
+
+// checkSelection fails when a selected keyspace or table is not in the
+// manifest, before anything is changed: naming what is missing and what
+// the backup holds (its non-system tables, system keyspaces being always
+// restored).
+func (f Filter) checkSelection(m layout.Manifest, backup, fqdn string) error {
+	keyspaces, tables := map[string]bool{}, map[string]bool{}
+	for _, s := range m {
+		keyspaces[s.Keyspace] = true
+		tables[s.Keyspace+"."+TableName(s.ColumnFamily)] = true
+	}
+	var missing []string
+	for _, ks := range f.Keyspaces {
+		if !keyspaces[ks] {
+			missing = append(missing, "keyspace "+ks)
+		}
+	}
+	for _, t := range f.Tables {
+		if !tables[t] {
+			missing = append(missing, "table "+t)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	var held []string
+	for t := range tables {
+		ks, _, _ := strings.Cut(t, ".")
+		if !slices.Contains(SystemKeyspaces, ks) {
+			held = append(held, t)
+		}
+	}
+	slices.Sort(held)
+	list := "no table but the system keyspaces"
+	if len(held) > 0 {
+		const most = 40
+		list = "the tables " + strings.Join(held[:min(len(held), most)], ", ")
+		if len(held) > most {
+			list += fmt.Sprintf(" and %d more", len(held)-most)
+		}
+	}
+	return fmt.Errorf("backup %s of node %s holds no %s (it holds %s): nothing was changed; "+
+		"check --keyspace and --table (keyspace.table)", backup, fqdn, strings.Join(missing, ", "), list)
 }

@@ -171,6 +171,10 @@ type Deps struct {
 	// Space reports the free bytes and the device of the file system
 	// holding path (default: statfs).
 	Space func(path string) (free uint64, dev uint64, err error)
+
+	// beforeJournalWrite, when set, runs before each journal write (tests
+	// crash there).
+	beforeJournalWrite func()
 }
 
 func (d *Deps) setDefaults() {

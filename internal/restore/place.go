@@ -21,6 +21,9 @@ var carried = []string{"snapshots", "backups"}
 // cassandra.yaml.
 func (r *run) place(ctx context.Context) error {
 	dataAside := r.asides[r.o.Node.DataDir]
+	if err := r.j.intend(r.placeEntries(dataAside)...); err != nil {
+		return err
+	}
 	placed := 0
 	for _, t := range r.p.restoring() {
 		if len(t.Files) == 0 {
@@ -38,9 +41,6 @@ func (r *run) place(ctx context.Context) error {
 		src := filepath.Join(r.staging, t.Keyspace, t.Dir)
 		if err := r.d.FS.Rename(ctx, src, t.Dest); err != nil {
 			return fmt.Errorf("move %s into place: %w", t.Name(), err)
-		}
-		if err := r.j.add(entry{Kind: entryPlace, From: src, To: t.Dest, Aside: dataAside}); err != nil {
-			return err
 		}
 		if err := r.d.FS.Chown(ctx, t.Dest, r.uid, r.gid); err != nil {
 			return err
@@ -73,9 +73,6 @@ func (r *run) carry(ctx context.Context, t Table, old string) error {
 		if err := r.d.FS.Rename(ctx, from, to); err != nil {
 			return fmt.Errorf("keep %s of %s: %w", sub, t.Name(), err)
 		}
-		if err := r.j.add(entry{Kind: entryCarry, From: from, To: to}); err != nil {
-			return err
-		}
 	}
 	return nil
 }
@@ -93,11 +90,11 @@ func (r *run) setTokens(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	saved := r.j.Path + ".cassandra.yaml"
-	if err := os.WriteFile(saved, orig, 0o600); err != nil {
+	saved := filepath.Join(filepath.Dir(r.j.Path), savedConfigName)
+	if err := writeDurably(saved, orig); err != nil {
 		return err
 	}
-	if err := r.j.add(entry{Kind: entryFile, From: saved, To: path}); err != nil {
+	if err := r.j.intend(entry{Kind: entryFile, From: saved, To: path}); err != nil {
 		return err
 	}
 	if err := r.d.FS.WriteFile(ctx, path, updated); err != nil {

@@ -96,6 +96,9 @@ func buildPlan(ctx context.Context, d *Deps, o *Options, fqdn string, f Filter, 
 		}
 		p.Tokens = h.TokenStrings()
 	}
+	if err := f.checkSelection(m, o.Backup, fqdn); err != nil {
+		return nil, err
+	}
 	if err := p.selectTables(m, f, dataDir); err != nil {
 		return nil, err
 	}

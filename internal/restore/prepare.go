@@ -12,12 +12,16 @@ import (
 // asideName is the directory, inside each directory the restore changes
 // (data, commit log, saved caches), where the node's files are moved
 // aside: on the same file system, so moving is a rename.
-func (r *run) asideName() string { return ".medusa-aside-" + r.o.ID }
+func (r *run) asideName() string { return asidePrefix + r.o.ID }
+
+// asidePrefix starts the name of every aside directory.
+const asidePrefix = ".medusa-aside-"
 
 // prepare checks, before anything is downloaded, that the restore can
 // complete: free space, rights on the directories it will change; then it
 // creates the download directory, the journal and the aside directories.
 func (r *run) prepare(ctx context.Context) error {
+	r.removeStaleDownloads(ctx)
 	needs, err := spaceNeeds(r.d.Space, r.p.Bytes, r.o.TempDir, r.o.Node.DataDir)
 	if err != nil {
 		return err
@@ -40,28 +44,10 @@ func (r *run) prepare(ctx context.Context) error {
 			return err
 		}
 	}
-	if err := os.MkdirAll(r.staging, 0o755); err != nil {
+	if err := r.startJournal(ctx); err != nil {
 		return err
 	}
-	r.j = &journal{Path: filepath.Join(r.o.TempDir, "medusa-restore-"+r.o.ID+".journal.json"),
-		Backup: r.o.Backup, Started: r.d.Now()}
-	if err := r.j.save(); err != nil {
-		return err
-	}
-	for _, dir := range []string{r.o.Node.DataDir, r.o.Node.CommitlogDir, r.o.Node.SavedCachesDir} {
-		if dir == "" || !exists(dir) {
-			continue
-		}
-		if _, done := r.asides[dir]; done {
-			continue
-		}
-		root := filepath.Join(dir, r.asideName())
-		if err := r.d.FS.MkdirAll(ctx, root); err != nil {
-			return fmt.Errorf("create %s: %w", root, err)
-		}
-		r.asides[dir] = root
-	}
-	return nil
+	return os.MkdirAll(r.staging, 0o755)
 }
 
 // checkAccess verifies that this process may rename what the restore

@@ -216,8 +216,7 @@ func TestRestorePartialNeedsDrain(t *testing.T) {
 func TestNothingToRestore(t *testing.T) {
 	f := newScenario(t)
 	o := f.options()
-	o.Keyspaces = []string{"nope"}
-	f.backup(tables{"ks/users-1111": {"a": "b"}})
+	f.backup(tables{})
 	_, err := f.run(o)
 	if !errors.Is(err, ErrNothingToRestore) {
 		t.Fatalf("err = %v, want ErrNothingToRestore", err)

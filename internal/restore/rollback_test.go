@@ -2,9 +2,7 @@ package restore
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -127,14 +125,11 @@ func TestRollbackFailure(t *testing.T) {
 		!strings.Contains(err.Error(), se.Journal) {
 		t.Errorf("error does not say where the files are: %v", err)
 	}
-	data, rerr := os.ReadFile(se.Journal)
-	if rerr != nil {
-		t.Fatal(rerr)
+	j, jerr := openJournal(se.Journal)
+	if jerr != nil {
+		t.Fatal(jerr)
 	}
-	var j journal
-	if err := json.Unmarshal(data, &j); err != nil {
-		t.Fatal(err)
-	}
+	defer j.close()
 	asides := 0
 	for _, e := range j.Entries {
 		if e.Kind == entryAside && strings.HasPrefix(e.To, aside) {

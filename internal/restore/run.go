@@ -88,18 +88,20 @@ func (r *run) execute(ctx context.Context) (*Result, error) {
 		return nil, stageErr(StagePrepare, err)
 	}
 	defer unlock()
+	defer func() { r.j.close() }()
 	stages := []struct {
 		name string
 		fn   func(context.Context) error
 	}{
 		{StagePrepare, r.prepare}, {StageDownload, r.download}, {StageCheck, r.check},
-		{StageStop, r.stop}, {StageMoveAside, r.moveAside}, {StagePlace, r.place},
+		{StageStop, r.stop}, {StageMoveAside, r.moveAside}, {StagePlace, r.placeAll},
 		{StageStart, r.start}, {StageWaitUp, r.waitUp}, {StageVerify, r.verify},
 	}
 	for _, s := range stages {
 		if err := ctx.Err(); err != nil {
 			return nil, r.fail(ctx, s.name, err)
 		}
+		r.enterStage(s.name)
 		if err := s.fn(ctx); err != nil {
 			return nil, r.fail(ctx, s.name, err)
 		}
@@ -126,6 +128,7 @@ func (r *run) fail(ctx context.Context, stage string, err error) error {
 		se.RollbackErr = rbErr
 		var dr *dataRestoredError
 		if se.DataRestored = errors.As(rbErr, &dr); se.DataRestored {
+			r.markRolledBack()
 			r.discard(context.WithoutCancel(ctx))
 			r.d.Logger.Error("The node's files are as before the restore, but Cassandra does not run", "error", rbErr.Error())
 			return se
@@ -138,6 +141,7 @@ func (r *run) fail(ctx context.Context, stage string, err error) error {
 		return se
 	}
 	se.RolledBack, se.DataRestored = true, true
+	r.markRolledBack()
 	r.discard(context.WithoutCancel(ctx))
 	r.d.Logger.Warn("Rolled back: the node's data is as it was before the restore and Cassandra runs again")
 	return se
@@ -154,26 +158,21 @@ func (r *run) asideRoots() []string {
 	return out
 }
 
-// discard removes the download, the aside directories (empty, or holding
-// only what a successful rollback rejected) and the journal.
-func (r *run) discard(ctx context.Context) {
-	paths := append([]string{r.staging}, r.asideRoots()...)
-	for _, p := range paths {
-		if err := r.d.FS.RemoveAll(ctx, p); err != nil {
-			r.d.Logger.Warn("could not remove "+p, "error", err.Error())
-		}
-	}
-	r.removeJournal()
-}
-
-func (r *run) removeJournal() {
+// markRolledBack records that every change was undone (the journal is
+// then only removed).
+func (r *run) markRolledBack() {
 	if r.j == nil {
 		return
 	}
-	for _, p := range []string{r.j.Path, r.j.Path + ".cassandra.yaml"} {
-		if err := removeFile(p); err != nil {
-			r.d.Logger.Warn("could not remove "+p, "error", err.Error())
-		}
+	if err := r.j.mark(stateRolledBack); err != nil {
+		r.d.Logger.Warn("could not record the rollback", "error", err.Error())
+	}
+}
+
+// enterStage tells a fault-injecting FS (tests) which stage starts.
+func (r *run) enterStage(name string) {
+	if s, ok := r.d.FS.(interface{ enterStage(string) }); ok {
+		s.enterStage(name)
 	}
 }
 

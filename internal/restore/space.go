@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 
 	"github.com/medusa-go/medusa/internal/layout"
@@ -88,10 +89,37 @@ func checkSpace(needs []spaceNeed) error {
 	for _, n := range needs {
 		if n.short() {
 			errs = append(errs, fmt.Errorf("not enough free space in %s", n))
+			if l := leftovers(n.Dir); l != "" {
+				errs = append(errs, errors.New(l))
+			}
 		}
 	}
 	if len(errs) > 0 {
 		errs = append(errs, errors.New("free some space or point --temp-dir (--download-destination for download) elsewhere"))
 	}
 	return errors.Join(errs...)
+}
+
+// leftovers names what interrupted restores left directly in dir
+// (downloads, aside directories) and the command that removes them; ""
+// when there is none.
+func leftovers(dir string) string {
+	names, err := children(dir, "")
+	if err != nil {
+		return ""
+	}
+	var paths []string
+	var total int64
+	for _, n := range names {
+		if strings.HasPrefix(n, "medusa-restore-") || strings.HasPrefix(n, asidePrefix) {
+			p := filepath.Join(dir, n)
+			paths = append(paths, p)
+			total += treeSize(p)
+		}
+	}
+	if len(paths) == 0 || total == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%s holds %d bytes (%s) left by interrupted restores; once checked that nothing there is needed "+
+		"(no restore runs), remove them with: rm -rf %s", dir, total, layout.FormatBytes(total), strings.Join(paths, " "))
 }

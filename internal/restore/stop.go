@@ -15,6 +15,9 @@ func (r *run) stop(ctx context.Context) error {
 		r.touched = true
 		return nil
 	}
+	if err := r.j.mark(stateStopping); err != nil {
+		return err
+	}
 	n := r.d.Node
 	if n.Up(ctx) {
 		r.touched = true
@@ -27,6 +30,9 @@ func (r *run) stop(ctx context.Context) error {
 			r.d.Logger.Warn("nodetool drain failed; stopping anyway (every table is restored)", "error", err.Error())
 		} else {
 			r.drained = true
+			if err := r.j.mark(stateDrained); err != nil {
+				return err
+			}
 		}
 	} else {
 		r.d.Logger.Warn("Cassandra does not answer (health check, CQL port): it is not drained; running stop_cmd anyway")
