@@ -48,6 +48,13 @@ func (c FaultCounts) Injected() int64 {
 	return c.Errors500 + c.Errors503 + c.GetResets + c.PutResets + c.Slow
 }
 
+// Sub returns the counts of c since o (counts taken earlier).
+func (c FaultCounts) Sub(o FaultCounts) FaultCounts {
+	return FaultCounts{Requests: c.Requests - o.Requests, Errors500: c.Errors500 - o.Errors500,
+		Errors503: c.Errors503 - o.Errors503, GetResets: c.GetResets - o.GetResets,
+		PutResets: c.PutResets - o.PutResets, Slow: c.Slow - o.Slow}
+}
+
 func (c FaultCounts) String() string {
 	return fmt.Sprintf("%d requests: %d answered 500, %d answered 503 SlowDown, %d downloads and %d uploads reset mid-body, %d slowed",
 		c.Requests, c.Errors500, c.Errors503, c.GetResets, c.PutResets, c.Slow)
@@ -55,7 +62,9 @@ func (c FaultCounts) String() string {
 
 // Interceptor is called with each request before any fault is drawn; it
 // may block (to hold a request while a test acts, e.g. kills the client).
-type Interceptor func(r *http.Request)
+// When it returns true the request is dropped: its connection is reset
+// and the server never sees it.
+type Interceptor func(r *http.Request) (drop bool)
 
 // FaultProxy is an HTTP reverse proxy on 127.0.0.1 in front of an S3
 // server that injects transient faults (see FaultOptions). The client's
@@ -169,8 +178,9 @@ func (p *FaultProxy) serve(w http.ResponseWriter, r *http.Request) {
 	p.mu.Lock()
 	intercept := p.intercept
 	p.mu.Unlock()
-	if intercept != nil {
-		intercept(r)
+	if intercept != nil && intercept(r) {
+		resetConn(w)
+		return
 	}
 	f := p.draw(r)
 	switch f {
