@@ -29,6 +29,9 @@ type env struct {
 	ini    string
 	prefix string
 	dir    string
+	// extraEnv is added to medusa's environment (after the test's, minus
+	// its AWS_ variables).
+	extraEnv []string
 }
 
 // newEnv writes a medusa.ini for prefix; extra sets more keys.
@@ -96,7 +99,7 @@ func clip(s string, n int) string {
 // command prepares a run of the binary with args.
 func (e *env) command(ctx context.Context, out *bytes.Buffer, args ...string) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, bed.bin, append([]string{"--config-file", e.ini}, args...)...)
-	cmd.Env = append(cleanEnv(), "TMPDIR="+bed.tmp, "TZ=UTC")
+	cmd.Env = append(append(cleanEnv(), "TMPDIR="+bed.tmp, "TZ=UTC"), e.extraEnv...)
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGKILL) }
 	return cmd
@@ -122,6 +125,24 @@ func (e *env) run(args ...string) result {
 	var out bytes.Buffer
 	began := time.Now()
 	err := e.command(ctx, &out, args...).Run()
+	return finished(args, err, out.String(), time.Since(began), e.t)
+}
+
+// runFor runs medusa with args for at most d, then sends sig.
+func (e *env) runFor(d time.Duration, sig syscall.Signal, args ...string) result {
+	e.t.Helper()
+	var out bytes.Buffer
+	cmd := e.command(e.t.Context(), &out, args...)
+	cmd.Cancel = func() error { return cmd.Process.Signal(sig) }
+	ctx, cancel := context.WithTimeout(e.t.Context(), d)
+	defer cancel()
+	began := time.Now()
+	if err := cmd.Start(); err != nil {
+		e.t.Fatal(err)
+	}
+	stop := context.AfterFunc(ctx, func() { _ = cmd.Process.Signal(sig) })
+	defer stop()
+	err := cmd.Wait()
 	return finished(args, err, out.String(), time.Since(began), e.t)
 }
 

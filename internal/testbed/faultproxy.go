@@ -179,7 +179,7 @@ func (p *FaultProxy) serve(w http.ResponseWriter, r *http.Request) {
 	intercept := p.intercept
 	p.mu.Unlock()
 	if intercept != nil && intercept(r) {
-		resetConn(w)
+		resetConn(w, false)
 		return
 	}
 	f := p.draw(r)
@@ -204,7 +204,7 @@ func (p *FaultProxy) serve(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPut && r.ContentLength > 1 {
 			p.counts.putReset.Add(1)
 			_, _ = io.CopyN(io.Discard, r.Body, r.ContentLength/2)
-			resetConn(w)
+			resetConn(w, false)
 			return
 		}
 	}
@@ -241,16 +241,17 @@ func (p *FaultProxy) forward(w http.ResponseWriter, r *http.Request, cut bool) {
 			n = 1024
 		}
 		_, _ = io.CopyN(w, resp.Body, n)
-		resetConn(w)
+		resetConn(w, true)
 		return
 	}
 	_, _ = io.Copy(w, resp.Body)
 }
 
-// resetConn flushes what was written and closes the client's connection
-// with a TCP reset (SO_LINGER 0).
-func resetConn(w http.ResponseWriter) {
-	if f, ok := w.(http.Flusher); ok {
+// resetConn closes the client's connection with a TCP reset (SO_LINGER
+// 0), after sending what was written when flush is set (without it, no
+// answer at all reaches the client).
+func resetConn(w http.ResponseWriter, flush bool) {
+	if f, ok := w.(http.Flusher); ok && flush {
 		f.Flush()
 	}
 	conn, _, err := http.NewResponseController(w).Hijack()
