@@ -28,7 +28,7 @@ const blackHoleBoundPending = true
 
 // imdsExpiry is the lifetime of the instance-role credentials in the
 // expiring-credentials case: a fraction of the backup's duration.
-const imdsExpiry = 15 * time.Second
+const imdsExpiry = 10 * time.Second
 
 // TestExpiringCredentials: credentials come from the instance metadata
 // service and expire every imdsExpiry during a backup slowed by
@@ -37,10 +37,10 @@ func TestExpiringCredentials(t *testing.T) {
 	suite(t)
 	imds := testbed.IMDST(t, testbed.IMDSOptions{AccessKey: bed.srv.Restricted.AccessKey,
 		Secret: bed.srv.Restricted.Secret, Expiry: imdsExpiry})
-	e := newEnv(t, "imds", map[string]map[string]string{"storage": {"key_file": "", "transfer_max_bandwidth": "48KB/s"}})
+	e := newEnv(t, "imds", map[string]map[string]string{"storage": {"key_file": "", "transfer_max_bandwidth": "24KB/s"}})
 	e.extraEnv = imds.Env(t.TempDir())
 	row := record(t, outcome{Case: "credentials expiring during a bandwidth-limited backup",
-		Injected: fmt.Sprintf("instance-role credentials (IMDS) valid %s; transfer_max_bandwidth 48KB/s", imdsExpiry)})
+		Injected: fmt.Sprintf("instance-role credentials (IMDS) valid %s; transfer_max_bandwidth 24KB/s", imdsExpiry)})
 	r := e.must("backup", "--backup-name", "slow", "--mode", "full")
 	e.must("verify", "--backup-name", "slow", "--enable-md5-checks")
 	row.Saw = r.saw()

@@ -17,13 +17,22 @@ import (
 const stopTimeout = 2 * time.Minute
 
 // killPoint says when a command is stopped: when the fault proxy receives
-// the nth request that match accepts. That request is held until the
-// command is gone, then dropped, so it never reaches the store.
+// the nth request that match accepts (that request is held until the
+// command is gone, then dropped, so it never reaches the store), or, with
+// poll set, as soon as poll returns true (checked every pollEvery; for
+// points that are no storage request: a file appearing, Cassandra down).
 type killPoint struct {
 	what  string
 	match func(r *http.Request) bool
 	nth   int
+	poll  func() bool
 }
+
+// pollEvery is how often a polled kill point is checked.
+const pollEvery = 20 * time.Millisecond
+
+// when is the first moment cond holds.
+func when(what string, cond func() bool) killPoint { return killPoint{what: what, poll: cond} }
 
 // atPut is the nth PUT whose key contains sub.
 func atPut(what, sub string, nth int) killPoint {
@@ -101,7 +110,7 @@ func (e *env) runUntil(at killPoint, sig syscall.Signal, args ...string) result 
 	var seen atomic.Int32
 	var once sync.Once
 	bed.proxy.SetInterceptor(func(r *http.Request) bool {
-		if !at.match(r) || int(seen.Add(1)) != at.nth {
+		if at.match == nil || !at.match(r) || int(seen.Add(1)) != at.nth {
 			return false
 		}
 		once.Do(func() { close(hit) })
@@ -124,6 +133,9 @@ func (e *env) runUntil(at killPoint, sig syscall.Signal, args ...string) result 
 	}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
+	if at.poll != nil {
+		go pollUntil(ctx, at.poll, func() { once.Do(func() { close(hit) }) })
+	}
 	select {
 	case <-hit:
 	case err := <-done:
@@ -141,5 +153,22 @@ func (e *env) runUntil(at killPoint, sig syscall.Signal, args ...string) result 
 		err := <-done
 		e.t.Errorf("the command did not end within %s of %s", stopTimeout, sigName(sig))
 		return finished(args, err, out.String(), time.Since(began), e.t)
+	}
+}
+
+// pollUntil calls fire once cond holds, checking every pollEvery until ctx ends.
+func pollUntil(ctx context.Context, cond func() bool, fire func()) {
+	tick := time.NewTicker(pollEvery)
+	defer tick.Stop()
+	for {
+		if cond() {
+			fire()
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
 	}
 }
