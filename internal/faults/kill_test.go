@@ -48,6 +48,13 @@ func atDelete(nth int) killPoint {
 	}}
 }
 
+// atGet is the nth GET of an object whose key contains sub.
+func atGet(what, sub string, nth int) killPoint {
+	return killPoint{what: what, nth: nth, match: func(r *http.Request) bool {
+		return r.Method == http.MethodGet && strings.Contains(r.URL.Path, sub) && !r.URL.Query().Has("list-type")
+	}}
+}
+
 // atList is the nth listing (ListObjectsV2).
 func atList(what string, nth int) killPoint {
 	return killPoint{what: what, nth: nth, match: func(r *http.Request) bool {
