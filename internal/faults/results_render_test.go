@@ -24,3 +24,22 @@ func TestRenderResults(t *testing.T) {
 		}
 	}
 }
+
+// TestResultMessage: the message drops log timestamps and temporary
+// paths, and picks the first error line of a failure.
+func TestResultMessage(t *testing.T) {
+	tests := []struct {
+		r    result
+		want string
+	}{
+		{result{code: 0, out: "[2026-12-05 16:58:09,092] WARNING: retry failed\n[2026-12-05 16:58:10,000] INFO: done\n"}, "INFO: done"},
+		{result{code: 1, out: "INFO: start\n[2026-12-05 16:58:09,092] ERROR: not enough free space in /tmp/x/small: needs 5 bytes\nmore\n"},
+			"ERROR: not enough free space in <tmp>: needs 5 bytes"},
+		{result{code: -1, out: "INFO: Uploading files\n"}, "INFO: Uploading files"},
+	}
+	for _, tt := range tests {
+		if got := tt.r.message(); got != tt.want {
+			t.Errorf("message(%q) = %q, want %q", tt.r.out, got, tt.want)
+		}
+	}
+}

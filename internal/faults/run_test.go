@@ -70,16 +70,28 @@ type result struct {
 
 var errorLine = regexp.MustCompile(`(?i)\b(error|failed|interrupted|refus|incomplete|not complete|does not exist|already exists)`)
 
-// message is the line a user reads first: the first error-like line, else
-// the last line.
+// logStamp is the timestamp of a log line; tmpPath a temporary path of
+// this machine. Both are dropped from the results table.
+var (
+	logStamp = regexp.MustCompile(`^\[[0-9-]+ [0-9:,]+\] `)
+	tmpPath  = regexp.MustCompile(`/tmp/[^\s"=,;:]*`)
+)
+
+// message is the line a user reads first: after a failure the first
+// error-like line, else the last line.
 func (r result) message() string {
 	lines := strings.Split(strings.TrimSpace(r.out), "\n")
-	for _, l := range lines {
-		if errorLine.MatchString(l) {
-			return strings.TrimSpace(l)
+	msg := lines[len(lines)-1]
+	if r.code != 0 {
+		for _, l := range lines {
+			if errorLine.MatchString(l) {
+				msg = l
+				break
+			}
 		}
 	}
-	return strings.TrimSpace(lines[len(lines)-1])
+	msg = logStamp.ReplaceAllString(strings.TrimSpace(msg), "")
+	return tmpPath.ReplaceAllString(msg, "<tmp>")
 }
 
 // saw is "exit N: <message>" for the results table.
