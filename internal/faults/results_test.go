@@ -87,8 +87,9 @@ func renderResults(rows []*outcome, at time.Time) string {
 	return b.String()
 }
 
-// cell escapes a table cell.
+// cell escapes a table cell and hides temporary paths.
 func cell(s string) string {
+	s = tmpPath.ReplaceAllString(s, "<tmp>")
 	s = strings.ReplaceAll(s, "|", `\|`)
 	s = strings.ReplaceAll(s, "\n", " ")
 	if s == "" {
