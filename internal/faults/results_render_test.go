@@ -11,6 +11,7 @@ func TestRenderResults(t *testing.T) {
 	rows := []*outcome{
 		{Case: "a | b", Injected: "kill -9", Saw: "exit -1: killed\nmore", Check: "", Status: "pass"},
 		{Case: "c", Injected: "SIGINT", Saw: "exit 130: `interrupted`", Check: "ok", Status: "FAIL"},
+		{Case: "d", Injected: "kill of `medusa --temp-dir /tmp/T1/001` at x", Saw: "exit 0: ok", Check: "ok", Status: "pass"},
 	}
 	got := renderResults(rows, time.Date(2026, 12, 5, 17, 0, 0, 0, time.UTC))
 	for _, want := range []string{
@@ -18,6 +19,7 @@ func TestRenderResults(t *testing.T) {
 		"| Case | Injected | User saw | Data check | Result |",
 		"| a \\| b | kill -9 | `exit -1: killed more` | - | pass |",
 		"| c | SIGINT | `exit 130: 'interrupted'` | ok | FAIL |",
+		"| d | kill of `medusa --temp-dir <tmp>` at x | `exit 0: ok` | ok | pass |",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("rendered table lacks %q:\n%s", want, got)

@@ -74,7 +74,7 @@ var errorLine = regexp.MustCompile(`(?i)\b(error|failed|interrupted|refus|incomp
 // this machine. Both are dropped from the results table.
 var (
 	logStamp = regexp.MustCompile(`^\[[0-9-]+ [0-9:,]+\] `)
-	tmpPath  = regexp.MustCompile(`/tmp/[^\s"=,;:]*`)
+	tmpPath  = regexp.MustCompile("/tmp/[^\\s\"=,;:`]*")
 )
 
 // message is the line a user reads first: after a failure the first
