@@ -1,4 +1,4 @@
-.PHONY: build test test-short demo setup clean bench
+.PHONY: build test test-short demo setup clean bench reliability
 
 GOFLAGS ?= -buildvcs=false
 export GOFLAGS
@@ -21,6 +21,10 @@ demo:
 
 bench:
 	bash bench/run.sh
+
+# Runs the fault suite against the real servers and regenerates its table.
+reliability:
+	MEDUSA_RELIABILITY_OUT=$(CURDIR)/docs/reliability.md go test -count=1 -p 1 -timeout 25m ./internal/faults/
 
 clean:
 	rm -rf bin

@@ -215,8 +215,9 @@ func (c *Catalog) clusterBackups(ctx context.Context, prefix string) ([]layout.C
 // LoadDetails fills, for every node backup of backups, the server version
 // (meta/server_version.json) and, for finished ones, Size and NumObjects
 // from the manifest (the index's manifest_ entry, else meta/manifest.json).
-// Reads run concurrently. A missing or unparsable manifest is logged and
-// leaves the figures at 0.
+// Reads run concurrently. A node backup whose manifest is missing or
+// unparsable is logged with the manifest's key and no longer counts as
+// finished (Finished is cleared): its figures stay 0.
 func (c *Catalog) LoadDetails(ctx context.Context, backups []layout.ClusterBackup) error {
 	type ref struct{ b, n int }
 	var refs []ref
@@ -245,7 +246,12 @@ func (c *Catalog) LoadDetails(ctx context.Context, backups []layout.ClusterBacku
 			if ctx.Err() != nil || !isContentProblem(err) {
 				return err
 			}
-			c.log().Warn("cannot read the manifest of a finished node backup", "key", key, "error", err)
+			// Every object a backup names is in its manifest: without a
+			// readable one, the node backup cannot be restored or
+			// verified, so it does not count as finished.
+			c.log().Warn("node backup "+nb.FQDN+" of "+nb.Name+" counts as incomplete: its manifest cannot be read",
+				"key", key, "error", err)
+			nb.Finished = nil
 			return nil
 		}
 		nb.Size, nb.NumObjects = m.Stats()

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -118,7 +119,7 @@ func (p *reporter) once(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := p.completeClusterBackup(backups); err != nil {
+	if err := p.completeClusterBackup(ctx, backups); err != nil {
 		return err
 	}
 	return p.latestClusterBackup(ctx, backups)
@@ -157,11 +158,26 @@ func (p *reporter) nodeBackup(ctx context.Context) error {
 	return p.send("medusa-node-backup", "seconds-since-backup", n.Name, ago)
 }
 
-func (p *reporter) completeClusterBackup(backups []layout.ClusterBackup) error {
-	cb, ok := layout.LatestCompleteClusterBackup(backups)
-	if !ok {
-		p.log.Info("The cluster this node belongs to has no complete backup yet")
-		return nil
+// completeClusterBackup reports the latest complete cluster backup. The
+// index says which backups finished; a candidate's manifests are read
+// (LoadDetails) and one with an unreadable manifest is passed over.
+func (p *reporter) completeClusterBackup(ctx context.Context, backups []layout.ClusterBackup) error {
+	backups = slices.Clone(backups)
+	var cb layout.ClusterBackup
+	for {
+		var ok bool
+		if cb, ok = layout.LatestCompleteClusterBackup(backups); !ok {
+			p.log.Info("The cluster this node belongs to has no complete backup yet")
+			return nil
+		}
+		one := []layout.ClusterBackup{cb}
+		if err := p.cat.LoadDetails(ctx, one); err != nil {
+			return err
+		}
+		if one[0].IsComplete() {
+			break
+		}
+		backups = slices.DeleteFunc(backups, func(b layout.ClusterBackup) bool { return b.Name == cb.Name })
 	}
 	ago := p.now().Unix() - *cb.Finished()
 	p.log.Info("Latest complete backup:")

@@ -80,6 +80,11 @@ func classify(err error) (errClass, string) {
 		case status == 408 || status == 429 || status >= 500:
 			return classTransient, fmt.Sprint(status)
 		}
+		// An answer whose body broke off (a reset after a 200's headers)
+		// is a network failure, whatever its status said.
+		if class, code := classifyNetwork(err); class != classOther {
+			return class, code
+		}
 		return classOther, fmt.Sprint(status)
 	}
 	return classifyNetwork(err)

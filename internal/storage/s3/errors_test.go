@@ -75,6 +75,9 @@ func TestTranslateError(t *testing.T) {
 		{"InvalidArgument", apiErr(400, "InvalidArgument"), nil, false, nil},
 		{"connection reset", sdkErr("PutObject", &smithyhttp.RequestSendError{Err: &net.OpError{Op: "write", Net: "tcp", Err: os.NewSyscallError("write", syscall.ECONNRESET)}}), nil, true, nil},
 		{"connection refused", sdkErr("PutObject", &smithyhttp.RequestSendError{Err: &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}}), nil, true, nil},
+		{"200 whose body was reset", sdkErr("UploadPart", &smithyhttp.ResponseError{
+			Response: &smithyhttp.Response{Response: &http.Response{StatusCode: 200}},
+			Err:      &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", syscall.ECONNRESET)}}), nil, true, nil},
 		{"unexpected EOF mid-body", fmt.Errorf("read body: %w", io.ErrUnexpectedEOF), nil, true, nil},
 		{"idle timeout", &net.OpError{Op: "read", Net: "tcp", Err: os.ErrDeadlineExceeded}, nil, true, nil},
 		{"send error", sdkErr("PutObject", &smithyhttp.RequestSendError{Err: errors.New("http2: stream closed")}), nil, true, nil},
