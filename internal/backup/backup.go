@@ -59,6 +59,9 @@ type Options struct {
 	UseExistingSnapshot bool
 	// LockDir holds the in-progress marker (default os.TempDir()).
 	LockDir string
+	// CQLRetry is how long, in total, the CQL requests are retried
+	// ([cassandra] cql_retry_seconds; default 390 s, Medusa's schedule).
+	CQLRetry time.Duration
 }
 
 // Deps are the collaborators of a backup. Storage, Node, Snapshotter and

@@ -83,6 +83,11 @@ type Cassandra struct {
 	SstableloaderKSPW        string // secret
 	ResolveIPAddresses       bool
 	UseSudo                  bool
+	// CQLRetrySeconds is how long a command waits, in total, for the
+	// node's CQL port before it fails (ours; default 390, Medusa's
+	// schedule). A refused port with no Cassandra process of the node
+	// fails within 30 s whatever this says.
+	CQLRetrySeconds int
 }
 
 // NodetoolFlagList returns NodetoolFlags split on white space, as Medusa

@@ -47,6 +47,7 @@ func TestDefaults(t *testing.T) {
 			SstableloaderBin:   "sstableloader",
 			ResolveIPAddresses: true,
 			UseSudo:            true,
+			CQLRetrySeconds:    390,
 		},
 		SSH: SSH{Username: "cassandra", KeyFile: "", Port: 22, CertFile: "", KeepaliveSeconds: 60},
 		Checks: Checks{

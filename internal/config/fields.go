@@ -109,6 +109,7 @@ func (c *Config) cassandraSpec() sectionSpec {
 		secret("sstableloader_kspw", strV{&k.SstableloaderKSPW}),
 		def("resolve_ip_addresses", "True", boolV{p: &k.ResolveIPAddresses}),
 		def("use_sudo", "True", boolV{p: &k.UseSudo}),
+		def("cql_retry_seconds", "390", intV{p: &k.CQLRetrySeconds, min: 1, max: 86400}),
 	}}
 }
 
