@@ -17,6 +17,11 @@ var (
 	ErrBucketNotExist = errors.New("bucket does not exist")
 	// ErrAccessDenied: the credentials in use may not perform the action.
 	ErrAccessDenied = errors.New("access denied")
+	// ErrNoAnswer: the store accepted the connection but sent no answer,
+	// or stopped sending, for longer than the backend's timeout. It is
+	// transient, but retried fewer times than other transient errors:
+	// a store that is silent for that long rarely recovers within a try.
+	ErrNoAnswer = errors.New("no answer from the store")
 )
 
 // ObjectInfo is what a store reports about one object.

@@ -17,6 +17,10 @@ type Policy struct {
 	// MaxAttempts is the number of tries of one operation, the first
 	// included; default 5. 1 disables retries.
 	MaxAttempts int
+	// NoAnswerAttempts caps the tries of an operation whose store sent
+	// nothing for its timeout (storage.ErrNoAnswer); default 2. Each such
+	// try already waited the whole timeout.
+	NoAnswerAttempts int
 	// BaseDelay is the backoff cap before the second try; default 2s.
 	BaseDelay time.Duration
 	// MaxDelay caps the backoff; default 60s.
@@ -34,6 +38,10 @@ func (p Policy) withDefaults() Policy {
 	if p.MaxAttempts <= 0 {
 		p.MaxAttempts = 5
 	}
+	if p.NoAnswerAttempts <= 0 {
+		p.NoAnswerAttempts = 2
+	}
+	p.NoAnswerAttempts = min(p.NoAnswerAttempts, p.MaxAttempts)
 	if p.BaseDelay <= 0 {
 		p.BaseDelay = 2 * time.Second
 	}
@@ -110,6 +118,11 @@ func (r *backend) backoff(ctx context.Context, op, key string, attempt int, caus
 	return nil
 }
 
+// exhausted reports whether no try is left after attempt failed with err.
+func (r *backend) exhausted(attempt int, err error) bool {
+	return attempt >= r.p.MaxAttempts || attempt >= r.p.NoAnswerAttempts && errors.Is(err, storage.ErrNoAnswer)
+}
+
 // do runs fn until it succeeds, fails permanently or the attempts run out.
 func (r *backend) do(ctx context.Context, op, key string, fn func() error) error {
 	for attempt := 1; ; attempt++ {
@@ -117,7 +130,7 @@ func (r *backend) do(ctx context.Context, op, key string, fn func() error) error
 		if err == nil || !retryable(ctx, err) {
 			return err
 		}
-		if attempt >= r.p.MaxAttempts {
+		if r.exhausted(attempt, err) {
 			return fmt.Errorf("%w (gave up after %d attempts)", err, attempt)
 		}
 		if err := r.backoff(ctx, op, key, attempt, err); err != nil {
@@ -189,7 +202,7 @@ func (r *backend) List(ctx context.Context, prefix string) iter.Seq2[storage.Obj
 				yield(storage.ObjectInfo{}, failed)
 				return
 			}
-			if fails >= r.p.MaxAttempts {
+			if r.exhausted(fails, failed) {
 				yield(storage.ObjectInfo{}, fmt.Errorf("%w (gave up after %d attempts)", failed, fails))
 				return
 			}
