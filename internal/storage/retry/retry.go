@@ -110,7 +110,7 @@ func (r *backend) backoff(ctx context.Context, op, key string, attempt int, caus
 	d := r.delay(attempt)
 	r.p.Logger.LogAttrs(ctx, slog.LevelWarn, "storage operation failed, retrying",
 		slog.String("op", op), slog.String("key", key), slog.Int("attempt", attempt),
-		slog.Int("max_attempts", r.p.MaxAttempts), slog.Duration("delay", d),
+		slog.Int("max_attempts", r.maxAttempts(cause)), slog.Duration("delay", d),
 		slog.String("error", cause.Error()))
 	if err := r.p.Sleep(ctx, d); err != nil {
 		return fmt.Errorf("%s %s: retry abandoned: %w (last error: %v)", op, key, err, cause)
@@ -118,9 +118,17 @@ func (r *backend) backoff(ctx context.Context, op, key string, attempt int, caus
 	return nil
 }
 
+// maxAttempts is how many tries an operation failing with err gets.
+func (r *backend) maxAttempts(err error) int {
+	if errors.Is(err, storage.ErrNoAnswer) {
+		return r.p.NoAnswerAttempts
+	}
+	return r.p.MaxAttempts
+}
+
 // exhausted reports whether no try is left after attempt failed with err.
 func (r *backend) exhausted(attempt int, err error) bool {
-	return attempt >= r.p.MaxAttempts || attempt >= r.p.NoAnswerAttempts && errors.Is(err, storage.ErrNoAnswer)
+	return attempt >= r.maxAttempts(err)
 }
 
 // do runs fn until it succeeds, fails permanently or the attempts run out.
