@@ -162,12 +162,13 @@ func (r *root) exitCode(ctx context.Context, err error) int {
 	if err == nil {
 		return 0
 	}
+	if ctx.Err() != nil || errors.Is(err, context.Canceled) {
+		return r.interrupted(err)
+	}
 	fmt.Fprintln(r.env.Stderr, "Error:", err)
 	var ue usageError
 	var ce configError
 	switch {
-	case ctx.Err() != nil || errors.Is(err, context.Canceled):
-		return 130
 	case errors.As(err, &ue), errors.As(err, &ce), isCobraUsage(err):
 		return 2
 	default:
