@@ -169,7 +169,7 @@ func (r *root) exitCode(ctx context.Context, err error) int {
 	var ue usageError
 	var ce configError
 	switch {
-	case errors.As(err, &ue), errors.As(err, &ce), isCobraUsage(err):
+	case errors.As(err, &ue), errors.As(err, &ce), isCobraUsage(err), storage.IsMisconfigured(err):
 		return 2
 	default:
 		return 1

@@ -71,6 +71,30 @@ type transientError struct{ err error }
 func (e *transientError) Error() string { return e.err.Error() }
 func (e *transientError) Unwrap() error { return e.err }
 
+// misconfiguredError marks a problem of the configuration a backend was
+// given rather than of the store.
+type misconfiguredError struct{ err error }
+
+func (e *misconfiguredError) Error() string { return e.err.Error() }
+func (e *misconfiguredError) Unwrap() error { return e.err }
+
+// Misconfigured marks err as a configuration problem of the backend (a
+// key_file that is missing, unsafe or unparsable): the user must fix a
+// file, and retrying cannot help. It returns nil for nil.
+func Misconfigured(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &misconfiguredError{err: err}
+}
+
+// IsMisconfigured reports whether err, or an error it wraps, was marked
+// with Misconfigured.
+func IsMisconfigured(err error) bool {
+	var m *misconfiguredError
+	return errors.As(err, &m)
+}
+
 // Transient marks err as worth retrying. It returns nil for nil.
 func Transient(err error) error {
 	if err == nil {

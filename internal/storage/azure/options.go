@@ -15,6 +15,8 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/blob"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/container"
+
+	"github.com/medusa-go/medusa/internal/storage"
 )
 
 // Defaults and limits.
@@ -152,14 +154,14 @@ func resolveCredentials(o *Options) (*credentials, error) {
 	if key == "" && o.KeyFile != "" {
 		path, err := expandHome(o.KeyFile)
 		if err != nil {
-			return nil, fmt.Errorf("azure: key_file: %w", err)
+			return nil, storage.Misconfigured(fmt.Errorf("azure: key_file: %w", err))
 		}
 		data, err := readKeyFile(path, o.Logger)
 		if err != nil {
-			return nil, fmt.Errorf("azure: %w", err)
+			return nil, storage.Misconfigured(fmt.Errorf("azure: %w", err))
 		}
 		if account, key, err = parseKeyFile(path, data); err != nil {
-			return nil, fmt.Errorf("azure: %w", err)
+			return nil, storage.Misconfigured(fmt.Errorf("azure: %w", err))
 		}
 		source = "the shared key in key file " + path
 	}

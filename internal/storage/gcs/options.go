@@ -14,6 +14,8 @@ import (
 	"cloud.google.com/go/auth/httptransport"
 	gcs "cloud.google.com/go/storage"
 	"google.golang.org/api/option"
+
+	"github.com/medusa-go/medusa/internal/storage"
 )
 
 // Defaults for the zero values of Options.
@@ -134,11 +136,11 @@ func loadCredentials(o *Options, hc *http.Client) (*auth.Credentials, error) {
 	if o.KeyFile != "" {
 		data, err := readKeyFile(o.KeyFile, o.Logger)
 		if err != nil {
-			return nil, fmt.Errorf("gcs: %w", err)
+			return nil, storage.Misconfigured(fmt.Errorf("gcs: %w", err))
 		}
 		typ, err := parseKeyFile(o.KeyFile, data)
 		if err != nil {
-			return nil, fmt.Errorf("gcs: %w", err)
+			return nil, storage.Misconfigured(fmt.Errorf("gcs: %w", err))
 		}
 		creds, err := credentials.NewCredentialsFromJSON(typ, data, detect)
 		if err != nil {

@@ -14,6 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go/logging"
+
+	"github.com/medusa-go/medusa/internal/storage"
 )
 
 // newHTTPClient builds the client S3 requests go through: the SDK's
@@ -95,7 +97,7 @@ func loadAWSConfig(ctx context.Context, o Options, region string) (aws.Config, e
 	if o.KeyFile != "" {
 		p, err := loadKeyFile(o.KeyFile, o.APIProfile, o.Logger)
 		if err != nil {
-			return aws.Config{}, err
+			return aws.Config{}, storage.Misconfigured(err)
 		}
 		opts = append(opts, config.WithCredentialsProvider(p))
 	} else if o.APIProfile != "" {
