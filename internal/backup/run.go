@@ -83,6 +83,7 @@ func (r *run) stages(ctx context.Context) error {
 		fn    func(context.Context) error
 	}{
 		{StageCheck, r.checkExists},
+		{StageCheck, r.cleanIncompleteUploads},
 		{StageMeta, r.writeMeta},
 		{StageIndexStart, r.indexStart},
 		{StageStagger, r.stagger},

@@ -119,6 +119,7 @@ func (r *root) runBackup(cmd *cobra.Command, f backupFlags) error {
 	opts.MD5Concurrency = cfg.Checks.MD5CheckConcurrency
 	opts.Concurrency = cfg.Storage.ConcurrentTransfers
 	opts.CQLRetry = time.Duration(cfg.Cassandra.CQLRetrySeconds) * time.Second
+	opts.UploadMaxAge = uploadMaxAge(cfg.Storage.AbortIncompleteUploadsAfterHours)
 
 	logger, reporter := r.progressOutput()
 	res, err := r.backupNode(cmd.Context(), cfg, opts, logger, reporter)

@@ -52,6 +52,11 @@ type Storage struct {
 	UseSudoForRestore        bool
 	AWSCLIPath               string // legacy, unused
 	K8sMode                  bool   // copy of Kubernetes.Enabled
+
+	// AbortIncompleteUploadsAfterHours (ours): a backup aborts the
+	// node's incomplete multipart uploads started longer ago; 0 never
+	// aborts by age (default 24).
+	AbortIncompleteUploadsAfterHours int
 }
 
 // Cassandra is the [cassandra] section.

@@ -76,6 +76,7 @@ func (c *Config) storageSpec() sectionSpec {
 		def("backup_grace_period_in_days", "10", intV{p: &s.BackupGracePeriodInDays}),
 		def("use_sudo_for_restore", "True", boolV{p: &s.UseSudoForRestore}),
 		def("aws_cli_path", "aws", strV{&s.AWSCLIPath}),
+		def("abort_incomplete_uploads_after_hours", "24", intV{p: &s.AbortIncompleteUploadsAfterHours, max: 87600}),
 	}}
 }
 
