@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/medusa-go/medusa/internal/storage/storagetest"
 )
 
 // writeFile writes content to dir/name with mode and returns the path.
@@ -23,30 +25,12 @@ func writeFile(t *testing.T, dir, name, content string, mode os.FileMode) string
 // silentListener accepts connections and never answers; closed at the end.
 func silentListener(t *testing.T) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	_, port, _ := net.SplitHostPort(storagetest.SilentServer(t))
+	p, err := strconv.Atoi(port)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var conns []net.Conn
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			conns = append(conns, c) // held open, never read from or written to
-		}
-	}()
-	t.Cleanup(func() {
-		l.Close()
-		<-done
-		for _, c := range conns {
-			c.Close()
-		}
-	})
-	return l.Addr().(*net.TCPAddr).Port
+	return p
 }
 
 // TestSilentS3EndpointFailsWithinBound: a store that accepts connections

@@ -23,6 +23,9 @@ import (
 const (
 	DefaultBlockSize   = 50 << 20 // Medusa's multipart_chunksize default (50MB)
 	DefaultConcurrency = 16       // Medusa's upload max_concurrency
+	// DefaultReadTimeout bounds the wait for an answer's header when
+	// read_timeout is not set.
+	DefaultReadTimeout = 60 * time.Second
 	// AccountEnv names the account when no key file is given.
 	AccountEnv = "AZURE_STORAGE_ACCOUNT"
 
@@ -92,6 +95,9 @@ func (o *Options) setDefaults() error {
 	}
 	if o.BlockSize == 0 {
 		o.BlockSize = DefaultBlockSize
+	}
+	if o.ReadTimeout == 0 {
+		o.ReadTimeout = DefaultReadTimeout
 	}
 	if o.BlockSize > maxBlockSize {
 		return fmt.Errorf("azure: multipart_chunksize %d is above the service's block limit of 4000 MiB", o.BlockSize)

@@ -22,6 +22,9 @@ import (
 const (
 	DefaultChunkSize   = 50 << 20 // Medusa's multipart_chunksize default (50MB)
 	DefaultConcurrency = 16       // concurrent requests in DeleteMany
+	// DefaultReadTimeout bounds the wait for an answer's header when
+	// read_timeout is not set.
+	DefaultReadTimeout = 60 * time.Second
 	// uploadAttempts bounds the SDK's tries per request of a resumable upload.
 	uploadAttempts = 3
 	// chunkQuantum is the multiple GCS requires for resumable chunks.
@@ -66,6 +69,9 @@ func (o *Options) setDefaults() error {
 	}
 	if o.ChunkSize == 0 {
 		o.ChunkSize = DefaultChunkSize
+	}
+	if o.ReadTimeout == 0 {
+		o.ReadTimeout = DefaultReadTimeout
 	}
 	if o.ChunkSize > 1<<30 {
 		return fmt.Errorf("gcs: multipart_chunksize %d is larger than 1 GiB; the chunk is held in memory", o.ChunkSize)

@@ -137,7 +137,7 @@ func (b *Backend) translate(ctx context.Context, op, action, key string, err err
 	}
 	where := fmt.Sprintf("%s s3://%s/%s", op, b.bucket, key)
 	class, code := classify(err)
-	if class == classContext && ctx.Err() == nil && isNetTimeout(err) {
+	if class == classContext && ctx.Err() == nil && storage.IsNetTimeout(err) {
 		// net/http's header timeout also matches context.DeadlineExceeded.
 		class = classNoAnswer
 	}
@@ -157,10 +157,7 @@ func (b *Backend) translate(ctx context.Context, op, action, key string, err err
 	case classTransient:
 		return storage.Transient(fmt.Errorf("%s: %w", where, err))
 	case classNoAnswer:
-		// The cause is kept as text: it may match context.DeadlineExceeded,
-		// which would make the error look like the caller's own deadline.
-		return storage.Transient(fmt.Errorf("%s: %w: %s sent nothing for %s (read_timeout in [storage]; %v)",
-			where, storage.ErrNoAnswer, b.storeName(), b.opts.ReadTimeout, err))
+		return storage.NoAnswer(where, b.storeName(), b.opts.ReadTimeout, err)
 	case classTLS:
 		return fmt.Errorf("%s: TLS to %s failed (%w): check secure (https vs http), ssl_verify, or add the CA to SSL_CERT_FILE", where, b.storeName(), err)
 	default:
@@ -168,18 +165,6 @@ func (b *Backend) translate(ctx context.Context, op, action, key string, err err
 	}
 }
 
-// isNetTimeout reports whether err is a network timeout: a connection
-// deadline or net/http's wait for the answer's header, not a bare
-// context deadline.
-func isNetTimeout(err error) bool {
-	var ne net.Error
-	if !errors.As(err, &ne) || !ne.Timeout() {
-		return false
-	}
-	// context.DeadlineExceeded is a net.Error too: that one is a deadline
-	// of the caller's.
-	return error(ne) != context.DeadlineExceeded
-}
 
 func deniedHint(code string) string {
 	switch code {
