@@ -165,7 +165,6 @@ func (b *Backend) translate(ctx context.Context, op, action, key string, err err
 	}
 }
 
-
 func deniedHint(code string) string {
 	switch code {
 	case "InvalidAccessKeyId":
