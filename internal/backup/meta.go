@@ -95,7 +95,7 @@ func (r *run) retryCQL(ctx context.Context, what string, fn func() error) error 
 		}
 		if attempt == 1 {
 			r.d.Logger.Warn("Waiting for Cassandra to answer CQL requests", "what", what,
-				"at_most", cqlAtMost(b, err).String(), "setting", "[cassandra] cql_retry_seconds",
+				"at_most", b.AtMost(err).String(), "setting", "[cassandra] cql_retry_seconds",
 				"error", err.Error())
 		} else {
 			r.d.Logger.Warn("CQL request failed, retrying", "what", what, "attempt", attempt,
@@ -111,14 +111,6 @@ func (r *run) retryCQL(ctx context.Context, what string, fn func() error) error 
 	}
 	return fmt.Errorf("%s (gave up after %d tries in %s; [cassandra] cql_retry_seconds sets how long): %w",
 		what, attempt, waited.Round(time.Second), err)
-}
-
-// cqlAtMost is how long retryCQL waits at most after a failure like err.
-func cqlAtMost(b cassandra.Backoff, err error) time.Duration {
-	if errors.Is(err, cassandra.ErrNodeDown) {
-		return min(b.Budget, cassandra.DownGrace)
-	}
-	return b.Budget
 }
 
 // put writes a small object.

@@ -47,6 +47,14 @@ func DefaultBackoff() Backoff {
 	return Backoff{Attempts: 7, Initial: 10 * time.Second, Max: 120 * time.Second, Budget: DefaultRetryBudget}
 }
 
+// AtMost is how long retries after a failure like err wait at most.
+func (b Backoff) AtMost(err error) time.Duration {
+	if errors.Is(err, ErrNodeDown) {
+		return min(b.Budget, DownGrace)
+	}
+	return b.Budget
+}
+
 // Next returns the wait before the next try after failed try n (1-based),
 // given the time already waited and the failure, or ok false when the
 // retries should stop: the budget would be exceeded, or the node is down
@@ -192,7 +200,7 @@ func Connect(ctx context.Context, opts CQLOptions) (*Session, error) {
 		}
 		if attempt == 1 {
 			opts.Logger.Warn("Waiting for Cassandra's CQL port to accept a session", "addr", addr,
-				"at_most", opts.Backoff.Budget.String(), "err", err)
+				"at_most", opts.Backoff.AtMost(err).String(), "err", err)
 		} else {
 			opts.Logger.Warn("cql session failed, retrying", "addr", addr, "try", attempt, "wait", wait, "err", err)
 		}

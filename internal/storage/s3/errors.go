@@ -165,6 +165,16 @@ func (b *Backend) translate(ctx context.Context, op, action, key string, err err
 	}
 }
 
+// partTries is how many times a part is tried when it fails with err: a
+// store that sent nothing for read_timeout gets one more try (on another
+// connection), not PartAttempts, as each try waited the whole timeout.
+func partTries(attempts int, err error) int {
+	if errors.Is(err, storage.ErrNoAnswer) {
+		return min(attempts, 2)
+	}
+	return attempts
+}
+
 func deniedHint(code string) string {
 	switch code {
 	case "InvalidAccessKeyId":
