@@ -49,12 +49,7 @@ func NodeProcess(procRoot, configFile string) ProcessState {
 	if err != nil {
 		return ProcessUnknown
 	}
-	confDir := ""
-	if configFile != "" {
-		if abs, err := filepath.Abs(configFile); err == nil {
-			confDir = filepath.Dir(abs)
-		}
-	}
+	dirs := confDirs(configFile)
 	for _, e := range entries {
 		if !isPID(e.Name()) {
 			continue
@@ -64,11 +59,33 @@ func NodeProcess(procRoot, configFile string) ProcessState {
 			continue
 		}
 		// Without a configuration path any Cassandra process may be ours.
-		if confDir == "" || bytes.Contains(cmd, []byte(confDir)) {
+		if len(dirs) == 0 {
 			return ProcessRunning
+		}
+		for _, d := range dirs {
+			if bytes.Contains(cmd, []byte(d)) {
+				return ProcessRunning
+			}
 		}
 	}
 	return ProcessAbsent
+}
+
+// confDirs is the directory of configFile as given (made absolute) and
+// with symbolic links resolved: the start scripts may name either.
+func confDirs(configFile string) []string {
+	if configFile == "" {
+		return nil
+	}
+	abs, err := filepath.Abs(configFile)
+	if err != nil {
+		return nil
+	}
+	dirs := []string{filepath.Dir(abs)}
+	if real, err := filepath.EvalSymlinks(dirs[0]); err == nil && real != dirs[0] {
+		dirs = append(dirs, real)
+	}
+	return dirs
 }
 
 func isPID(name string) bool {

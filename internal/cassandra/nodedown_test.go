@@ -142,3 +142,21 @@ func TestConnectNodeDownFailsEarly(t *testing.T) {
 		t.Fatalf("%d warnings", n)
 	}
 }
+
+// TestNodeProcessThroughSymlink: a configuration directory named through a
+// symbolic link matches a process started with the real path.
+func TestNodeProcessThroughSymlink(t *testing.T) {
+	root := t.TempDir()
+	real := filepath.Join(root, "real-conf")
+	if err := os.Mkdir(real, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(root, "conf")
+	if err := os.Symlink(real, link); err != nil {
+		t.Fatal(err)
+	}
+	proc := fakeProc(t, map[string][]string{"1": {"/sbin/init"}, "5": {"java", "-cp", real, cassandraMain}})
+	if got := NodeProcess(proc, filepath.Join(link, "cassandra.yaml")); got != ProcessRunning {
+		t.Fatalf("NodeProcess through a symlink = %d, want running", got)
+	}
+}
