@@ -66,7 +66,7 @@ type Options struct {
 	// case. Empty: the account's default tier.
 	Tier string
 	// ReadTimeout is [storage] read_timeout: the longest wait for the
-	// response headers of one request. Zero means no limit.
+	// response headers of one request. Zero means DefaultReadTimeout.
 	ReadTimeout time.Duration
 	// Logger receives warnings. Nil discards them.
 	Logger *slog.Logger

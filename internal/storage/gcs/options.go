@@ -40,7 +40,7 @@ type Options struct {
 	// credentials at all against an emulator.
 	KeyFile string
 	// ReadTimeout is [storage] read_timeout: the longest wait for the
-	// response headers of one request. Zero means no limit.
+	// response headers of one request. Zero means DefaultReadTimeout.
 	ReadTimeout time.Duration
 	// ChunkSize is [storage] multipart_chunksize: the chunk of a resumable
 	// upload, which the SDK buffers in memory (one chunk per upload in
