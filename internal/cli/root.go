@@ -54,7 +54,7 @@ type root struct {
 const exitHelp = `Exit codes:
   0    success
   1    the operation failed (storage, Cassandra, unknown backup, ...)
-  2    usage or configuration error (bad flags, missing or invalid medusa.ini)
+  2    usage or configuration error (bad flags, missing or invalid medusa.ini or key_file)
   130  interrupted by SIGINT/SIGTERM`
 
 // Execute runs the CLI and returns the process exit code.
