@@ -60,11 +60,7 @@ func (b Backoff) AtMost(err error) time.Duration {
 // retries should stop: the budget would be exceeded, or the node is down
 // (ErrNodeDown) and DownGrace has passed.
 func (b Backoff) Next(n int, waited time.Duration, err error) (wait time.Duration, ok bool) {
-	limit := b.Budget
-	if errors.Is(err, ErrNodeDown) {
-		limit = min(limit, DownGrace)
-	}
-	left := limit - waited
+	left := b.AtMost(err) - waited
 	if left <= 0 {
 		return 0, false
 	}
