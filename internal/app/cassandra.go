@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/medusa-go/medusa/internal/cassandra"
 	"github.com/medusa-go/medusa/internal/config"
@@ -78,6 +79,7 @@ func CQLOptions(cfg *config.Config, nc *cassandra.NodeConfig, logger *slog.Logge
 	o.CAFile, o.CertFile, o.KeyFile = c.Certfile, c.Usercert, c.Userkey
 	o.Kubernetes = cfg.Kubernetes.Enabled
 	o.Logger = logger
+	o.Backoff.Budget = time.Duration(c.CQLRetrySeconds) * time.Second
 	return o
 }
 

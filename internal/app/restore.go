@@ -58,7 +58,7 @@ func OpenRestore(ctx context.Context, cfg *config.Config, logger *slog.Logger) (
 		cql:      cass.CQL,
 		dirs:     []string{nc.DataDir, nc.CommitlogDir},
 	}
-	node.cql.Backoff = cassandra.Backoff{Attempts: 3}
+	node.cql.Backoff = cassandra.Backoff{Attempts: 3, Budget: cass.CQL.Backoff.Budget}
 	r := &Restore{
 		Deps: restore.Deps{
 			Storage: b,

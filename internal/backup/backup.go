@@ -59,6 +59,13 @@ type Options struct {
 	UseExistingSnapshot bool
 	// LockDir holds the in-progress marker (default os.TempDir()).
 	LockDir string
+	// UploadMaxAge: incomplete multipart uploads of this node started
+	// longer ago are aborted before the backup (default
+	// DefaultUploadMaxAge; negative: never by age).
+	UploadMaxAge time.Duration
+	// CQLRetry is how long, in total, the CQL requests are retried
+	// ([cassandra] cql_retry_seconds; default 390 s, Medusa's schedule).
+	CQLRetry time.Duration
 }
 
 // Deps are the collaborators of a backup. Storage, Node, Snapshotter and
@@ -159,6 +166,9 @@ func (o *Options) validate(d *Deps) error {
 	o.MD5Concurrency = max(o.MD5Concurrency, 1)
 	if o.LockDir == "" {
 		o.LockDir = os.TempDir()
+	}
+	if o.UploadMaxAge == 0 {
+		o.UploadMaxAge = DefaultUploadMaxAge
 	}
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)

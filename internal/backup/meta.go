@@ -3,16 +3,17 @@ package backup
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
+	"github.com/medusa-go/medusa/internal/cassandra"
 	"github.com/medusa-go/medusa/internal/layout"
 )
 
-// CQL retries, as Medusa's get_schema_and_tokenmap: 7 attempts, waiting
-// 10 s * 2^i between them, at most 2 minutes.
+// CQL retries, as Medusa's get_schema_and_tokenmap: waiting 10 s * 2^i
+// between tries, at most 2 minutes; the total is Options.CQLRetry.
 const (
-	cqlAttempts = 7
 	cqlBaseWait = 10 * time.Second
 	cqlMaxWait  = 2 * time.Minute
 )
@@ -67,26 +68,49 @@ func (r *run) writeMeta(ctx context.Context) error {
 	return nil
 }
 
-// retryCQL runs fn up to cqlAttempts times with exponential waits on the
-// clock, logging each failure; a cancelled context stops it.
+// retryCQL runs fn until it succeeds, waiting 10 s doubling to 2 min
+// between tries, for at most Options.CQLRetry in total (Medusa: 7 tries).
+// When the node is down for good (nothing listens and no Cassandra process
+// of the node runs) it gives up after cassandra.DownGrace. The first
+// warning says what is waited for and for how long at most; a cancelled
+// context stops it.
 func (r *run) retryCQL(ctx context.Context, what string, fn func() error) error {
-	wait := cqlBaseWait
+	b := cassandra.Backoff{Initial: cqlBaseWait, Max: cqlMaxWait, Budget: r.o.CQLRetry}
+	if b.Budget <= 0 {
+		b.Budget = cassandra.DefaultRetryBudget
+	}
+	var waited time.Duration
 	var err error
-	for attempt := 1; ; attempt++ {
+	attempt := 1
+	for ; ; attempt++ {
 		if err = fn(); err == nil {
 			return nil
 		}
-		if ctx.Err() != nil || attempt == cqlAttempts {
+		if ctx.Err() != nil {
 			break
 		}
-		r.d.Logger.Warn("CQL request failed, retrying", "what", what, "attempt", attempt,
-			"wait", wait.String(), "error", err.Error())
+		wait, ok := b.Next(attempt, waited, err)
+		if !ok {
+			break
+		}
+		if attempt == 1 {
+			r.d.Logger.Warn("Waiting for Cassandra to answer CQL requests", "what", what,
+				"at_most", b.AtMost(err).String(), "setting", "[cassandra] cql_retry_seconds",
+				"error", err.Error())
+		} else {
+			r.d.Logger.Warn("CQL request failed, retrying", "what", what, "attempt", attempt,
+				"wait", wait.String(), "error", err.Error())
+		}
 		if serr := r.d.Clock.Sleep(ctx, wait); serr != nil {
 			return fmt.Errorf("%s: %w (last error: %v)", what, serr, err)
 		}
-		wait = min(wait*2, cqlMaxWait)
+		waited += wait
 	}
-	return fmt.Errorf("%s: %w", what, err)
+	if errors.Is(err, cassandra.ErrNodeDown) {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return fmt.Errorf("%s (gave up after %d tries in %s; [cassandra] cql_retry_seconds sets how long): %w",
+		what, attempt, waited.Round(time.Second), err)
 }
 
 // put writes a small object.

@@ -68,7 +68,7 @@ func Run(ctx context.Context, d Deps, o Options) (*Result, error) {
 	err = r.stages(ctx)
 	r.clearSnapshot(ctx)
 	if err != nil {
-		d.Logger.Error("Backup failed", "name", o.Name, "error", err.Error())
+		logFailure(ctx, d.Logger, o.Name, err)
 		return nil, err
 	}
 	r.res.Finished = d.Clock.Now()
@@ -83,6 +83,7 @@ func (r *run) stages(ctx context.Context) error {
 		fn    func(context.Context) error
 	}{
 		{StageCheck, r.checkExists},
+		{StageCheck, r.cleanIncompleteUploads},
 		{StageMeta, r.writeMeta},
 		{StageIndexStart, r.indexStart},
 		{StageStagger, r.stagger},

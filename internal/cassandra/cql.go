@@ -29,11 +29,42 @@ type Backoff struct {
 	Attempts int           // total tries (default 7)
 	Initial  time.Duration // wait after the first failure (default 10 s), doubled each time
 	Max      time.Duration // cap of a single wait (default 120 s)
+	// Budget caps the time spent waiting between tries (default
+	// DefaultRetryBudget): no wait goes past it.
+	Budget time.Duration
 }
+
+// DefaultRetryBudget is how long connecting is retried by default: the sum
+// of Medusa's waits (10 s doubling to 2 min, 6 waits).
+const DefaultRetryBudget = 390 * time.Second
+
+// DownGrace is how long a retry loop keeps trying once ErrNodeDown was
+// seen, in case the node is being restarted.
+const DownGrace = 30 * time.Second
 
 // DefaultBackoff is Medusa's schedule.
 func DefaultBackoff() Backoff {
-	return Backoff{Attempts: 7, Initial: 10 * time.Second, Max: 120 * time.Second}
+	return Backoff{Attempts: 7, Initial: 10 * time.Second, Max: 120 * time.Second, Budget: DefaultRetryBudget}
+}
+
+// AtMost is how long retries after a failure like err wait at most.
+func (b Backoff) AtMost(err error) time.Duration {
+	if errors.Is(err, ErrNodeDown) {
+		return min(b.Budget, DownGrace)
+	}
+	return b.Budget
+}
+
+// Next returns the wait before the next try after failed try n (1-based),
+// given the time already waited and the failure, or ok false when the
+// retries should stop: the budget would be exceeded, or the node is down
+// (ErrNodeDown) and DownGrace has passed.
+func (b Backoff) Next(n int, waited time.Duration, err error) (wait time.Duration, ok bool) {
+	left := b.AtMost(err) - waited
+	if left <= 0 {
+		return 0, false
+	}
+	return min(b.Delay(n), left), true
 }
 
 // Delay returns the wait after failed try number n (1-based).
@@ -71,13 +102,18 @@ type CQLOptions struct {
 	Timeout        time.Duration
 	// Backoff is the retry schedule of Connect; the zero value is DefaultBackoff.
 	Backoff Backoff
+	// ConfigFile is the node's cassandra.yaml: a refused connection while
+	// no process of this node runs fails early (ErrNodeDown).
+	ConfigFile string
 	// Logger receives retry warnings (default: discarded).
 	Logger *slog.Logger
+
+	procRoot string // the process table (tests); "" is /proc
 }
 
 // CQLOptionsFor returns options pointing at the node described by nc.
 func CQLOptionsFor(nc *NodeConfig) CQLOptions {
-	return CQLOptions{Host: nc.ListenAddress, Port: nc.NativePort}
+	return CQLOptions{Host: nc.ListenAddress, Port: nc.NativePort, ConfigFile: nc.Path}
 }
 
 func (o *CQLOptions) setDefaults() {
@@ -99,6 +135,9 @@ func (o *CQLOptions) setDefaults() {
 	}
 	if o.Backoff.Max <= 0 {
 		o.Backoff.Max = def.Max
+	}
+	if o.Backoff.Budget <= 0 {
+		o.Backoff.Budget = def.Budget
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -137,30 +176,51 @@ func Connect(ctx context.Context, opts CQLOptions) (*Session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cql %s: %w", addr, err)
 	}
+	var waited time.Duration
 	for attempt := 1; ; attempt++ {
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("cql connect to %s: %w", addr, err)
 		}
-		gs, err := cfg.CreateSession()
+		s, err := open(cfg, addr, ip, opts.Kubernetes)
 		if err == nil {
-			s := &Session{s: gs, addr: addr, localIP: ip, k8s: opts.Kubernetes}
-			if err = s.pin(); err == nil {
-				return s, nil
-			}
-			gs.Close()
+			return s, nil
 		}
+		err = nodeDown(err, opts, addr)
 		err = fmt.Errorf("cql connect to %s (try %d of %d): %w", addr, attempt, opts.Backoff.Attempts, err)
 		if attempt >= opts.Backoff.Attempts || isAuthError(err) || ctx.Err() != nil {
 			return nil, err
 		}
-		wait := opts.Backoff.Delay(attempt)
-		opts.Logger.Warn("cql session failed, retrying", "addr", addr, "try", attempt, "wait", wait, "err", err)
+		wait, ok := opts.Backoff.Next(attempt, waited, err)
+		if !ok {
+			return nil, err
+		}
+		if attempt == 1 {
+			opts.Logger.Warn("Waiting for Cassandra's CQL port to accept a session", "addr", addr,
+				"at_most", opts.Backoff.AtMost(err).String(), "err", err)
+		} else {
+			opts.Logger.Warn("cql session failed, retrying", "addr", addr, "try", attempt, "wait", wait, "err", err)
+		}
 		select {
 		case <-ctx.Done():
 			return nil, fmt.Errorf("%w (gave up: %w)", err, ctx.Err())
 		case <-time.After(wait):
 		}
+		waited += wait
 	}
+}
+
+// open creates one session and pins it to the contact node.
+func open(cfg *gocql.ClusterConfig, addr, ip string, k8s bool) (*Session, error) {
+	gs, err := cfg.CreateSession()
+	if err != nil {
+		return nil, err
+	}
+	s := &Session{s: gs, addr: addr, localIP: ip, k8s: k8s}
+	if err := s.pin(); err != nil {
+		gs.Close()
+		return nil, err
+	}
+	return s, nil
 }
 
 // clusterConfig builds the driver configuration: contact ip, ports,

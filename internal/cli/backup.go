@@ -91,7 +91,7 @@ func (r *root) backupOptions(cmd *cobra.Command, f backupFlags) (backup.Options,
 	if !cmd.Flags().Changed("backup-name") {
 		name = time.Now().In(r.location()).Format("200601021504")
 	}
-	if err := layout.ValidateBackupName(name); err != nil {
+	if err := layout.ValidateNewBackupName(name); err != nil {
 		return backup.Options{}, usageError{fmt.Errorf("invalid value for --backup-name: %w", err)}
 	}
 	return backup.Options{
@@ -118,6 +118,8 @@ func (r *root) runBackup(cmd *cobra.Command, f backupFlags) error {
 	opts.MD5Checks = opts.MD5Checks || cfg.Checks.EnableMD5Checks
 	opts.MD5Concurrency = cfg.Checks.MD5CheckConcurrency
 	opts.Concurrency = cfg.Storage.ConcurrentTransfers
+	opts.CQLRetry = time.Duration(cfg.Cassandra.CQLRetrySeconds) * time.Second
+	opts.UploadMaxAge = uploadMaxAge(cfg.Storage.AbortIncompleteUploadsAfterHours)
 
 	logger, reporter := r.progressOutput()
 	res, err := r.backupNode(cmd.Context(), cfg, opts, logger, reporter)

@@ -54,7 +54,7 @@ type root struct {
 const exitHelp = `Exit codes:
   0    success
   1    the operation failed (storage, Cassandra, unknown backup, ...)
-  2    usage or configuration error (bad flags, missing or invalid medusa.ini)
+  2    usage or configuration error (bad flags, missing or invalid medusa.ini or key_file)
   130  interrupted by SIGINT/SIGTERM`
 
 // Execute runs the CLI and returns the process exit code.
@@ -162,13 +162,14 @@ func (r *root) exitCode(ctx context.Context, err error) int {
 	if err == nil {
 		return 0
 	}
+	if ctx.Err() != nil || errors.Is(err, context.Canceled) {
+		return r.interrupted(err)
+	}
 	fmt.Fprintln(r.env.Stderr, "Error:", err)
 	var ue usageError
 	var ce configError
 	switch {
-	case ctx.Err() != nil || errors.Is(err, context.Canceled):
-		return 130
-	case errors.As(err, &ue), errors.As(err, &ce), isCobraUsage(err):
+	case errors.As(err, &ue), errors.As(err, &ce), isCobraUsage(err), storage.IsMisconfigured(err):
 		return 2
 	default:
 		return 1

@@ -52,6 +52,11 @@ type Storage struct {
 	UseSudoForRestore        bool
 	AWSCLIPath               string // legacy, unused
 	K8sMode                  bool   // copy of Kubernetes.Enabled
+
+	// AbortIncompleteUploadsAfterHours (ours): a backup aborts the
+	// node's incomplete multipart uploads started longer ago; 0 never
+	// aborts by age (default 24).
+	AbortIncompleteUploadsAfterHours int
 }
 
 // Cassandra is the [cassandra] section.
@@ -83,6 +88,11 @@ type Cassandra struct {
 	SstableloaderKSPW        string // secret
 	ResolveIPAddresses       bool
 	UseSudo                  bool
+	// CQLRetrySeconds is how long a command waits, in total, for the
+	// node's CQL port before it fails (ours; default 390, Medusa's
+	// schedule). A refused port with no Cassandra process of the node
+	// fails within 30 s whatever this says.
+	CQLRetrySeconds int
 }
 
 // NodetoolFlagList returns NodetoolFlags split on white space, as Medusa

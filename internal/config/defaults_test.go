@@ -36,6 +36,8 @@ func TestDefaults(t *testing.T) {
 			BackupGracePeriodInDays:  10,
 			UseSudoForRestore:        true,
 			AWSCLIPath:               "aws",
+
+			AbortIncompleteUploadsAfterHours: 24,
 		},
 		Cassandra: Cassandra{
 			ConfigFile:         "/etc/cassandra/cassandra.yaml",
@@ -48,6 +50,8 @@ func TestDefaults(t *testing.T) {
 			SstableloaderBin:   "sstableloader",
 			ResolveIPAddresses: true,
 			UseSudo:            true,
+
+			CQLRetrySeconds: 390,
 		},
 		SSH: SSH{Username: "cassandra", KeyFile: "", Port: 22, CertFile: "", KeepaliveSeconds: 60},
 		Checks: Checks{

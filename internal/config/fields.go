@@ -76,6 +76,7 @@ func (c *Config) storageSpec() sectionSpec {
 		def("backup_grace_period_in_days", "10", intV{p: &s.BackupGracePeriodInDays}),
 		def("use_sudo_for_restore", "True", boolV{p: &s.UseSudoForRestore}),
 		def("aws_cli_path", "aws", strV{&s.AWSCLIPath}),
+		def("abort_incomplete_uploads_after_hours", "24", intV{p: &s.AbortIncompleteUploadsAfterHours, max: 87600}),
 	}}
 }
 
@@ -109,6 +110,7 @@ func (c *Config) cassandraSpec() sectionSpec {
 		secret("sstableloader_kspw", strV{&k.SstableloaderKSPW}),
 		def("resolve_ip_addresses", "True", boolV{p: &k.ResolveIPAddresses}),
 		def("use_sudo", "True", boolV{p: &k.UseSudo}),
+		def("cql_retry_seconds", "390", intV{p: &k.CQLRetrySeconds, min: 1, max: 86400}),
 	}}
 }
 

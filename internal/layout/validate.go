@@ -19,6 +19,8 @@ func validateSegment(what, name string) error {
 	switch {
 	case name == "":
 		return fmt.Errorf("%s must not be empty", what)
+	case strings.TrimSpace(name) == "":
+		return fmt.Errorf("%s %q is only white space", what, name)
 	case name == "." || name == "..":
 		return fmt.Errorf("%s %q is not a valid name", what, name)
 	case strings.Contains(name, "/"):
@@ -37,6 +39,21 @@ func validateSegment(what, name string) error {
 // control characters (a newline defeats the index patterns), not "." or "..".
 func ValidateBackupName(name string) error {
 	return validateSegment("backup name", name)
+}
+
+// ValidateNewBackupName checks the name of a backup about to be created:
+// ValidateBackupName, and no white space at either end (a name that
+// differs from another only by it cannot be told apart in listings, and
+// shells drop it unless quoted). Existing backups are still read whatever
+// ValidateBackupName accepts.
+func ValidateNewBackupName(name string) error {
+	if err := ValidateBackupName(name); err != nil {
+		return err
+	}
+	if strings.TrimSpace(name) != name {
+		return fmt.Errorf("backup name %q must not begin or end with white space", name)
+	}
+	return nil
 }
 
 // ValidateFQDN checks that fqdn can identify a node in the bucket: the same

@@ -40,6 +40,8 @@ type run struct {
 
 	touched bool // the node was drained or stopped: failures roll back
 	drained bool
+
+	startLog startMark // system.log's end before the last start
 }
 
 // Run restores the local node from a backup (restore-node), as explicit

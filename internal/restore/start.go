@@ -3,7 +3,13 @@ package restore
 import (
 	"context"
 	"fmt"
+	"os"
+
+	"github.com/medusa-go/medusa/internal/cassandra"
 )
+
+// startMark is where system.log ended before the last start.
+type startMark = cassandra.StartLog
 
 // start waits for a seed (--seeds) and runs start_cmd.
 func (r *run) start(ctx context.Context) error {
@@ -14,7 +20,27 @@ func (r *run) start(ctx context.Context) error {
 		return err
 	}
 	r.d.Logger.Info("Starting Cassandra")
-	return r.d.Node.Start(ctx)
+	return r.startNode(ctx)
+}
+
+// startNode runs the node's start command, first noting where system.log
+// ends: when the start fails, or the node never comes up, the error shows
+// the first ERROR and exception lines the start wrote there, which a
+// start script's output (the tail of a Java trace) rarely does.
+func (r *run) startNode(ctx context.Context) error {
+	r.startLog = cassandra.MarkStartLog(cassandra.SystemLogPath(r.o.Node.ConfigFile, os.Getenv))
+	return r.explainStart(r.d.Node.Start(ctx))
+}
+
+// explainStart adds what system.log says since the start to err.
+func (r *run) explainStart(err error) error {
+	if err == nil {
+		return nil
+	}
+	if why := r.startLog.Explain(); why != "" {
+		return fmt.Errorf("%w\n%s", err, why)
+	}
+	return err
 }
 
 // waitSeeds waits until one of --seeds passes the health check.
@@ -49,7 +75,7 @@ func (r *run) waitUp(ctx context.Context) error {
 		return err
 	}
 	if !ok {
-		return gaveUp("Cassandra did not pass the health check", r.o.Waits.Up, "")
+		return r.explainStart(gaveUp("Cassandra did not pass the health check", r.o.Waits.Up, ""))
 	}
 	r.res.Up = r.d.Now()
 	r.d.Logger.Info("Cassandra is up")

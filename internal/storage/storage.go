@@ -20,6 +20,11 @@ var (
 	// ErrChanged: the object was replaced while it was being read, so the
 	// rest of a stream cannot come from the version its start came from.
 	ErrChanged = errors.New("object changed while being read")
+	// ErrNoAnswer: the store accepted the connection but sent no answer,
+	// or stopped sending, for longer than the backend's timeout. It is
+	// transient, but retried fewer times than other transient errors:
+	// a store that is silent for that long rarely recovers within a try.
+	ErrNoAnswer = errors.New("no answer from the store")
 )
 
 // ObjectInfo is what a store reports about one object.
@@ -75,6 +80,30 @@ type transientError struct{ err error }
 
 func (e *transientError) Error() string { return e.err.Error() }
 func (e *transientError) Unwrap() error { return e.err }
+
+// misconfiguredError marks a problem of the configuration a backend was
+// given rather than of the store.
+type misconfiguredError struct{ err error }
+
+func (e *misconfiguredError) Error() string { return e.err.Error() }
+func (e *misconfiguredError) Unwrap() error { return e.err }
+
+// Misconfigured marks err as a configuration problem of the backend (a
+// key_file that is missing, unsafe or unparsable): the user must fix a
+// file, and retrying cannot help. It returns nil for nil.
+func Misconfigured(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &misconfiguredError{err: err}
+}
+
+// IsMisconfigured reports whether err, or an error it wraps, was marked
+// with Misconfigured.
+func IsMisconfigured(err error) bool {
+	var m *misconfiguredError
+	return errors.As(err, &m)
+}
 
 // Transient marks err as worth retrying. It returns nil for nil.
 func Transient(err error) error {

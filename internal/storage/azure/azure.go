@@ -1,6 +1,7 @@
 package azure
 
 import (
+	"cmp"
 	"context"
 	"encoding/base64"
 	"errors"
@@ -56,6 +57,9 @@ func New(opts Options) (*Backend, error) {
 }
 
 func (b *Backend) translate(op, key string, err error) error {
+	if storage.IsNetTimeout(err) {
+		return storage.NoAnswer(op+" "+key, cmp.Or(b.opts.Endpoint, "Azure Blob Storage"), b.opts.ReadTimeout, err)
+	}
 	return translateError(op, b.opts.Container, key, b.creds, err)
 }
 

@@ -26,8 +26,10 @@
 // object. Throttling (429, 503 ServerBusy), server errors and broken
 // connections come back marked storage.Transient.
 //
-// Timeouts. Options.ReadTimeout (read_timeout) bounds the wait for response
-// headers of every request; it never cuts a long transfer short.
+// Timeouts. Options.ReadTimeout (read_timeout, default 60 s) bounds the
+// wait for response headers of every request; it never cuts a long
+// transfer short. A store that stays silent that long gives a transient
+// storage.ErrNoAnswer naming the endpoint, operation and key.
 //
 // DeleteMany uses the blob batch API (256 deletes per request) and falls
 // back to concurrent single deletes for the rest of the Backend's life if

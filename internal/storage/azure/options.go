@@ -15,12 +15,17 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/blob"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/container"
+
+	"github.com/medusa-go/medusa/internal/storage"
 )
 
 // Defaults and limits.
 const (
 	DefaultBlockSize   = 50 << 20 // Medusa's multipart_chunksize default (50MB)
 	DefaultConcurrency = 16       // Medusa's upload max_concurrency
+	// DefaultReadTimeout bounds the wait for an answer's header when
+	// read_timeout is not set.
+	DefaultReadTimeout = 60 * time.Second
 	// AccountEnv names the account when no key file is given.
 	AccountEnv = "AZURE_STORAGE_ACCOUNT"
 
@@ -61,7 +66,7 @@ type Options struct {
 	// case. Empty: the account's default tier.
 	Tier string
 	// ReadTimeout is [storage] read_timeout: the longest wait for the
-	// response headers of one request. Zero means no limit.
+	// response headers of one request. Zero means DefaultReadTimeout.
 	ReadTimeout time.Duration
 	// Logger receives warnings. Nil discards them.
 	Logger *slog.Logger
@@ -90,6 +95,9 @@ func (o *Options) setDefaults() error {
 	}
 	if o.BlockSize == 0 {
 		o.BlockSize = DefaultBlockSize
+	}
+	if o.ReadTimeout == 0 {
+		o.ReadTimeout = DefaultReadTimeout
 	}
 	if o.BlockSize > maxBlockSize {
 		return fmt.Errorf("azure: multipart_chunksize %d is above the service's block limit of 4000 MiB", o.BlockSize)
@@ -152,14 +160,14 @@ func resolveCredentials(o *Options) (*credentials, error) {
 	if key == "" && o.KeyFile != "" {
 		path, err := expandHome(o.KeyFile)
 		if err != nil {
-			return nil, fmt.Errorf("azure: key_file: %w", err)
+			return nil, storage.Misconfigured(fmt.Errorf("azure: key_file: %w", err))
 		}
 		data, err := readKeyFile(path, o.Logger)
 		if err != nil {
-			return nil, fmt.Errorf("azure: %w", err)
+			return nil, storage.Misconfigured(fmt.Errorf("azure: %w", err))
 		}
 		if account, key, err = parseKeyFile(path, data); err != nil {
-			return nil, fmt.Errorf("azure: %w", err)
+			return nil, storage.Misconfigured(fmt.Errorf("azure: %w", err))
 		}
 		source = "the shared key in key file " + path
 	}

@@ -21,8 +21,10 @@
 // reports throttling, server errors and broken connections as
 // storage.Transient errors.
 //
-// Timeouts. Options.ReadTimeout (read_timeout) bounds the wait for response
-// headers of every request; it never cuts a long download or upload short.
+// Timeouts. Options.ReadTimeout (read_timeout, default 60 s) bounds the
+// wait for response headers of every request; it never cuts a long
+// download or upload short. A store that stays silent that long gives a
+// transient storage.ErrNoAnswer naming the endpoint, operation and key.
 //
 // Emulators. Options.Endpoint (or STORAGE_EMULATOR_HOST, which the SDK
 // honours) points the client at fake-gcs-server; without a key file no

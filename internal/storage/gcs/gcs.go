@@ -1,6 +1,7 @@
 package gcs
 
 import (
+	"cmp"
 	"context"
 	"encoding/base64"
 	"errors"
@@ -50,6 +51,9 @@ func New(ctx context.Context, opts Options) (*Backend, error) {
 }
 
 func (b *Backend) translate(op, key string, err error) error {
+	if storage.IsNetTimeout(err) {
+		return storage.NoAnswer(op+" "+key, cmp.Or(b.opts.Endpoint, "Google Cloud Storage"), b.opts.ReadTimeout, err)
+	}
 	return translateError(op, b.opts.Bucket, key, b.creds, err)
 }
 

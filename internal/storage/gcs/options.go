@@ -14,12 +14,17 @@ import (
 	"cloud.google.com/go/auth/httptransport"
 	gcs "cloud.google.com/go/storage"
 	"google.golang.org/api/option"
+
+	"github.com/medusa-go/medusa/internal/storage"
 )
 
 // Defaults for the zero values of Options.
 const (
 	DefaultChunkSize   = 50 << 20 // Medusa's multipart_chunksize default (50MB)
 	DefaultConcurrency = 16       // concurrent requests in DeleteMany
+	// DefaultReadTimeout bounds the wait for an answer's header when
+	// read_timeout is not set.
+	DefaultReadTimeout = 60 * time.Second
 	// uploadAttempts bounds the SDK's tries per request of a resumable upload.
 	uploadAttempts = 3
 	// chunkQuantum is the multiple GCS requires for resumable chunks.
@@ -35,7 +40,7 @@ type Options struct {
 	// credentials at all against an emulator.
 	KeyFile string
 	// ReadTimeout is [storage] read_timeout: the longest wait for the
-	// response headers of one request. Zero means no limit.
+	// response headers of one request. Zero means DefaultReadTimeout.
 	ReadTimeout time.Duration
 	// ChunkSize is [storage] multipart_chunksize: the chunk of a resumable
 	// upload, which the SDK buffers in memory (one chunk per upload in
@@ -64,6 +69,9 @@ func (o *Options) setDefaults() error {
 	}
 	if o.ChunkSize == 0 {
 		o.ChunkSize = DefaultChunkSize
+	}
+	if o.ReadTimeout == 0 {
+		o.ReadTimeout = DefaultReadTimeout
 	}
 	if o.ChunkSize > 1<<30 {
 		return fmt.Errorf("gcs: multipart_chunksize %d is larger than 1 GiB; the chunk is held in memory", o.ChunkSize)
@@ -134,11 +142,11 @@ func loadCredentials(o *Options, hc *http.Client) (*auth.Credentials, error) {
 	if o.KeyFile != "" {
 		data, err := readKeyFile(o.KeyFile, o.Logger)
 		if err != nil {
-			return nil, fmt.Errorf("gcs: %w", err)
+			return nil, storage.Misconfigured(fmt.Errorf("gcs: %w", err))
 		}
 		typ, err := parseKeyFile(o.KeyFile, data)
 		if err != nil {
-			return nil, fmt.Errorf("gcs: %w", err)
+			return nil, storage.Misconfigured(fmt.Errorf("gcs: %w", err))
 		}
 		creds, err := credentials.NewCredentialsFromJSON(typ, data, detect)
 		if err != nil {

@@ -8,7 +8,10 @@
 //     and never once the context is done: the backoff sleep ends at
 //     cancellation, and the operation then fails with an error matching
 //     the context's error.
-//   - An operation is tried at most Policy.MaxAttempts times. Before try
+//   - An operation is tried at most Policy.MaxAttempts times, or
+//     NoAnswerAttempts times (default 2) when the store sent nothing for
+//     its timeout (storage.ErrNoAnswer): each such try already waited the
+//     whole timeout. Before try
 //     n+1 it sleeps a random duration in [0, min(MaxDelay, BaseDelay*2^(n-1))).
 //   - Put is repeated whole; the Source is re-read from its start (it is
 //     re-readable by contract).

@@ -17,6 +17,10 @@ type Policy struct {
 	// MaxAttempts is the number of tries of one operation, the first
 	// included; default 5. 1 disables retries.
 	MaxAttempts int
+	// NoAnswerAttempts caps the tries of an operation whose store sent
+	// nothing for its timeout (storage.ErrNoAnswer); default 2. Each such
+	// try already waited the whole timeout.
+	NoAnswerAttempts int
 	// BaseDelay is the backoff cap before the second try; default 2s.
 	BaseDelay time.Duration
 	// MaxDelay caps the backoff; default 60s.
@@ -34,6 +38,10 @@ func (p Policy) withDefaults() Policy {
 	if p.MaxAttempts <= 0 {
 		p.MaxAttempts = 5
 	}
+	if p.NoAnswerAttempts <= 0 {
+		p.NoAnswerAttempts = 2
+	}
+	p.NoAnswerAttempts = min(p.NoAnswerAttempts, p.MaxAttempts)
 	if p.BaseDelay <= 0 {
 		p.BaseDelay = 2 * time.Second
 	}
@@ -102,12 +110,25 @@ func (r *backend) backoff(ctx context.Context, op, key string, attempt int, caus
 	d := r.delay(attempt)
 	r.p.Logger.LogAttrs(ctx, slog.LevelWarn, "storage operation failed, retrying",
 		slog.String("op", op), slog.String("key", key), slog.Int("attempt", attempt),
-		slog.Int("max_attempts", r.p.MaxAttempts), slog.Duration("delay", d),
+		slog.Int("max_attempts", r.maxAttempts(cause)), slog.Duration("delay", d),
 		slog.String("error", cause.Error()))
 	if err := r.p.Sleep(ctx, d); err != nil {
 		return fmt.Errorf("%s %s: retry abandoned: %w (last error: %v)", op, key, err, cause)
 	}
 	return nil
+}
+
+// maxAttempts is how many tries an operation failing with err gets.
+func (r *backend) maxAttempts(err error) int {
+	if errors.Is(err, storage.ErrNoAnswer) {
+		return r.p.NoAnswerAttempts
+	}
+	return r.p.MaxAttempts
+}
+
+// exhausted reports whether no try is left after attempt failed with err.
+func (r *backend) exhausted(attempt int, err error) bool {
+	return attempt >= r.maxAttempts(err)
 }
 
 // do runs fn until it succeeds, fails permanently or the attempts run out.
@@ -117,7 +138,7 @@ func (r *backend) do(ctx context.Context, op, key string, fn func() error) error
 		if err == nil || !retryable(ctx, err) {
 			return err
 		}
-		if attempt >= r.p.MaxAttempts {
+		if r.exhausted(attempt, err) {
 			return fmt.Errorf("%w (gave up after %d attempts)", err, attempt)
 		}
 		if err := r.backoff(ctx, op, key, attempt, err); err != nil {
@@ -189,7 +210,7 @@ func (r *backend) List(ctx context.Context, prefix string) iter.Seq2[storage.Obj
 				yield(storage.ObjectInfo{}, failed)
 				return
 			}
-			if fails >= r.p.MaxAttempts {
+			if r.exhausted(fails, failed) {
 				yield(storage.ObjectInfo{}, fmt.Errorf("%w (gave up after %d attempts)", failed, fails))
 				return
 			}

@@ -14,12 +14,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go/logging"
+
+	"github.com/medusa-go/medusa/internal/storage"
 )
 
 // newHTTPClient builds the client S3 requests go through: the SDK's
 // transport defaults, MaxConnections idle connections per host, no
 // certificate checks when ssl_verify is off (S3-compatible stores only),
-// and an inactivity timeout on every connection. Redirects are not
+// an inactivity timeout on every connection and a bound on the wait for an
+// answer's header once the request is sent (both read_timeout). Redirects are not
 // followed: S3 answers them with an error that says what is wrong.
 func newHTTPClient(o Options, kind providerKind) *http.Client {
 	tr := awshttp.NewBuildableClient().GetTransport()
@@ -46,6 +49,10 @@ func newHTTPClient(o Options, kind providerKind) *http.Client {
 		}
 		// Close pooled connections before their idle deadline fires.
 		tr.IdleConnTimeout = min(tr.IdleConnTimeout, o.ReadTimeout/2)
+		// A store that takes the whole request and then stays silent:
+		// bounded from the end of the request body, so long uploads
+		// are not capped.
+		tr.ResponseHeaderTimeout = o.ReadTimeout
 	}
 	return &http.Client{
 		Transport:     tr,
@@ -90,7 +97,7 @@ func loadAWSConfig(ctx context.Context, o Options, region string) (aws.Config, e
 	if o.KeyFile != "" {
 		p, err := loadKeyFile(o.KeyFile, o.APIProfile, o.Logger)
 		if err != nil {
-			return aws.Config{}, err
+			return aws.Config{}, storage.Misconfigured(err)
 		}
 		opts = append(opts, config.WithCredentialsProvider(p))
 	} else if o.APIProfile != "" {

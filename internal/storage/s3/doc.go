@@ -31,8 +31,11 @@
 //     SSE-KMS or SSE-C). A failed or cancelled multipart upload is aborted
 //     on a fresh context.
 //   - Timeouts: ReadTimeout (botocore's read_timeout, default 60 s) fails a
-//     connection that moves no data in either direction for that long;
-//     sending a slow part counts as activity.
+//     connection that moves no data in either direction for that long, and
+//     a request whose answer's header does not come that long after the
+//     request was sent; sending a slow part counts as activity. Either is a
+//     transient storage.ErrNoAnswer naming endpoint, operation and key,
+//     which the retry decorator tries twice rather than five times.
 //   - Retries: the SDK's own retries are off (aws.NopRetryer): the retry
 //     decorator (internal/storage/retry) retries whole operations on errors
 //     marked storage.Transient. The one exception is a multipart part, which

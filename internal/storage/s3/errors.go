@@ -27,7 +27,8 @@ const (
 	classDenied
 	classExpired // credentials expired: invalidate the cache, then retry
 	classTransient
-	classTLS // certificate or TLS/plain-HTTP mismatch: a configuration error
+	classTLS      // certificate or TLS/plain-HTTP mismatch: a configuration error
+	classNoAnswer // the store sent nothing for read_timeout
 )
 
 var (
@@ -116,6 +117,9 @@ func classifyNetwork(err error) (errClass, string) {
 	}
 	var ne net.Error
 	if errors.As(err, &ne) {
+		if ne.Timeout() {
+			return classNoAnswer, "timeout"
+		}
 		return classTransient, "network"
 	}
 	var se *smithyhttp.RequestSendError
@@ -138,6 +142,10 @@ func (b *Backend) translate(ctx context.Context, op, action, key string, err err
 	}
 	where := fmt.Sprintf("%s s3://%s/%s", op, b.bucket, key)
 	class, code := classify(err)
+	if class == classContext && ctx.Err() == nil && storage.IsNetTimeout(err) {
+		// net/http's header timeout also matches context.DeadlineExceeded.
+		class = classNoAnswer
+	}
 	switch class {
 	case classNotExist:
 		return fmt.Errorf("%s: %w", where, storage.ErrNotExist)
@@ -153,11 +161,23 @@ func (b *Backend) translate(ctx context.Context, op, action, key string, err err
 			where, b.credentialsName(ctx), code, err))
 	case classTransient:
 		return storage.Transient(fmt.Errorf("%s: %w", where, err))
+	case classNoAnswer:
+		return storage.NoAnswer(where, b.storeName(), b.opts.ReadTimeout, err)
 	case classTLS:
 		return fmt.Errorf("%s: TLS to %s failed (%w): check secure (https vs http), ssl_verify, or add the CA to SSL_CERT_FILE", where, b.storeName(), err)
 	default:
 		return fmt.Errorf("%s: %w", where, err)
 	}
+}
+
+// partTries is how many times a part is tried when it fails with err: a
+// store that sent nothing for read_timeout gets one more try (on another
+// connection), not PartAttempts, as each try waited the whole timeout.
+func partTries(attempts int, err error) int {
+	if errors.Is(err, storage.ErrNoAnswer) {
+		return min(attempts, 2)
+	}
+	return attempts
 }
 
 func deniedHint(code string) string {

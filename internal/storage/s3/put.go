@@ -170,7 +170,7 @@ func (b *Backend) uploadPart(ctx context.Context, key, uploadID string, src stor
 			return out.ETag, nil
 		}
 		err = b.translate(ctx, op, "s3:PutObject", key, err)
-		if !storage.IsTransient(err) || attempt >= b.opts.PartAttempts {
+		if !storage.IsTransient(err) || attempt >= partTries(b.opts.PartAttempts, err) {
 			return nil, err
 		}
 		b.log.Warn("retrying S3 part upload", "key", key, "part", num, "attempt", attempt, "error", err)
