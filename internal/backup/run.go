@@ -44,8 +44,12 @@ type run struct {
 
 	snapshotTag string                        // set once the snapshot stage began: clear it at the end
 	tables      []Table                       // snapshot contents (snapshot stage)
-	pool        map[string]storage.ObjectInfo // differential pool by key (pool stage)
-	plans       []tablePlan                   // per table: uploads and reuses (compare stage)
+	pool        map[string]storage.ObjectInfo // stored data objects by key (pool stage)
+	candidates  candidateIndex                // the same, by the key without variant directory
+	resuming    bool                          // an interrupted run of this backup is resumed (check-exists)
+	// resumedStarted is the started_ epoch of the interrupted run.
+	resumedStarted int64
+	plans          []tablePlan // per table: uploads and reuses (compare stage)
 }
 
 // Run performs one node backup. Every failure is a *StageError; the
