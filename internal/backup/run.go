@@ -61,15 +61,20 @@ func Run(ctx context.Context, d Deps, o Options) (*Result, error) {
 	}
 	r := &run{d: d, o: o, l: layout.New(o.Prefix), res: &Result{Name: o.Name, Mode: o.Mode, Started: d.Clock.Now()}}
 
-	unlock, err := acquireLock(o.LockDir)
+	lock, err := lockMarker(o.LockDir)
 	if err != nil {
 		return nil, &StageError{Stage: StageLock, Err: err}
 	}
-	defer unlock()
+	defer lock.release()
 
 	d.Logger.Info("Starting backup", "name", o.Name, "mode", string(o.Mode), "stagger", o.Stagger.String(),
 		"fqdn", o.FQDN)
-	err = r.stages(ctx)
+	err = r.takeOver(ctx, lock)
+	if err != nil {
+		err = &StageError{Stage: StageLock, Err: err}
+	} else {
+		err = r.stages(ctx)
+	}
 	r.clearSnapshot(ctx)
 	if err != nil {
 		d.Logger.Error("Backup failed", "name", o.Name, "error", err.Error())
