@@ -195,7 +195,7 @@ func findSnapshot(c *app.Cassandra) backup.FindFunc {
 		for i, s := range snaps {
 			files := make([]backup.File, len(s.Files))
 			for j, f := range s.Files {
-				files[j] = backup.File{RelPath: f.RelPath, Path: f.Path, Size: f.Size}
+				files[j] = backup.File{RelPath: f.RelPath, Path: f.Path, Size: f.Size, ModTime: f.ModTime}
 			}
 			tables[i] = backup.Table{Keyspace: s.Keyspace, TableDir: s.TableDir, Dir: s.Dir, Files: files}
 		}
