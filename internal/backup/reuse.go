@@ -23,7 +23,9 @@ import (
 //   - the object has the file's size, and
 //   - with MD5 checks, its hash is the file's (the content decides), or
 //     without them (or when the store reports no hash), the object was
-//     stored at or after the file's modification time.
+//     stored at or after the file's modification time, or, when no
+//     same-size object was, the file's hash is the object's (a restored
+//     file: it is read once, not uploaded again).
 //
 // Content that matches no stored object is uploaded to the file's key if
 // that key is free, else to a variant directory <table dir>.<tag> of the
@@ -95,6 +97,11 @@ func (r *run) decide(key string, f *File) (choice, error) {
 		if storedAfter(o.ModTime, mtime) {
 			return choice{d: keep, obj: o}, nil
 		}
+	}
+	if len(hashed) > 0 {
+		// Written after every copy was stored (a restored file, or a new
+		// file under a reused name): its content decides.
+		return choice{d: check, candidates: hashed}, nil
 	}
 	return choice{d: reupload}, nil
 }

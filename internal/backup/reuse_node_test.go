@@ -3,6 +3,7 @@ package backup_test
 import (
 	"bytes"
 	"maps"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -87,6 +88,7 @@ func TestDifferentialAfterInPlaceRestore(t *testing.T) {
 
 	m.must("backup", "--backup-name", "A")
 	sumsA := rowSums(t, n)
+	pathsA := manifestSizes(t, m, l, "A")
 	if err := writeAndFlush(ctx, n, 30000, 40); err != nil {
 		t.Fatal(err)
 	}
@@ -103,26 +105,38 @@ func TestDifferentialAfterInPlaceRestore(t *testing.T) {
 	sumsC := rowSums(t, n)
 	pathsC := manifestSizes(t, m, l, "C")
 
-	// The scenario must hit the hole: files of C with B's names.
+	// The scenario must hit the hole: files of C named like the files B
+	// added (generation numbers reused), some of the same size. Each must
+	// be in a variant directory: the object B names holds other rows.
 	var sameName, sameSize, variants int
 	for p, size := range pathsC {
-		if base := baseOf(p); base != p {
+		base := baseOf(p)
+		if base != p {
 			variants++
-			if bs, ok := pathsB[base]; ok {
-				sameName++
-				if bs == size {
-					sameSize++
-				}
-			}
+		}
+		bs, inB := pathsB[base]
+		if _, inA := pathsA[base]; !inB || inA {
+			continue
+		}
+		sameName++
+		if bs == size {
+			sameSize++
+		}
+		if base == p {
+			t.Errorf("C names %s, which B stored with other rows", p)
 		}
 	}
-	t.Logf("C: %d files in variant directories, %d named like B's, %d of those of the same size", variants,
-		sameName, sameSize)
+	copied := summaryCount(t, out, `- (\d+) files copied from host`)
+	t.Logf("C: %d files, %d copied, %d in variant directories, %d named like files B added, %d of those of "+
+		"the same size", len(pathsC), copied, variants, sameName, sameSize)
 	if sameName == 0 {
-		t.Fatalf("no file of C took the name of one of B's: the generation numbers were not reused\n%s", out)
+		t.Fatalf("no file of C took the name of one B added: the generation numbers were not reused\n%s", out)
 	}
 	if sameSize == 0 {
-		t.Errorf("no file of C has the name and size of one of B's: the stale-reuse case was not exercised")
+		t.Errorf("no file of C has the name and size of one B added: the stale-reuse case was not exercised")
+	}
+	if copied > len(pathsC)/2 {
+		t.Errorf("C copied %d of %d files: the files the restore put back were uploaded again", copied, len(pathsC))
 	}
 	for p, size := range pathsB {
 		if baseOf(p) != p {
@@ -136,6 +150,7 @@ func TestDifferentialAfterInPlaceRestore(t *testing.T) {
 			t.Errorf("verify %s:\n%s", name, out)
 		}
 	}
+	checkPythonReads(t, m, l, "C", pathsC)
 	m.must("restore-node", "--backup-name", "C", "--in-place", "--temp-dir", t.TempDir())
 	if got := rowSums(t, n); !maps.Equal(got, sumsC) {
 		t.Errorf("after restoring C the rows are not C's:\n%v\nwant\n%v", got, sumsC)
@@ -184,4 +199,38 @@ func openINIStorage(t *testing.T, ini string, getenv func(string) string) storag
 	}
 	t.Cleanup(func() { _ = b.Close() })
 	return b
+}
+
+// checkPythonReads: Python Medusa lists and verifies backup name, and its
+// download places every file, those in variant directories included, in
+// its table directory (or secondary-index directory) under its own name.
+func checkPythonReads(t *testing.T, m *nodeMedusa, l layout.Layout, name string, paths map[string]int64) {
+	t.Helper()
+	py := testbed.PyMedusa{Exe: testbed.PyMedusaT(t), Config: m.ini, Dir: t.TempDir()}
+	out, errOut, err := py.Run(t.Context(), "list-backups")
+	if err != nil || !strings.Contains(out, name+" (started") {
+		t.Errorf("Python list-backups: %v\n%s\n%s", err, out, errOut)
+	}
+	if out, errOut, err := py.Run(t.Context(), "verify", "--backup-name", name); err != nil ||
+		!strings.Contains(out, "Manifest validated: OK") {
+		t.Errorf("Python verify %s: %v\n%s\n%s", name, err, out, errOut)
+	}
+	dest := t.TempDir()
+	if out, errOut, err := py.Run(t.Context(), "download", "--backup-name", name, "--download-destination",
+		dest); err != nil {
+		t.Fatalf("Python download %s: %v\n%s\n%s", name, err, out, errOut)
+	}
+	m2 := readManifest(t, m.cs.b, l.ManifestKey(m.cs.fqdn, name))
+	for _, s := range m2 {
+		for _, o := range s.Objects {
+			rel, ok := layout.TableRelPath(o.Path, s.Keyspace, s.ColumnFamily)
+			if !ok {
+				t.Fatalf("%s is not in %s/%s", o.Path, s.Keyspace, s.ColumnFamily)
+			}
+			st, err := os.Stat(filepath.Join(dest, s.Keyspace, s.ColumnFamily, filepath.FromSlash(rel)))
+			if err != nil || st.Size() != paths[o.Path] {
+				t.Errorf("Python placed %s wrongly: %v", o.Path, err)
+			}
+		}
+	}
 }

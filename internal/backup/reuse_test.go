@@ -1,6 +1,7 @@
 package backup
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -67,10 +68,11 @@ func (e *env) ageObject(key string, at time.Time) {
 // backups must store the new content without touching what b1 names,
 // and a later backup must reuse the new copy, not the old one.
 func TestGenerationReuseNeverReusesStaleObjects(t *testing.T) {
-	for _, md5Checks := range []bool{false, true} {
-		t.Run("md5="+strconv.FormatBool(md5Checks), func(t *testing.T) {
+	for _, tc := range []struct{ md5Checks, listHash bool }{{false, false}, {false, true}, {true, true}} {
+		md5Checks := tc.md5Checks
+		t.Run(fmt.Sprintf("md5=%v,hashes=%v", tc.md5Checks, tc.listHash), func(t *testing.T) {
 			e := newEnv(t, "pre")
-			e.st.listHash = md5Checks
+			e.st.listHash = tc.listHash
 			withChecks := func(o *Options) { o.MD5Checks = md5Checks }
 			e.mustRun("b1", Differential, withChecks)
 			key := e.l.PoolPrefix(fqdn) + "ks2/logs-3333/nb-1-big-Data.db"
@@ -115,22 +117,33 @@ func TestGenerationReuseNeverReusesStaleObjects(t *testing.T) {
 }
 
 // TestRestoredFileWithItsOwnContent: a file written after its object was
-// stored (as a restore leaves it) is uploaded again without MD5 checks,
-// to a variant; with MD5 checks the content decides and it is reused.
+// stored (as a restore leaves it) is read and its hash decides, with or
+// without MD5 checks; only a store that reports no hash makes it
+// uploaded again, to a variant.
 func TestRestoredFileWithItsOwnContent(t *testing.T) {
-	for _, md5Checks := range []bool{false, true} {
-		t.Run("md5="+strconv.FormatBool(md5Checks), func(t *testing.T) {
+	tests := []struct {
+		md5Checks, listHash, wantUpload bool
+	}{
+		{false, true, false},
+		{true, true, false},
+		{false, false, true},
+		{true, false, true},
+	}
+	for _, tc := range tests {
+		t.Run(fmt.Sprintf("md5=%v,hashes=%v", tc.md5Checks, tc.listHash), func(t *testing.T) {
 			e := newEnv(t, "")
-			e.st.listHash = true
+			e.st.listHash = tc.listHash
 			e.mustRun("b1", Differential)
 			key := e.l.PoolPrefix(fqdn) + "ks2/logs-3333/nb-1-big-Data.db"
 			e.ageObject(key, time.Now().Add(-time.Hour))
 			e.cass.write("ks2", "logs-3333", "nb-1-big-Data.db", "logs data 1") // same bytes, new mtime
 			e.st.resetPuts()
-			res := e.mustRun("b2", Differential, func(o *Options) { o.MD5Checks = md5Checks })
+			res := e.mustRun("b2", Differential, func(o *Options) { o.MD5Checks = tc.md5Checks })
 			got := e.st.dataPuts()
-			if md5Checks != (len(got) == 0) || (!md5Checks && res.FilesReuploaded != 1) {
-				t.Fatalf("uploads %v reuploaded %d (md5 checks %v)", got, res.FilesReuploaded, md5Checks)
+			if tc.wantUpload != (len(got) == 1) || tc.wantUpload != (res.FilesReuploaded == 1) ||
+				res.FilesKept+res.FilesReuploaded != 4 {
+				t.Fatalf("uploads %v, reuploaded %d kept %d, want an upload: %v", got, res.FilesReuploaded,
+					res.FilesKept, tc.wantUpload)
 			}
 			if c, _ := e.st.read(t, key); c != "logs data 1" {
 				t.Errorf("stored object changed to %q", c)
