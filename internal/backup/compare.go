@@ -52,6 +52,7 @@ type choice struct {
 // backup already stored. MD5 checks hash the candidate files with
 // md5_check_concurrency workers.
 func (r *run) compare(ctx context.Context) error {
+	r.matches = loadHashCache(r.o.LockDir)
 	choices := make([][]choice, len(r.tables))
 	var checks []fileRef
 	for ti, t := range r.tables {
@@ -70,6 +71,10 @@ func (r *run) compare(ctx context.Context) error {
 	}
 	if err := r.checkHashes(ctx, checks, choices); err != nil {
 		return err
+	}
+	if err := r.matches.save(); err != nil {
+		r.d.Logger.Warn("Could not record the files matched by hash; the next backup reads them again",
+			"error", err.Error())
 	}
 	r.plans = make([]tablePlan, len(r.tables))
 	for ti, t := range r.tables {
@@ -155,6 +160,7 @@ func (r *run) checkHashes(ctx context.Context, checks []fileRef, choices [][]cho
 			ch := &choices[c.table][c.file]
 			if obj, ok := hashMatch(local, ch.candidates); ok {
 				*ch = choice{d: keep, obj: obj}
+				r.matches.remember(f.Path, obj)
 			} else {
 				*ch = choice{d: reupload}
 			}

@@ -100,7 +100,11 @@ func (r *run) decide(key string, f *File) (choice, error) {
 	}
 	if len(hashed) > 0 {
 		// Written after every copy was stored (a restored file, or a new
-		// file under a reused name): its content decides.
+		// file under a reused name): its content decides, unless an
+		// earlier backup already matched this very file (hashcache.go).
+		if o, ok := r.matches.lookup(f.Path, f, hashed); ok {
+			return choice{d: keep, obj: o}, nil
+		}
 		return choice{d: check, candidates: hashed}, nil
 	}
 	return choice{d: reupload}, nil

@@ -1,11 +1,13 @@
 package backup
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -173,5 +175,52 @@ func TestIndexCandidatesOrder(t *testing.T) {
 	}
 	if len(idx[p+"ks/t-2/f"]) != 1 {
 		t.Errorf("t-2 candidates %v", idx[p+"ks/t-2/f"])
+	}
+}
+
+// TestMatchedFilesAreNotReadAgain: a restored file matched by hash is
+// remembered; the next backup reuses it without reading it, until the
+// file changes.
+func TestMatchedFilesAreNotReadAgain(t *testing.T) {
+	e := newEnv(t, "")
+	e.st.listHash = true
+	e.mustRun("b1", Differential)
+	key := e.l.PoolPrefix(fqdn) + "ks2/logs-3333/nb-1-big-Data.db"
+	e.ageObject(key, time.Now().Add(-time.Hour))
+	e.cass.write("ks2", "logs-3333", "nb-1-big-Data.db", "logs data 1") // restored: same bytes, new mtime
+	var hashed []string
+	var mu sync.Mutex
+	run := func(name string) *Result {
+		t.Helper()
+		d := e.deps()
+		d.ExpectedHash = func(ctx context.Context, src storage.Source) (string, error) {
+			mu.Lock()
+			hashed = append(hashed, name)
+			mu.Unlock()
+			return md5Hex(ctx, src)
+		}
+		res, err := Run(t.Context(), d, e.opts(name, Differential))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	e.st.resetPuts()
+	if res := run("b2"); res.FilesKept != 4 || len(hashed) != 1 {
+		t.Fatalf("b2 kept %d, hashed %v: want 4 kept, the restored file hashed once", res.FilesKept, hashed)
+	}
+	if res := run("b3"); res.FilesKept != 4 || len(hashed) != 1 {
+		t.Fatalf("b3 kept %d, hashed %v: want 4 kept without reading the file again", res.FilesKept, hashed)
+	}
+	if _, err := os.Stat(filepath.Join(e.lockDir, HashCacheName)); err != nil {
+		t.Fatalf("no record of matched files: %v", err)
+	}
+	// The file changes (a generation reused once more): hashed, uploaded.
+	e.cass.write("ks2", "logs-3333", "nb-1-big-Data.db", "LOGS DATA 3")
+	if res := run("b4"); res.FilesReuploaded != 1 || len(hashed) != 2 {
+		t.Fatalf("b4 reuploaded %d, hashed %v: want the changed file hashed and uploaded", res.FilesReuploaded, hashed)
+	}
+	if got := e.st.dataPuts(); len(got) != 1 || got[0] == key {
+		t.Errorf("uploads %v: want one, to a variant", got)
 	}
 }

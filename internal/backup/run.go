@@ -46,6 +46,7 @@ type run struct {
 	tables      []Table                       // snapshot contents (snapshot stage)
 	pool        map[string]storage.ObjectInfo // stored data objects by key (pool stage)
 	candidates  candidateIndex                // the same, by the key without variant directory
+	matches     *hashCache                    // files matched by hash (compare stage)
 	resuming    bool                          // an interrupted run of this backup is resumed (check-exists)
 	// resumedStarted is the started_ epoch of the interrupted run.
 	resumedStarted int64
