@@ -498,10 +498,11 @@ func TestSnapshotOptions(t *testing.T) {
 
 func TestSecondBackupOnTheNodeIsRefused(t *testing.T) {
 	e := newEnv(t, "")
-	unlock, err := acquireLock(e.lockDir)
+	lock, err := lockMarker(e.lockDir)
 	if err != nil {
 		t.Fatal(err)
 	}
+	unlock := lock.release
 	_, err = e.run("b1", Full)
 	if !errors.Is(err, ErrInProgress) || stageOf(t, err) != StageLock {
 		t.Fatalf("Run while locked = %v, want ErrInProgress", err)

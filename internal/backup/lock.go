@@ -13,17 +13,6 @@ import (
 // directory while a node backup runs (Kubernetes entrypoints look for it).
 const MarkerName = "medusa_backup_in_progress"
 
-// acquireLock creates <dir>/medusa_backup_in_progress and holds an
-// exclusive flock on it for the whole backup (see lockMarker). The
-// returned function removes the marker and releases the lock.
-func acquireLock(dir string) (func(), error) {
-	l, err := lockMarker(dir)
-	if err != nil {
-		return nil, err
-	}
-	return l.release, nil
-}
-
 // heldLock is the in-progress marker, locked by this process.
 type heldLock struct {
 	f    *os.File
