@@ -106,46 +106,9 @@ func TestDifferentialAfterInPlaceRestore(t *testing.T) {
 	sumsC := rowSums(t, n)
 	pathsC := manifestSizes(t, m, l, "C")
 
-	// The scenario must hit the hole: files of C named like the files B
-	// added (generation numbers reused), some of the same size. Each must
-	// be in a variant directory: the object B names holds other rows.
-	var sameName, sameSize, variants int
-	for p, size := range pathsC {
-		base := baseOf(p)
-		if base != p {
-			variants++
-		}
-		bs, inB := pathsB[base]
-		if _, inA := pathsA[base]; !inB || inA {
-			continue
-		}
-		sameName++
-		if bs == size {
-			sameSize++
-		}
-	}
+	checkCollisions(t, out, pathsA, pathsB, pathsC)
 	if bad := namesOtherBytes(t, m, l, n, "C"); len(bad) > 0 {
 		t.Errorf("C names objects whose bytes are not the node's files: %v", bad)
-	}
-	copied := summaryCount(t, out, `- (\d+) files copied from host`)
-	t.Logf("C: %d files, %d copied, %d in variant directories, %d named like files B added, %d of those of "+
-		"the same size", len(pathsC), copied, variants, sameName, sameSize)
-	if sameName == 0 {
-		t.Fatalf("no file of C took the name of one B added: the generation numbers were not reused\n%s", out)
-	}
-	if variants == 0 {
-		t.Errorf("no file of C went to a variant directory: no new content met a taken key")
-	}
-	if sameSize == 0 {
-		t.Errorf("no file of C has the name and size of one B added: the stale-reuse case was not exercised")
-	}
-	if copied > len(pathsC)/2 {
-		t.Errorf("C copied %d of %d files: the files the restore put back were uploaded again", copied, len(pathsC))
-	}
-	for p, size := range pathsB {
-		if baseOf(p) != p {
-			t.Errorf("B names a variant %s (%d bytes): nothing collided before the restore", p, size)
-		}
 	}
 
 	for _, name := range []string{"A", "B", "C"} {
@@ -267,4 +230,47 @@ func namesOtherBytes(t *testing.T, m *nodeMedusa, l layout.Layout, n *testbed.No
 		}
 	}
 	return bad
+}
+
+// checkCollisions checks that the scenario hit the hole: files of C named
+// like files B added (generation numbers reused), some of the same size,
+// new content in variant directories, and the files the restore put back
+// not uploaded again (out is C's backup output).
+func checkCollisions(t *testing.T, out string, pathsA, pathsB, pathsC map[string]int64) {
+	t.Helper()
+	var sameName, sameSize, variants int
+	for p, size := range pathsC {
+		base := baseOf(p)
+		if base != p {
+			variants++
+		}
+		bs, inB := pathsB[base]
+		if _, inA := pathsA[base]; !inB || inA {
+			continue
+		}
+		sameName++
+		if bs == size {
+			sameSize++
+		}
+	}
+	copied := summaryCount(t, out, `- (\d+) files copied from host`)
+	t.Logf("C: %d files, %d copied, %d in variant directories, %d named like files B added, %d of those of "+
+		"the same size", len(pathsC), copied, variants, sameName, sameSize)
+	if sameName == 0 {
+		t.Fatalf("no file of C took the name of one B added: the generation numbers were not reused\n%s", out)
+	}
+	if variants == 0 {
+		t.Errorf("no file of C went to a variant directory: no new content met a taken key")
+	}
+	if sameSize == 0 {
+		t.Errorf("no file of C has the name and size of one B added: the stale-reuse case was not exercised")
+	}
+	if copied > len(pathsC)/2 {
+		t.Errorf("C copied %d of %d files: the files the restore put back were uploaded again", copied, len(pathsC))
+	}
+	for p, size := range pathsB {
+		if baseOf(p) != p {
+			t.Errorf("B names a variant %s (%d bytes): nothing collided before the restore", p, size)
+		}
+	}
 }
