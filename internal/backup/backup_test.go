@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -363,18 +364,29 @@ func TestMD5ChecksDecideReuse(t *testing.T) {
 			e.st.resetPuts()
 			res := e.mustRun("b2", Differential, func(o *Options) { o.MD5Checks = tc.md5Checks; o.MD5Concurrency = 3 })
 			got := e.st.dataPuts()
-			if tc.reupload != slices.Equal(got, []string{key}) || (!tc.reupload && len(got) != 0) {
-				t.Fatalf("uploads %v, want re-upload of %s: %v", got, key, tc.reupload)
+			// The key is taken: a re-upload goes to a variant directory,
+			// the stored object is never overwritten.
+			variant := e.l.PoolPrefix(fqdn) + "ks2/logs-3333.v" + strconv.FormatInt(e.clock.Now().Unix(), 10) +
+				"/nb-1-big-Data.db"
+			if tc.reupload != slices.Equal(got, []string{variant}) || (!tc.reupload && len(got) != 0) {
+				t.Fatalf("uploads %v, want re-upload to %s: %v", got, variant, tc.reupload)
 			}
 			if tc.reupload != (res.FilesReuploaded == 1) || res.FilesKept+res.FilesReuploaded != 4 {
 				t.Fatalf("reuploaded %d kept %d", res.FilesReuploaded, res.FilesKept)
 			}
-			if content, _ := e.st.read(t, key); tc.reupload != (content == "logs data 1") {
-				t.Fatalf("pool object content %q after backup", content)
+			if content, _ := e.st.read(t, key); content != "LOGS DATA 1" {
+				t.Fatalf("pool object content %q after backup, want it untouched", content)
 			}
 			m, _ := e.manifest("b2")
 			obj := m[2].Objects[0]
-			if tc.listHashes && (obj.MD5 == nil || *obj.MD5 != fileMD5(filepath.Join(e.st.root, key))) {
+			want := key
+			if tc.reupload {
+				want = variant
+			}
+			if obj.Path != want {
+				t.Errorf("manifest names %s, want %s", obj.Path, want)
+			}
+			if tc.listHashes && (obj.MD5 == nil || *obj.MD5 != fileMD5(filepath.Join(e.st.root, want))) {
 				t.Errorf("manifest MD5 %v, want the stored object's hash", obj.MD5)
 			}
 		})
@@ -458,10 +470,11 @@ func TestSnapshotOptions(t *testing.T) {
 
 func TestSecondBackupOnTheNodeIsRefused(t *testing.T) {
 	e := newEnv(t, "")
-	unlock, err := acquireLock(e.lockDir)
+	lock, err := lockMarker(e.lockDir)
 	if err != nil {
 		t.Fatal(err)
 	}
+	unlock := lock.release
 	_, err = e.run("b1", Full)
 	if !errors.Is(err, ErrInProgress) || stageOf(t, err) != StageLock {
 		t.Fatalf("Run while locked = %v, want ErrInProgress", err)

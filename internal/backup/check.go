@@ -8,23 +8,26 @@ import (
 	"github.com/medusa-go/medusa/internal/storage"
 )
 
-// checkExists is stage check-exists: a node backup exists
-// iff its meta/schema.cql does. An existing backup is refused, unless an
-// existing snapshot is backed up (Medusa allows that, to resume a backup
-// of a snapshot taken beforehand). With UseExistingSnapshot the snapshot
-// must exist.
+// checkExists is stage check-exists: a node backup exists iff its
+// meta/schema.cql does. A complete one (meta/manifest.json stored) is
+// refused; an incomplete one is the trace of an interrupted run, which
+// this run resumes (see resume.go). With UseExistingSnapshot an existing
+// backup is backed up into again (Medusa allows that, to back up a
+// snapshot taken beforehand), and the snapshot must exist.
 func (r *run) checkExists(ctx context.Context) error {
 	key := r.l.SchemaKey(r.o.FQDN, r.o.Name)
-	_, err := r.d.Storage.Stat(ctx, key)
+	info, err := r.d.Storage.Stat(ctx, key)
 	switch {
-	case err == nil && !r.o.UseExistingSnapshot:
-		return fmt.Errorf("Backup %s already exists (%s): %w; choose another --backup-name",
-			r.o.Name, key, ErrAlreadyExists)
-	case err == nil:
+	case errors.Is(err, storage.ErrNotExist):
+	case err != nil:
+		return fmt.Errorf("check whether backup %s exists: %w", r.o.Name, err)
+	case r.o.UseExistingSnapshot:
 		r.d.Logger.Warn("Backup already exists; backing up the existing snapshot into it again",
 			"name", r.o.Name, "key", key)
-	case !errors.Is(err, storage.ErrNotExist):
-		return fmt.Errorf("check whether backup %s exists: %w", r.o.Name, err)
+	default:
+		if err := r.resumable(ctx, info); err != nil {
+			return err
+		}
 	}
 	if !r.o.UseExistingSnapshot {
 		return nil

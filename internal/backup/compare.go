@@ -9,7 +9,6 @@ import (
 	"github.com/medusa-go/medusa/internal/layout"
 	"github.com/medusa-go/medusa/internal/progress"
 	"github.com/medusa-go/medusa/internal/storage"
-	"github.com/medusa-go/medusa/internal/storage/checksum"
 )
 
 // fileTask is one file to upload.
@@ -35,60 +34,80 @@ const (
 	upload decision = iota
 	reupload
 	keep
-	check // same size, hashes to compare
+	check // same-size candidates with hashes to compare
 )
 
-// compare is stage compare: decide for every snapshot file
-// whether it is uploaded, uploaded again or reused. Full backups upload
-// everything under P<fqdn>/<backup>/data/. Differential backups look the
-// file up in the pool: absent → upload; other size → re-upload; same size
-// → reuse, or with MD5 checks compare hashes first (md5_check_concurrency
-// files hashed at once).
+// choice is the decision about one snapshot file: for keep, the stored
+// object reused; for check, the candidates whose hash decides.
+type choice struct {
+	d          decision
+	obj        storage.ObjectInfo
+	candidates []storage.ObjectInfo
+}
+
+// compare is stage compare: decide for every snapshot file whether it is
+// uploaded, uploaded again or reused (the rule is in reuse.go and
+// docs/differential-reuse.md). Full backups upload everything under
+// P<fqdn>/<backup>/data/, except what an interrupted run of the same
+// backup already stored. MD5 checks hash the candidate files with
+// md5_check_concurrency workers.
 func (r *run) compare(ctx context.Context) error {
-	backup := r.o.Name
-	if r.o.Mode == Differential {
-		backup = ""
-	}
-	decisions := make([][]decision, len(r.tables))
+	r.matches = loadHashCache(r.o.LockDir)
+	choices := make([][]choice, len(r.tables))
 	var checks []fileRef
 	for ti, t := range r.tables {
-		prefix := r.l.TablePrefix(r.o.FQDN, backup, t.Keyspace, t.TableDir)
-		decisions[ti] = make([]decision, len(t.Files))
-		for fi, f := range t.Files {
-			d := r.decide(prefix+f.RelPath, f)
-			decisions[ti][fi] = d
-			if d == check {
-				checks = append(checks, fileRef{ti, fi, prefix + f.RelPath})
+		prefix := r.l.TablePrefix(r.o.FQDN, r.dataBackup(), t.Keyspace, t.TableDir)
+		choices[ti] = make([]choice, len(t.Files))
+		for fi := range t.Files {
+			c, err := r.decide(prefix+t.Files[fi].RelPath, &t.Files[fi])
+			if err != nil {
+				return err
+			}
+			choices[ti][fi] = c
+			if c.d == check {
+				checks = append(checks, fileRef{ti, fi, prefix + t.Files[fi].RelPath})
 			}
 		}
 	}
-	if err := r.checkHashes(ctx, checks, decisions); err != nil {
+	if err := r.checkHashes(ctx, checks, choices); err != nil {
 		return err
+	}
+	if err := r.matches.save(); err != nil {
+		r.d.Logger.Warn("Could not record the files matched by hash; the next backup reads them again",
+			"error", err.Error())
 	}
 	r.plans = make([]tablePlan, len(r.tables))
 	for ti, t := range r.tables {
-		prefix := r.l.TablePrefix(r.o.FQDN, backup, t.Keyspace, t.TableDir)
+		prefix := r.l.TablePrefix(r.o.FQDN, r.dataBackup(), t.Keyspace, t.TableDir)
 		p := &r.plans[ti]
 		for _, want := range []decision{upload, reupload} {
 			for fi, f := range t.Files {
-				if decisions[ti][fi] == want {
+				if choices[ti][fi].d == want {
 					p.uploads = append(p.uploads, fileTask{table: ti, slot: len(p.uploads), file: f,
-						key: prefix + f.RelPath, reupload: want == reupload})
+						key: r.uploadKey(t, f, prefix+f.RelPath, want), reupload: want == reupload})
 				}
 			}
 		}
-		for fi, f := range t.Files {
-			if decisions[ti][fi] == keep {
-				p.kept = append(p.kept, manifestObject(r.pool[prefix+f.RelPath]))
+		for fi := range t.Files {
+			if c := choices[ti][fi]; c.d == keep {
+				p.kept = append(p.kept, manifestObject(c.obj))
 			}
 		}
 		p.uploaded = make([]layout.Object, len(p.uploads))
 		if n := countReuploads(p.uploads); n > 0 {
-			r.d.Logger.Info(fmt.Sprintf("Re-uploading %d files in %s.%s because their stored copies differ",
-				n, t.Keyspace, t.TableDir))
+			r.d.Logger.Info(fmt.Sprintf("Uploading %d files of %s.%s again because their stored copies "+
+				"are not theirs (other content or older than the file)", n, t.Keyspace, t.TableDir))
 		}
 	}
 	return nil
+}
+
+// dataBackup is the backup segment of data keys: "" for the pool.
+func (r *run) dataBackup() string {
+	if r.o.Mode == Differential {
+		return ""
+	}
+	return r.o.Name
 }
 
 func countReuploads(tasks []fileTask) int {
@@ -107,27 +126,9 @@ type fileRef struct {
 	key         string
 }
 
-// decide applies the rule that needs no file content.
-func (r *run) decide(key string, f File) decision {
-	if r.o.Mode != Differential {
-		return upload
-	}
-	obj, ok := r.pool[key]
-	switch {
-	case !ok:
-		return upload
-	case obj.Size != f.Size:
-		return reupload
-	case !r.o.MD5Checks || obj.Hash == "":
-		// No hash to compare (local storage reports none): size only, as Medusa.
-		return keep
-	}
-	return check
-}
-
 // checkHashes hashes the candidate files with MD5Concurrency workers and
 // turns each check into keep or reupload.
-func (r *run) checkHashes(ctx context.Context, checks []fileRef, decisions [][]decision) error {
+func (r *run) checkHashes(ctx context.Context, checks []fileRef, choices [][]choice) error {
 	if len(checks) == 0 {
 		return nil
 	}
@@ -156,10 +157,12 @@ func (r *run) checkHashes(ctx context.Context, checks []fileRef, decisions [][]d
 				return fmt.Errorf("hash %s: %w", f.Path, err)
 			}
 			tr.FileDone()
-			if checksum.Equal(local, r.pool[c.key].Hash) {
-				decisions[c.table][c.file] = keep
+			ch := &choices[c.table][c.file]
+			if obj, ok := hashMatch(local, ch.candidates); ok {
+				*ch = choice{d: keep, obj: obj}
+				r.matches.remember(f.Path, obj)
 			} else {
-				decisions[c.table][c.file] = reupload
+				*ch = choice{d: reupload}
 			}
 			return nil
 		})

@@ -3,14 +3,14 @@
 // sequence of explicit stages:
 //
 //	lock          <tmpdir>/medusa_backup_in_progress, held with flock
-//	check-exists  HEAD meta/schema.cql: "Backup <name> already exists"
+//	check-exists  HEAD meta/schema.cql (+ manifest.json): refuse or resume
 //	meta          schema.cql (first: the backup now exists), tokenmap.json,
 //	              server_version.json, differential marker
 //	index-start   index tokenmap_, schema_, started_, differential_
 //	stagger       wait for the previous node in token order (--stagger)
 //	snapshot      nodetool snapshot -t medusa-<name> (or the existing one)
 //	pool          one listing of P<fqdn>/data/ (differential only)
-//	compare       per file: upload, re-upload or reuse (name, size, [hash])
+//	compare       per file: upload, re-upload or reuse (name, size, time or hash)
 //	upload        concurrent_transfers files in flight across tables
 //	manifest      meta/manifest.json: the backup is finished
 //	index-finish  index manifest_, finished_, then latest_backup markers
@@ -28,15 +28,24 @@
 //
 // # Differential reuse rule
 //
-// A snapshot file is reused when the pool holds an object with the same
-// keyspace, table directory, index sub-directory and file name and the
-// same size; with MD5 checks the hash must match too: the hash the store
-// would report for the local file (an ExpectedHash capability of the
-// backend, e.g. S3's multipart ETag rule, else the plain MD5) compared as
-// package checksum does (hex or base64, quotes and case ignored). Objects whose store reports no hash (local storage)
-// are compared by size only, as Medusa does. Everything else is uploaded
-// (again); reused objects keep the pool's key, size and hash (null when
-// the store reports none).
+// A snapshot file is reused from a stored object of the same keyspace,
+// table directory (or one of its variant directories), index
+// sub-directory and file name when the sizes are equal and either, with
+// MD5 checks and a store that reports hashes, the hashes match (the hash
+// the store would report for the local file: an ExpectedHash capability
+// of the backend, e.g. S3's multipart ETag rule, else the plain MD5), or
+// otherwise the object was stored at or after the file's modification
+// time (SSTables are never rewritten, so an older object came from an
+// earlier file of the same name). Content that matches nothing is
+// uploaded to the file's key when it is free, else to a variant directory
+// <table dir>.v<start time> of the pool: a stored object is never
+// overwritten. reuse.go has the rule, docs/differential-reuse.md the
+// reasoning and how Python Medusa reads variants.
+//
+// A backup name whose meta/schema.cql exists without meta/manifest.json
+// is resumed (resume.go); a complete one is refused. The in-progress
+// marker records its owner, so the snapshot of a killed run is cleared by
+// the next one (leftover.go).
 //
 // # Differences from Medusa
 //

@@ -14,6 +14,9 @@ func (r *run) indexStart(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return catalog.WriteStarted(ctx, r.d.Storage, r.o.Prefix, r.o.Name, r.o.FQDN,
-		r.tokenJSON, r.schema, r.o.Mode == Differential, started)
+	if err := catalog.WriteStarted(ctx, r.d.Storage, r.o.Prefix, r.o.Name, r.o.FQDN,
+		r.tokenJSON, r.schema, r.o.Mode == Differential, started); err != nil {
+		return err
+	}
+	return r.dropStaleStarted(ctx, started)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/medusa-go/medusa/internal/layout"
 	"github.com/medusa-go/medusa/internal/storage"
@@ -53,6 +54,9 @@ type File struct {
 	// Path is the file on disk.
 	Path string
 	Size int64
+	// ModTime is the file's modification time; zero: read from Path when
+	// the reuse rule needs it.
+	ModTime time.Time
 }
 
 // FinishedFunc reports whether the node fqdn has a finished backup.

@@ -8,15 +8,19 @@ import (
 	"github.com/medusa-go/medusa/internal/storage"
 )
 
-// listPool is stage pool, differential backups only: ONE
-// listing of the node's pool P<fqdn>/data/, kept by key. Every earlier
-// differential backup of the node, finished or not, can provide files.
+// listPool is stage pool: ONE listing of the data objects a file may be
+// reused from. A differential backup lists the node's pool P<fqdn>/data/:
+// every earlier differential backup of the node, finished or not, can
+// provide files. A full backup lists nothing, unless it resumes an
+// interrupted run of the same backup: then P<fqdn>/<backup>/data/, what
+// that run stored.
 func (r *run) listPool(ctx context.Context) error {
 	r.pool = map[string]storage.ObjectInfo{}
-	if r.o.Mode != Differential {
+	r.candidates = candidateIndex{}
+	if r.o.Mode != Differential && !r.resuming {
 		return nil
 	}
-	prefix := r.l.PoolPrefix(r.o.FQDN)
+	prefix := r.l.DataPrefix(r.o.FQDN, r.dataBackup())
 	r.d.Logger.Info("Listing already backed up files for node", "fqdn", r.o.FQDN, "prefix", prefix)
 	tr := progress.Start(r.d.Progress, string(StagePool), 0, 0)
 	defer tr.Finish()
@@ -27,6 +31,7 @@ func (r *run) listPool(ctx context.Context) error {
 		r.pool[obj.Key] = obj
 		tr.FileDone()
 	}
-	r.d.Logger.Debug("Listed differential pool", "objects", len(r.pool))
+	r.candidates = indexCandidates(prefix, r.pool)
+	r.d.Logger.Debug("Listed stored data objects", "objects", len(r.pool))
 	return nil
 }

@@ -34,6 +34,9 @@ type run struct {
 	o   Options
 	l   layout.Layout
 	res *Result
+	// markerMod is when the in-progress marker was last written before this
+	// run locked it (see staleMarker).
+	markerMod time.Time
 
 	// meta: what was written under meta/, reused by the index stages.
 	tokenmap  layout.Tokenmap
@@ -44,8 +47,13 @@ type run struct {
 
 	snapshotTag string                        // set once the snapshot stage began: clear it at the end
 	tables      []Table                       // snapshot contents (snapshot stage)
-	pool        map[string]storage.ObjectInfo // differential pool by key (pool stage)
-	plans       []tablePlan                   // per table: uploads and reuses (compare stage)
+	pool        map[string]storage.ObjectInfo // stored data objects by key (pool stage)
+	candidates  candidateIndex                // the same, by the key without variant directory
+	matches     *hashCache                    // files matched by hash (compare stage)
+	resuming    bool                          // an interrupted run of this backup is resumed (check-exists)
+	// resumedStarted is the started_ epoch of the interrupted run.
+	resumedStarted int64
+	plans          []tablePlan // per table: uploads and reuses (compare stage)
 }
 
 // Run performs one node backup. Every failure is a *StageError; the
@@ -57,15 +65,21 @@ func Run(ctx context.Context, d Deps, o Options) (*Result, error) {
 	}
 	r := &run{d: d, o: o, l: layout.New(o.Prefix), res: &Result{Name: o.Name, Mode: o.Mode, Started: d.Clock.Now()}}
 
-	unlock, err := acquireLock(o.LockDir)
+	lock, err := lockMarker(o.LockDir)
 	if err != nil {
 		return nil, &StageError{Stage: StageLock, Err: err}
 	}
-	defer unlock()
+	defer lock.release()
+	r.markerMod = lock.previousMod
 
 	d.Logger.Info("Starting backup", "name", o.Name, "mode", string(o.Mode), "stagger", o.Stagger.String(),
 		"fqdn", o.FQDN)
-	err = r.stages(ctx)
+	err = r.takeOver(ctx, lock)
+	if err != nil {
+		err = &StageError{Stage: StageLock, Err: err}
+	} else {
+		err = r.stages(ctx)
+	}
 	r.clearSnapshot(ctx)
 	if err != nil {
 		logFailure(ctx, d.Logger, o.Name, err)

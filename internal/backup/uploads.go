@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/medusa-go/medusa/internal/storage"
@@ -69,15 +67,11 @@ func (r *run) cleanIncompleteUploads(ctx context.Context) error {
 }
 
 // staleMarker returns when the in-progress marker this backup locked was
-// created, when that was before this backup started: a backup killed then
-// left it behind.
+// last written before this backup locked it, when that was before this
+// backup started: a backup killed then left it behind.
 func (r *run) staleMarker() (time.Time, bool) {
-	fi, err := os.Stat(filepath.Join(r.o.LockDir, MarkerName))
-	if err != nil {
-		return time.Time{}, false
-	}
-	m := fi.ModTime()
-	return m, m.Before(r.res.Started.Add(-2 * time.Second))
+	m := r.markerMod
+	return m, !m.IsZero() && m.Before(r.res.Started.Add(-2*time.Second))
 }
 
 // warnUploads says why the cleanup of incomplete uploads was skipped; it

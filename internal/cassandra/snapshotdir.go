@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 )
 
 // SnapshotFile is one file of a table's snapshot.
@@ -18,6 +19,7 @@ type SnapshotFile struct {
 	RelPath string
 	Path    string // absolute path on disk
 	Size    int64
+	ModTime time.Time
 }
 
 // TableSnapshot is the snapshot directory of one table
@@ -119,7 +121,7 @@ func listSnapshotFiles(dir string) ([]SnapshotFile, error) {
 		if !st.Mode().IsRegular() {
 			return nil
 		}
-		files = append(files, SnapshotFile{RelPath: rel, Path: path, Size: st.Size()})
+		files = append(files, SnapshotFile{RelPath: rel, Path: path, Size: st.Size(), ModTime: st.ModTime()})
 		return nil
 	})
 	if err != nil {

@@ -44,15 +44,21 @@ snapshot is cleared afterwards, also when the backup fails, unless
 --keep-snapshot is given.
 
 --mode differential (the default) uploads into the node's shared pool
-<fqdn>/data/ only the files it does not hold yet (same name and size, and the
-same hash with --enable-md5-checks); --mode full uploads every file under
-<fqdn>/<backup name>/data/.
+<fqdn>/data/ only the files it does not hold yet: a stored file is reused when
+it has the same name and size and was stored after the local file was written,
+or has the same hash (always compared with --enable-md5-checks); other content
+never overwrites a stored file (docs/differential-reuse.md). --mode full
+uploads every file under <fqdn>/<backup name>/data/.
+
+Running the name of a backup that was interrupted resumes it: only the files
+not stored yet are uploaded. A snapshot left by a killed backup is cleared.
 
 Only one backup runs on a node at a time: the lock file
 $TMPDIR/medusa_backup_in_progress is held while it runs. Progress is shown on
 stderr (a live line on a terminal, a log line every few seconds otherwise).
-An existing backup name, a backup already running on the node, a failing
-snapshot or upload all exit with status 1; the error names the failed stage.
+The name of a complete backup, a backup already running on the node, a
+failing snapshot or upload all exit with status 1; the error names the failed
+stage.
 
 ` + exitHelp,
 		Args: cobra.NoArgs,
@@ -200,7 +206,7 @@ func findSnapshot(c *app.Cassandra) backup.FindFunc {
 		for i, s := range snaps {
 			files := make([]backup.File, len(s.Files))
 			for j, f := range s.Files {
-				files[j] = backup.File{RelPath: f.RelPath, Path: f.Path, Size: f.Size}
+				files[j] = backup.File{RelPath: f.RelPath, Path: f.Path, Size: f.Size, ModTime: f.ModTime}
 			}
 			tables[i] = backup.Table{Keyspace: s.Keyspace, TableDir: s.TableDir, Dir: s.Dir, Files: files}
 		}

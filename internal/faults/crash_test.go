@@ -12,7 +12,7 @@ import (
 // accepts that, checking that a backup under a new name then completes.
 // Set it to true once re-runs resume (issue 13, item 5): the suite then
 // requires the re-run itself to complete and verify.
-const rerunResumes = false
+const rerunResumes = true
 
 // TestKillAndSignals stops medusa with kill -9, SIGINT or SIGTERM at a
 // chosen request and checks that nothing partial lists as complete, that

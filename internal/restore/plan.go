@@ -145,15 +145,15 @@ func (p *Plan) selectTables(m layout.Manifest, f Filter, dataDir string) error {
 // directory. Every path must stay inside it: "<file>" or
 // "<subdir>/<file>" (secondary index dot-directories, DSE "nodes").
 func tableFiles(s layout.Section) ([]File, error) {
-	marker := "/" + s.Keyspace + "/" + s.ColumnFamily + "/"
 	seen := map[string]int64{}
 	var out []File
 	for _, o := range s.Objects {
-		i := strings.LastIndex("/"+o.Path, marker)
-		if i < 0 {
+		// The object may sit in a variant directory <table dir>.<tag> of
+		// the differential pool (docs/differential-reuse.md).
+		rel, ok := layout.TableRelPath(o.Path, s.Keyspace, s.ColumnFamily)
+		if !ok {
 			return nil, fmt.Errorf("manifest object %q is not under %s/%s", o.Path, s.Keyspace, s.ColumnFamily)
 		}
-		rel := ("/" + o.Path)[i+len(marker):]
 		parts := strings.Split(rel, "/")
 		if len(parts) > 2 || (len(parts) == 2 && !strings.HasPrefix(parts[0], ".") && !strings.HasSuffix(parts[0], "nodes")) {
 			return nil, fmt.Errorf("manifest object %q: unexpected path %q inside the table directory", o.Path, rel)
