@@ -39,7 +39,7 @@ func TestBuildIndex(t *testing.T) {
 			}
 
 			var noop bytes.Buffer
-			res, err := catalog.BuildIndex(t.Context(), b, tt.prefix, catalog.BuildIndexOptions{FQDNs: tt.fqdns, Noop: true}, &noop)
+			res, err := buildIndexText(t.Context(), b, tt.prefix, catalog.BuildIndexOptions{FQDNs: tt.fqdns, Noop: true}, &noop)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -54,7 +54,7 @@ func TestBuildIndex(t *testing.T) {
 			}
 
 			var out bytes.Buffer
-			res, err = catalog.BuildIndex(t.Context(), b, tt.prefix, catalog.BuildIndexOptions{FQDNs: tt.fqdns}, &out)
+			res, err = buildIndexText(t.Context(), b, tt.prefix, catalog.BuildIndexOptions{FQDNs: tt.fqdns}, &out)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -81,7 +81,7 @@ func TestBuildIndex(t *testing.T) {
 			}
 
 			out.Reset()
-			res, err = catalog.BuildIndex(t.Context(), b, tt.prefix, catalog.BuildIndexOptions{FQDNs: tt.fqdns}, &out)
+			res, err = buildIndexText(t.Context(), b, tt.prefix, catalog.BuildIndexOptions{FQDNs: tt.fqdns}, &out)
 			if err != nil || len(res.Written) != 0 || out.Len() != 0 {
 				t.Errorf("second run wrote %v (%v)", res.Written, err)
 			}

@@ -38,9 +38,12 @@ takes a while.
 				r.logger.Info("--noop was set, will only print the indices")
 			}
 			res, err := catalog.BuildIndex(cmd.Context(), cat.Backend, cfg.Storage.Prefix,
-				catalog.BuildIndexOptions{Noop: noop, Logger: r.logger}, cmd.OutOrStdout())
+				catalog.BuildIndexOptions{Noop: noop, Logger: r.logger})
 			if err != nil {
 				return fmt.Errorf("build index: %w", err)
+			}
+			if err := res.WriteText(cmd.OutOrStdout()); err != nil {
+				return err
 			}
 			r.logger.Info(fmt.Sprintf("Found %d finished node backups of %d nodes; %d index objects %s",
 				res.NodeBackups, len(res.Latest), len(res.Written), map[bool]string{true: "to write", false: "written"}[noop]))

@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"time"
 
@@ -140,7 +139,7 @@ func (p *reporter) nodeBackup(ctx context.Context) error {
 	if !ok {
 		p.log.Info("Did not find the latest node backup. Will try rebuild the index")
 		_, err := catalog.BuildIndex(ctx, p.cat.Backend, p.cat.Prefix,
-			catalog.BuildIndexOptions{Logger: p.log, Concurrency: p.cat.Concurrency}, io.Discard)
+			catalog.BuildIndexOptions{Logger: p.log, Concurrency: p.cat.Concurrency})
 		if err != nil {
 			return err
 		}

@@ -40,13 +40,17 @@ failed validation (or a storage error); 2 usage or configuration error;
 				return err
 			}
 			defer cat.Backend.Close()
-			res, err := cat.Verify(cmd.Context(), name, md5 || cfg.Checks.EnableMD5Checks, cmd.OutOrStdout())
+			res, err := cat.Verify(cmd.Context(), name, md5 || cfg.Checks.EnableMD5Checks)
 			if errors.Is(err, catalog.ErrBackupNotFound) {
 				return r.unknownBackup(name, err)
 			}
-			switch {
-			case err != nil:
+			if err != nil {
 				return err
+			}
+			if err := res.WriteText(cmd.OutOrStdout()); err != nil {
+				return err
+			}
+			switch {
 			case !res.Complete:
 				return fmt.Errorf("backup %s is incomplete", name)
 			case !res.OK():

@@ -212,7 +212,7 @@ func (f *fx) checkComplete() {
 		if !c.IsComplete() {
 			continue
 		}
-		res, err := f.cat().Verify(ctx, c.Name, false, io.Discard)
+		res, err := f.cat().Verify(ctx, c.Name, false)
 		if err != nil || !res.OK() {
 			f.t.Errorf("backup %s lists as complete but does not verify: %+v, %v", c.Name, res, err)
 		}
