@@ -126,7 +126,7 @@ func (r *root) runRestoreNode(cmd *cobra.Command, f restoreFlags) error {
 	opts.Node = rs.Paths
 	opts.Checks = restore.Checks{Query: cfg.Checks.Query, ExpectedRows: cfg.Checks.ExpectedRows,
 		ExpectedResult: cfg.Checks.ExpectedResult}
-	_, err = restore.Run(ctx, rs.Deps, opts, cmd.OutOrStdout())
+	res, err := restore.Run(ctx, rs.Deps, opts)
 	if errors.Is(err, restore.ErrNothingToRestore) {
 		logger.Error("There is nothing to restore")
 		return nil
@@ -134,5 +134,5 @@ func (r *root) runRestoreNode(cmd *cobra.Command, f restoreFlags) error {
 	if err != nil {
 		return fmt.Errorf("restore-node %s: %w", opts.Backup, err)
 	}
-	return nil
+	return res.WriteText(cmd.OutOrStdout())
 }

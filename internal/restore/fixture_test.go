@@ -241,7 +241,7 @@ func (f *fixture) deps() Deps {
 }
 
 func (f *fixture) run(o Options) (*Result, error) {
-	return Run(f.t.Context(), f.deps(), o, &bytes.Buffer{})
+	return runText(f.t.Context(), f.deps(), o, &bytes.Buffer{})
 }
 
 // tree returns every file under dir (relative path -> content) and every

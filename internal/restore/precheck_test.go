@@ -64,7 +64,7 @@ func TestFailuresBeforeStop(t *testing.T) {
 			before := f.nodeTree()
 			d := f.deps()
 			tc.setup(f, &d)
-			_, err := Run(t.Context(), d, f.options(), nil)
+			_, err := runText(t.Context(), d, f.options(), nil)
 			var se *StageError
 			if !errors.As(err, &se) || se.Stage != tc.stage || se.NodeTouched {
 				t.Fatalf("err = %v, want a failure at stage %s before the node is touched", err, tc.stage)
@@ -94,7 +94,7 @@ func TestSpaceOnDataFileSystem(t *testing.T) {
 		}
 		return 1 << 30, 1, nil
 	}
-	_, err := Run(t.Context(), d, f.options(), nil)
+	_, err := runText(t.Context(), d, f.options(), nil)
 	if err == nil || !strings.Contains(err.Error(), f.paths.DataDir+": needs 80 bytes") {
 		t.Fatalf("err = %v, want a shortfall on the data directory", err)
 	}
@@ -106,7 +106,7 @@ func TestStoreHashesAreChecked(t *testing.T) {
 	f := newScenario(t)
 	d := f.deps()
 	d.Storage = statHash{Backend: f.store, hash: "0123456789abcdef0123456789abcdef"}
-	_, err := Run(t.Context(), d, f.options(), nil)
+	_, err := runText(t.Context(), d, f.options(), nil)
 	if err == nil || !strings.Contains(err.Error(), "replaced since the backup") {
 		t.Fatalf("err = %v, want a store hash mismatch", err)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"time"
@@ -14,6 +13,9 @@ import (
 type Result struct {
 	Plan   *Plan
 	DryRun bool
+	// Previews are the plans of a dry run (one per node backup with
+	// sstableloader); WriteText prints them.
+	Previews []Preview
 	// Replaced are the table directories that were moved aside and
 	// replaced (or wiped), now removed.
 	Replaced []string
@@ -27,7 +29,6 @@ type Result struct {
 type run struct {
 	d   *Deps
 	o   *Options
-	out io.Writer
 	p   *Plan
 	res *Result
 
@@ -44,20 +45,18 @@ type run struct {
 
 // Run restores the local node from a backup (restore-node), as explicit
 // stages: see the package documentation. Failures are *StageError; with
-// DryRun the plan is written to out and nothing changes. Nothing is
-// changed on the node before every file was downloaded and checked.
-func Run(ctx context.Context, d Deps, o Options, out io.Writer) (*Result, error) {
+// DryRun the result holds the plan (Result.WriteText prints it) and
+// nothing changes. Nothing is changed on the node before every file was
+// downloaded and checked.
+func Run(ctx context.Context, d Deps, o Options) (*Result, error) {
 	d.setDefaults()
-	if out == nil {
-		out = io.Discard
-	}
 	if err := o.validate(&d); err != nil {
 		return nil, stageErr(StagePlan, err)
 	}
 	if o.UseSSTableLoader {
-		return runLoader(ctx, &d, &o, out)
+		return runLoader(ctx, &d, &o)
 	}
-	r := &run{d: &d, o: &o, out: out, asides: map[string]string{},
+	r := &run{d: &d, o: &o, asides: map[string]string{},
 		res: &Result{Began: d.Now(), DryRun: o.DryRun}}
 	return r.execute(ctx)
 }
@@ -77,9 +76,11 @@ func (r *run) execute(ctx context.Context) (*Result, error) {
 	}
 	r.staging = filepath.Join(r.o.TempDir, "medusa-restore-"+r.o.ID)
 	if r.o.DryRun {
-		if err := r.describe(r.out); err != nil {
+		pv, err := r.preview()
+		if err != nil {
 			return nil, stageErr(StagePlan, err)
 		}
+		r.res.Previews = []Preview{pv}
 		r.res.Finished = r.d.Now()
 		return r.res, nil
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -89,7 +88,7 @@ func stepRefusedDownloads(b *bed, backed map[string]string) {
 	pid := b.n.PID()
 	_, err = restore.Run(t.Context(), rs.Deps, restore.Options{Backup: "b1", FQDN: cfg.Storage.FQDN,
 		Prefix: scenarioPrefix, InPlace: true, TempDir: b.tmp, Concurrency: 4, ManageCassandra: true,
-		Node: rs.Paths}, io.Discard)
+		Node: rs.Paths})
 	var se *restore.StageError
 	if !errors.As(err, &se) || se.Stage != restore.StageDownload || se.NodeTouched {
 		t.Fatalf("err = %v, want a download failure before the node is touched", err)
