@@ -100,4 +100,3 @@ func loadable(p *Plan, keepAuth bool) []Table {
 	}
 	return out
 }
-
