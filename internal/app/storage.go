@@ -16,27 +16,15 @@ import (
 	"github.com/medusa-go/medusa/internal/storage/s3"
 )
 
-// StorageOverrides let tests and the test bed point a backend at an
-// emulator; production code passes the zero value.
-type StorageOverrides struct {
-	// Endpoint replaces the service address of GCS or Azure.
-	Endpoint string
-}
-
 // OpenStorage builds the storage stack [storage] describes: the backend,
 // wrapped (innermost first) in retries with backoff, then one process-wide
 // bandwidth limit (transfer_max_bandwidth) and a limit of
 // concurrent_transfers transfers in flight.
 func OpenStorage(ctx context.Context, cfg *config.Config, logger *slog.Logger) (storage.Backend, error) {
-	return OpenStorageWith(ctx, cfg, logger, StorageOverrides{})
-}
-
-// OpenStorageWith is OpenStorage with overrides for emulators.
-func OpenStorageWith(ctx context.Context, cfg *config.Config, logger *slog.Logger, ov StorageOverrides) (storage.Backend, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	b, err := openBackend(ctx, cfg.Storage, logger, ov)
+	b, err := openBackend(ctx, cfg.Storage, logger)
 	if err != nil {
 		return nil, err
 	}
@@ -47,7 +35,7 @@ func OpenStorageWith(ctx context.Context, cfg *config.Config, logger *slog.Logge
 	return out, nil
 }
 
-func openBackend(ctx context.Context, st config.Storage, logger *slog.Logger, ov StorageOverrides) (storage.Backend, error) {
+func openBackend(ctx context.Context, st config.Storage, logger *slog.Logger) (storage.Backend, error) {
 	timeout := time.Duration(st.ReadTimeout) * time.Second
 	switch kind := st.Backend(); kind {
 	case config.BackendS3, config.BackendS3Compatible, config.BackendS3RGW:
@@ -82,11 +70,10 @@ func openBackend(ctx context.Context, st config.Storage, logger *slog.Logger, ov
 			KeyFile:     st.KeyFile,
 			ReadTimeout: timeout,
 			ChunkSize:   st.MultipartChunksize,
-			Endpoint:    ov.Endpoint,
 			Logger:      logger,
 		})
 	case config.BackendAzure:
-		suffix, port, endpoint, err := azureService(st.Host, st.Port, ov.Endpoint)
+		suffix, port, endpoint, err := st.AzureService()
 		if err != nil {
 			return nil, err
 		}

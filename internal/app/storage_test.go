@@ -13,7 +13,11 @@ import (
 
 func parse(t *testing.T, ini string) *config.Config {
 	t.Helper()
-	cfg, _, err := config.Parse("medusa.ini", strings.NewReader(ini), config.Overrides{}, func(string) string { return "" })
+	path := filepath.Join(t.TempDir(), "medusa.ini")
+	if err := os.WriteFile(path, []byte(ini), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, _, err := config.Load(t.Context(), path, config.Overrides{}, func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
 	}

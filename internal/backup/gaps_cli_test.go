@@ -52,7 +52,7 @@ func writeNodeINI(t *testing.T, n *testbed.Node, st map[string]string) *cliStore
 		t.Fatal(err)
 	}
 	cs := &cliStore{ini: ini, prefix: st["prefix"], fqdn: n.Host, tmp: t.TempDir()}
-	cfg, _, err := config.Load(ini, config.Overrides{}, cs.getenv)
+	cfg, _, err := config.Load(t.Context(), ini, config.Overrides{}, cs.getenv)
 	if err != nil {
 		t.Fatalf("load %s: %v", ini, err)
 	}

@@ -42,7 +42,11 @@ func NewSnapshotter(o SnapshotOptions) (Snapshotter, error) {
 		return nil, errors.New("[kubernetes] cassandra_url must be set when [kubernetes] enabled is true")
 	}
 	if o.UseMgmtAPI {
-		return NewManagementAPISnapshotter(o.CassandraURL, o.MgmtAPITLS)
+		m, err := NewManagementAPISnapshotter(o.CassandraURL, o.MgmtAPITLS)
+		if err != nil {
+			return nil, fmt.Errorf("[kubernetes] management API: %w", err)
+		}
+		return m, nil
 	}
 	return JolokiaSnapshotter{URL: o.CassandraURL}, nil
 }

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"os"
@@ -10,9 +9,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
-	"github.com/medusa-go/medusa/internal/app"
 	"github.com/medusa-go/medusa/internal/backup"
-	"github.com/medusa-go/medusa/internal/cassandra"
 	"github.com/medusa-go/medusa/internal/config"
 	"github.com/medusa-go/medusa/internal/layout"
 	"github.com/medusa-go/medusa/internal/progress"
@@ -110,45 +107,14 @@ func (r *root) runBackup(cmd *cobra.Command, f backupFlags) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := r.loadConfig()
+	logger, reporter := r.progressOutput()
+	a, err := r.open(cmd.Context(), logger)
 	if err != nil {
 		return err
 	}
-	opts.FQDN, opts.Prefix = cfg.Storage.FQDN, cfg.Storage.Prefix
-	opts.MD5Checks = opts.MD5Checks || cfg.Checks.EnableMD5Checks
-	opts.MD5Concurrency = cfg.Checks.MD5CheckConcurrency
-	opts.Concurrency = cfg.Storage.ConcurrentTransfers
-
-	logger, reporter := r.progressOutput()
-	res, err := r.backupNode(cmd.Context(), cfg, opts, logger, reporter)
-	r.sendBackupMetrics(cfg.Monitoring, logger, opts.Name, res, err)
+	res, err := a.Backup(cmd.Context(), opts, reporter)
+	r.sendBackupMetrics(a.Config.Monitoring, logger, opts.Name, res, err)
 	return err
-}
-
-// backupNode opens storage and the Cassandra node and runs the backup.
-func (r *root) backupNode(ctx context.Context, cfg *config.Config, opts backup.Options, logger *slog.Logger,
-	reporter progress.Reporter) (*backup.Result, error) {
-	b, err := r.openStorage(ctx, cfg, logger)
-	if err != nil {
-		return nil, err
-	}
-	defer b.Close()
-	cass, err := app.OpenCassandra(ctx, cfg, logger)
-	if err != nil {
-		return nil, err
-	}
-	defer cass.Close()
-	// The backup retries whole CQL requests (7 times, 10 s to 2 min apart,
-	// as Medusa); each try connects once.
-	cass.CQL.Backoff = cassandra.Backoff{Attempts: 1}
-	return backup.Run(ctx, backup.Deps{
-		Storage:      b,
-		Node:         cass,
-		Snapshotter:  cass.Snapshotter,
-		FindSnapshot: findSnapshot(cass),
-		Logger:       logger,
-		Progress:     reporter,
-	}, opts)
 }
 
 // sendBackupMetrics sends Medusa's node backup metrics ([monitoring]):
@@ -181,25 +147,6 @@ func (r *root) sendBackupMetrics(cfg config.Monitoring, logger *slog.Logger, nam
 		if serr := mon.send([]string{"medusa-node-backup", m.what, name}, m.value); serr != nil {
 			logger.Warn("Could not send backup metric", "metric", m.what, "error", serr.Error())
 		}
-	}
-}
-
-// findSnapshot adapts the node's snapshot directories to the backup's view.
-func findSnapshot(c *app.Cassandra) backup.FindFunc {
-	return func(ctx context.Context, tag string) ([]backup.Table, error) {
-		snaps, err := c.FindSnapshot(ctx, tag)
-		if err != nil {
-			return nil, err
-		}
-		tables := make([]backup.Table, len(snaps))
-		for i, s := range snaps {
-			files := make([]backup.File, len(s.Files))
-			for j, f := range s.Files {
-				files[j] = backup.File{RelPath: f.RelPath, Path: f.Path, Size: f.Size}
-			}
-			tables[i] = backup.Table{Keyspace: s.Keyspace, TableDir: s.TableDir, Dir: s.Dir, Files: files}
-		}
-		return tables, nil
 	}
 }
 

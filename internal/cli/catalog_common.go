@@ -22,19 +22,19 @@ import (
 // not know; it maps to exit code 1.
 var errNoSuchBackup = errors.New("no such backup")
 
-// openCatalog loads medusa.ini, opens the storage stack and returns a
-// Catalog over it; the caller closes cat.Backend. Medusa's index
-// self-healing is on (see internal/catalog).
+// openCatalog loads medusa.ini and opens the catalog of the bucket; the
+// caller closes cat.Backend. Medusa's index self-healing is on (see
+// internal/catalog).
 func (r *root) openCatalog(ctx context.Context) (*config.Config, *catalog.Catalog, error) {
-	cfg, err := r.loadConfig()
+	a, err := r.open(ctx, nil)
 	if err != nil {
 		return nil, nil, err
 	}
-	b, err := r.openStorage(ctx, cfg, r.logger)
+	cat, err := a.Catalog(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	return cfg, &catalog.Catalog{Backend: b, Prefix: cfg.Storage.Prefix, Heal: true, Logger: r.logger}, nil
+	return a.Config, cat, nil
 }
 
 // unknownBackup logs Medusa's "No such backup" and returns the error

@@ -21,7 +21,7 @@ are logged to stderr.
 ` + exitHelp,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := r.loadConfig()
+			cfg, err := r.loadConfig(cmd.Context())
 			if err != nil {
 				return err
 			}

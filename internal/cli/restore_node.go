@@ -7,7 +7,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/medusa-go/medusa/internal/app"
 	"github.com/medusa-go/medusa/internal/restore"
 )
 
@@ -107,26 +106,12 @@ func (r *root) runRestoreNode(cmd *cobra.Command, f restoreFlags) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := r.loadConfig()
-	if err != nil {
-		return err
-	}
 	logger, reporter := r.progressOutput()
-	ctx := cmd.Context()
-	rs, err := app.OpenRestore(ctx, cfg, logger)
+	a, err := r.open(cmd.Context(), logger)
 	if err != nil {
 		return err
 	}
-	defer rs.Close()
-	rs.Deps.Progress = reporter
-	opts.FQDN, opts.Prefix = cfg.Storage.FQDN, cfg.Storage.Prefix
-	opts.Concurrency = cfg.Storage.ConcurrentTransfers
-	opts.ManageCassandra = !rs.Kubernetes
-	opts.SkipContentHash = rs.SkipContentHash
-	opts.Node = rs.Paths
-	opts.Checks = restore.Checks{Query: cfg.Checks.Query, ExpectedRows: cfg.Checks.ExpectedRows,
-		ExpectedResult: cfg.Checks.ExpectedResult}
-	res, err := restore.Run(ctx, rs.Deps, opts)
+	res, err := a.Restore(cmd.Context(), opts, reporter)
 	if errors.Is(err, restore.ErrNothingToRestore) {
 		logger.Error("There is nothing to restore")
 		return nil

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/medusa-go/medusa/internal/app"
 	"github.com/medusa-go/medusa/internal/config"
 	"github.com/medusa-go/medusa/internal/storage"
 )
@@ -122,8 +123,8 @@ tool can be listed, verified and restored by the other.
 
 // loadConfig reads medusa.ini with the global flags applied as overrides
 // and logs every warning (unknown keys, deprecated variables).
-func (r *root) loadConfig() (*config.Config, error) {
-	cfg, warnings, err := config.Load(r.g.configFile, r.overrides(), r.env.Getenv)
+func (r *root) loadConfig(ctx context.Context) (*config.Config, error) {
+	cfg, warnings, err := config.Load(ctx, r.g.configFile, r.overrides(), r.env.Getenv)
 	for _, w := range warnings {
 		r.logger.Warn(w.String())
 	}
@@ -131,6 +132,21 @@ func (r *root) loadConfig() (*config.Config, error) {
 		return nil, configError{err}
 	}
 	return cfg, nil
+}
+
+// open loads medusa.ini and returns the app that builds the command's
+// services, logging to logger (nil: the root logger).
+func (r *root) open(ctx context.Context, logger *slog.Logger) (*app.App, error) {
+	cfg, err := r.loadConfig(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if logger == nil {
+		logger = r.logger
+	}
+	a := app.New(cfg, logger)
+	a.WrapStorage = r.env.WrapStorage
+	return a, nil
 }
 
 func (r *root) overrides() config.Overrides {

@@ -73,11 +73,11 @@ func TestRestoreAgainstRealServers(t *testing.T) {
 // restore fails before Cassandra is stopped and nothing changed.
 func stepRefusedDownloads(b *bed, backed map[string]string) {
 	t := b.t
-	cfg, _, err := config.Load(b.ini, config.Overrides{}, func(string) string { return "" })
+	cfg, _, err := config.Load(t.Context(), b.ini, config.Overrides{}, func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
 	}
-	rs, err := app.OpenRestore(t.Context(), cfg, slog.New(slog.NewTextHandler(t.Output(), nil)))
+	rs, err := app.New(cfg, slog.New(slog.NewTextHandler(t.Output(), nil))).OpenRestore(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +129,7 @@ func stepCorruptedObject(b *bed, backed map[string]string) {
 // multipartObject returns the key of a multipart-uploaded object of b1.
 func multipartObject(b *bed) string {
 	b.t.Helper()
-	cfg, _, err := config.Load(b.ini, config.Overrides{}, func(string) string { return "" })
+	cfg, _, err := config.Load(b.t.Context(), b.ini, config.Overrides{}, func(string) string { return "" })
 	if err != nil {
 		b.t.Fatal(err)
 	}
