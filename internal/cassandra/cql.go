@@ -14,6 +14,8 @@ import (
 	"time"
 
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
+
+	"github.com/medusa-go/medusa/internal/clock"
 )
 
 // Defaults of CQLOptions.
@@ -25,25 +27,15 @@ const (
 
 // Backoff is the retry schedule of Connect. Medusa retries the session 7
 // times with an exponential wait between 10 s and 120 s.
-type Backoff struct {
-	Attempts int           // total tries (default 7)
-	Initial  time.Duration // wait after the first failure (default 10 s), doubled each time
-	Max      time.Duration // cap of a single wait (default 120 s)
-}
+// Attempts are the tries in all (default 7), Initial the wait after the
+// first failure (default 10 s), doubled each time up to Max (default 120 s).
+type Backoff = clock.Backoff
 
 // DefaultBackoff is Medusa's schedule.
 func DefaultBackoff() Backoff {
 	return Backoff{Attempts: 7, Initial: 10 * time.Second, Max: 120 * time.Second}
 }
 
-// Delay returns the wait after failed try number n (1-based).
-func (b Backoff) Delay(n int) time.Duration {
-	d := b.Initial
-	for i := 1; i < n && d < b.Max; i++ {
-		d *= 2
-	}
-	return min(d, b.Max)
-}
 
 // CQLOptions say how to reach the local node over CQL ([cassandra] settings
 // and cassandra.yaml; internal/app fills them).
@@ -155,10 +147,8 @@ func Connect(ctx context.Context, opts CQLOptions) (*Session, error) {
 		}
 		wait := opts.Backoff.Delay(attempt)
 		opts.Logger.Warn("cql session failed, retrying", "addr", addr, "try", attempt, "wait", wait, "err", err)
-		select {
-		case <-ctx.Done():
-			return nil, fmt.Errorf("%w (gave up: %w)", err, ctx.Err())
-		case <-time.After(wait):
+		if serr := clock.Sleep(ctx, wait); serr != nil {
+			return nil, fmt.Errorf("%w (gave up: %w)", err, serr)
 		}
 	}
 }

@@ -243,19 +243,6 @@ func TestNodetoolSnapshotter(t *testing.T) {
 	}
 }
 
-func TestPyJSONString(t *testing.T) {
-	for in, want := range map[string]string{
-		"medusa-b1": `"medusa-b1"`,
-		`a"b\c`:     `"a\"b\\c"`,
-		"<&>":       `"<&>"`,
-		"é😀":        `"\u00e9\ud83d\ude00"`,
-	} {
-		if got := pyJSONString(in); got != want {
-			t.Errorf("pyJSONString(%q) = %s, want %s", in, got, want)
-		}
-	}
-}
-
 func TestNewSnapshotter(t *testing.T) {
 	nt := NodetoolOptions{Executable: "/x/nodetool"}
 	tests := []struct {

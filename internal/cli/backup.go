@@ -10,8 +10,8 @@ import (
 	"golang.org/x/term"
 
 	"github.com/medusa-go/medusa/internal/backup"
-	"github.com/medusa-go/medusa/internal/config"
 	"github.com/medusa-go/medusa/internal/layout"
+	"github.com/medusa-go/medusa/internal/metrics"
 	"github.com/medusa-go/medusa/internal/progress"
 )
 
@@ -113,41 +113,12 @@ func (r *root) runBackup(cmd *cobra.Command, f backupFlags) error {
 		return err
 	}
 	res, err := a.Backup(cmd.Context(), opts, reporter)
-	r.sendBackupMetrics(a.Config.Monitoring, logger, opts.Name, res, err)
-	return err
-}
-
-// sendBackupMetrics sends Medusa's node backup metrics ([monitoring]):
-// backup-duration (seconds of data transfer), backup-size (bytes) and
-// backup-error 0 after a success, backup-error 1 after a failure. A
-// monitoring failure is only logged.
-func (r *root) sendBackupMetrics(cfg config.Monitoring, logger *slog.Logger, name string, res *backup.Result, err error) {
-	getenv := r.env.Getenv
-	if getenv == nil {
-		getenv = os.Getenv
-	}
-	mon, merr := newMonitor(cfg, getenv)
-	if merr != nil {
-		logger.Warn("Could not send backup metrics", "error", merr.Error())
-		return
-	}
-	type metric struct {
-		what  string
-		value int64
-	}
-	metrics := []metric{{"backup-error", 1}}
+	var seconds, bytes int64
 	if err == nil {
-		metrics = []metric{
-			{"backup-duration", int64(res.Finished.Sub(res.DataStarted).Seconds())},
-			{"backup-size", res.BytesTotal},
-			{"backup-error", 0},
-		}
+		seconds, bytes = int64(res.Finished.Sub(res.DataStarted).Seconds()), res.BytesTotal
 	}
-	for _, m := range metrics {
-		if serr := mon.send([]string{"medusa-node-backup", m.what, name}, m.value); serr != nil {
-			logger.Warn("Could not send backup metric", "metric", m.what, "error", serr.Error())
-		}
-	}
+	metrics.SendAll(a.Config.Monitoring, r.getenv, logger, metrics.NodeBackup(opts.Name, seconds, bytes, err)...)
+	return err
 }
 
 // progressOutput returns the logger and progress reporter of a long

@@ -7,7 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/medusa-go/medusa/internal/app"
-	"github.com/medusa-go/medusa/internal/config"
+	"github.com/medusa-go/medusa/internal/metrics"
 	"github.com/medusa-go/medusa/internal/purge"
 )
 
@@ -69,7 +69,7 @@ func (r *root) runRetention(cmd *cobra.Command, dryRun bool, tags []string, fn r
 		}
 	}
 	if !dryRun {
-		r.sendMetric(cfg.Monitoring, tags, err)
+		metrics.SendAll(cfg.Monitoring, r.getenv, r.logger, metrics.Outcome(tags, err))
 	}
 	return err
 }
@@ -81,20 +81,4 @@ func retention(ctx context.Context, a *app.App, dryRun bool, fn retentionFunc) (
 	}
 	defer e.Backend.Close()
 	return fn(ctx, e, a)
-}
-
-// sendMetric sends tags with 1 after a failure, 0 after a success; a
-// monitoring failure is only logged.
-func (r *root) sendMetric(cfg config.Monitoring, tags []string, err error) {
-	mon, merr := newMonitor(cfg, r.getenv)
-	if merr == nil {
-		value := int64(0)
-		if err != nil {
-			value = 1
-		}
-		merr = mon.send(tags, value)
-	}
-	if merr != nil {
-		r.logger.Warn("Could not send metric", "metric", tags[0]+"."+tags[1], "error", merr.Error())
-	}
 }

@@ -188,7 +188,7 @@ func (r *run) wait(ctx context.Context, b Backoff, check func() (bool, string)) 
 		if attempt >= b.Attempts {
 			return false, why, nil
 		}
-		if err := r.d.Sleep(ctx, b.delay(attempt)); err != nil {
+		if err := r.d.Sleep(ctx, b.Delay(attempt)); err != nil {
 			return false, why, err
 		}
 	}
