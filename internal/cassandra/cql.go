@@ -36,7 +36,6 @@ func DefaultBackoff() Backoff {
 	return Backoff{Attempts: 7, Initial: 10 * time.Second, Max: 120 * time.Second}
 }
 
-
 // CQLOptions say how to reach the local node over CQL ([cassandra] settings
 // and cassandra.yaml; internal/app fills them).
 type CQLOptions struct {
