@@ -2,12 +2,14 @@ package app
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/medusa-go/medusa/internal/backup"
+	"github.com/medusa-go/medusa/internal/layout"
 	"github.com/medusa-go/medusa/internal/restore"
 	"github.com/medusa-go/medusa/internal/storage"
 )
@@ -60,8 +62,8 @@ func TestEveryServiceUsesTheStorageSeam(t *testing.T) {
 		}},
 		{"download", false, func(ctx context.Context, a *App) error {
 			_, err := a.Download(ctx, restore.DownloadOptions{Backup: "nope", Destination: t.TempDir()}, nil)
-			if err == nil {
-				t.Error("download of an unknown backup succeeded")
+			if !errors.Is(err, layout.ErrBackupNotFound) {
+				t.Errorf("download of an unknown backup: %v, want layout.ErrBackupNotFound", err)
 			}
 			return nil
 		}},

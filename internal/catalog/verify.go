@@ -89,7 +89,7 @@ func (r VerifyResult) WriteText(out io.Writer) error {
 // Differences from Medusa: an unreadable manifest is an error line
 // ("  - [<manifest key>] Unable to read manifest: ...") where Medusa only
 // logged it and passed; the extra objects are listed sorted. An unknown
-// backup gives an error wrapping ErrBackupNotFound.
+// backup gives an error wrapping layout.ErrBackupNotFound.
 func (c *Catalog) Verify(ctx context.Context, backup string, md5 bool) (VerifyResult, error) {
 	cb, err := c.ClusterBackup(ctx, backup)
 	if err != nil {

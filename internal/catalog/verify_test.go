@@ -88,7 +88,7 @@ func TestVerify(t *testing.T) {
 func TestVerifyUnknownBackup(t *testing.T) {
 	c := &catalog.Catalog{Backend: newLocal(t)}
 	var out bytes.Buffer
-	if _, err := verifyText(t.Context(), c, "nope", false, &out); !errors.Is(err, catalog.ErrBackupNotFound) || out.Len() != 0 {
+	if _, err := verifyText(t.Context(), c, "nope", false, &out); !errors.Is(err, layout.ErrBackupNotFound) || out.Len() != 0 {
 		t.Errorf("Verify(nope) = %v, output %q", err, out.String())
 	}
 }

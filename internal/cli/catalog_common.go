@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -17,10 +16,6 @@ import (
 // Helpers shared by the commands that read the backup index (list-backups,
 // status, verify, fetch-tokenmap, get-last-complete-cluster-backup,
 // build-index, report-last-backup).
-
-// errNoSuchBackup is returned when a command names a backup the index does
-// not know; it maps to exit code 1.
-var errNoSuchBackup = errors.New("no such backup")
 
 // openCatalog loads medusa.ini and opens the catalog of the bucket; the
 // caller closes cat.Backend. Medusa's index self-healing is on (see
@@ -38,11 +33,12 @@ func (r *root) openCatalog(ctx context.Context) (*config.Config, *catalog.Catalo
 }
 
 // unknownBackup logs Medusa's "No such backup" and returns the error
-// (err, an ErrBackupNotFound, is only logged at debug level).
+// (exit code 1) naming the backup; err, a layout.ErrBackupNotFound, is
+// only logged at debug level.
 func (r *root) unknownBackup(name string, err error) error {
 	r.logger.Error("No such backup")
 	r.logger.Debug(err.Error())
-	return fmt.Errorf("%w: %s", errNoSuchBackup, name)
+	return fmt.Errorf("no such backup: %s", name)
 }
 
 // location is the time zone backup times are shown in: $TZ when set,

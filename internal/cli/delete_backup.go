@@ -53,8 +53,8 @@ Sends medusa-node-backup.delete-error (0 or 1) to [monitoring].
 				func(ctx context.Context, e *purge.Executor, a *app.App) (purge.Summary, error) {
 					return e.DeleteBackups(ctx, a.Config.Storage.FQDN, names, allNodes)
 				})
-			if errors.Is(err, purge.ErrBackupNotFound) {
-				return fmt.Errorf("%w: %w", errNoSuchBackup, err)
+			if errors.Is(err, layout.ErrBackupNotFound) {
+				return fmt.Errorf("no such backup: %w", err)
 			}
 			return err
 		},

@@ -7,7 +7,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/medusa-go/medusa/internal/catalog"
 	"github.com/medusa-go/medusa/internal/layout"
 )
 
@@ -38,7 +37,7 @@ An unknown backup exits 1.
 			}
 			defer cat.Backend.Close()
 			cb, err := cat.ClusterBackup(cmd.Context(), name)
-			if errors.Is(err, catalog.ErrBackupNotFound) {
+			if errors.Is(err, layout.ErrBackupNotFound) {
 				return r.unknownBackup(name, err)
 			}
 			if err != nil {

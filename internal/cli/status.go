@@ -5,7 +5,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/medusa-go/medusa/internal/catalog"
 	"github.com/medusa-go/medusa/internal/layout"
 )
 
@@ -42,7 +41,7 @@ exits 1 (with --output json after printing {}).
 			}
 			defer cat.Backend.Close()
 			cb, err := cat.ClusterBackup(cmd.Context(), name)
-			if errors.Is(err, catalog.ErrBackupNotFound) {
+			if errors.Is(err, layout.ErrBackupNotFound) {
 				if output == "json" {
 					if werr := layout.WriteUnknownStatusJSON(cmd.OutOrStdout()); werr != nil {
 						return werr

@@ -6,7 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/medusa-go/medusa/internal/catalog"
+	"github.com/medusa-go/medusa/internal/layout"
 )
 
 // newVerifyCmd is `medusa verify` (spec §1.2, §4.6).
@@ -41,7 +41,7 @@ failed validation (or a storage error); 2 usage or configuration error;
 			}
 			defer cat.Backend.Close()
 			res, err := cat.Verify(cmd.Context(), name, md5 || cfg.Checks.EnableMD5Checks)
-			if errors.Is(err, catalog.ErrBackupNotFound) {
+			if errors.Is(err, layout.ErrBackupNotFound) {
 				return r.unknownBackup(name, err)
 			}
 			if err != nil {
