@@ -23,7 +23,7 @@ func TestFailuresBeforeStop(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name  string
-		stage string
+		stage Stage
 		want  string
 		setup func(f *fixture, d *Deps)
 	}{

@@ -36,7 +36,7 @@ func (f *failingFS) WriteFile(ctx context.Context, path string, data []byte) err
 func TestRollback(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
-		stage  string
+		stage  Stage
 		remote bool
 		setup  func(f *fixture, o *Options) FS
 	}{

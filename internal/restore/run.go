@@ -90,7 +90,7 @@ func (r *run) execute(ctx context.Context) (*Result, error) {
 	}
 	defer unlock()
 	stages := []struct {
-		name string
+		name Stage
 		fn   func(context.Context) error
 	}{
 		{StagePrepare, r.prepare}, {StageDownload, r.download}, {StageCheck, r.check},
@@ -113,7 +113,7 @@ func (r *run) execute(ctx context.Context) (*Result, error) {
 
 // fail turns a stage failure into a StageError: before the node was
 // touched, the download is discarded; after, everything is rolled back.
-func (r *run) fail(ctx context.Context, stage string, err error) error {
+func (r *run) fail(ctx context.Context, stage Stage, err error) error {
 	se := &StageError{Stage: stage, Err: err}
 	if !r.touched {
 		r.discard(context.WithoutCancel(ctx))
