@@ -31,14 +31,6 @@ func New(cfg *config.Config, logger *slog.Logger) *App {
 	return &App{Config: cfg, Logger: logger}
 }
 
-// WithLogger returns a copy of the app that logs to logger (a command
-// with a live progress line logs above it).
-func (a *App) WithLogger(logger *slog.Logger) *App {
-	c := *a
-	c.Logger = logger
-	return &c
-}
-
 // Storage opens the storage stack of [storage] (see OpenStorage), wrapped
 // in WrapStorage. The caller closes it.
 func (a *App) Storage(ctx context.Context) (storage.Backend, error) {

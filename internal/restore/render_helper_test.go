@@ -14,3 +14,8 @@ func runText(ctx context.Context, d Deps, o Options, w io.Writer) (*Result, erro
 	}
 	return res, res.WriteText(w)
 }
+
+// String names an action in test messages.
+func (a Action) String() string {
+	return [...]string{"restore", "wipe", "keep"}[a]
+}
