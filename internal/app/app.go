@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 
 	"github.com/medusa-go/medusa/internal/catalog"
@@ -29,19 +28,6 @@ func New(cfg *config.Config, logger *slog.Logger) *App {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	return &App{Config: cfg, Logger: logger}
-}
-
-// Storage opens the storage stack of [storage] (see OpenStorage), wrapped
-// in WrapStorage. The caller closes it.
-func (a *App) Storage(ctx context.Context) (storage.Backend, error) {
-	b, err := OpenStorage(ctx, a.Config, a.Logger)
-	if err != nil {
-		return nil, fmt.Errorf("open storage: %w", err)
-	}
-	if a.WrapStorage != nil {
-		b = a.WrapStorage(b)
-	}
-	return b, nil
 }
 
 // Catalog opens the storage stack and returns the catalog of the backups

@@ -16,22 +16,23 @@ import (
 	"github.com/medusa-go/medusa/internal/storage/s3"
 )
 
-// OpenStorage builds the storage stack [storage] describes: the backend,
+// Storage opens the storage stack [storage] describes: the backend,
 // wrapped (innermost first) in retries with backoff, then one process-wide
-// bandwidth limit (transfer_max_bandwidth) and a limit of
-// concurrent_transfers transfers in flight.
-func OpenStorage(ctx context.Context, cfg *config.Config, logger *slog.Logger) (storage.Backend, error) {
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
-	b, err := openBackend(ctx, cfg.Storage, logger)
+// bandwidth limit (transfer_max_bandwidth), a limit of
+// concurrent_transfers transfers in flight and, outermost, WrapStorage.
+// The caller closes it.
+func (a *App) Storage(ctx context.Context) (storage.Backend, error) {
+	st := a.Config.Storage
+	b, err := openBackend(ctx, st, a.Logger)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("open storage: %w", err)
 	}
-	st := cfg.Storage
-	var out storage.Backend = retry.New(b, retry.Policy{Logger: logger})
+	var out storage.Backend = retry.New(b, retry.Policy{Logger: a.Logger})
 	out = limit.Bandwidth(out, limit.NewLimiter(st.TransferMaxBandwidth))
 	out = limit.Concurrency(out, st.ConcurrentTransfers)
+	if a.WrapStorage != nil {
+		out = a.WrapStorage(out)
+	}
 	return out, nil
 }
 

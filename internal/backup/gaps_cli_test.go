@@ -56,7 +56,7 @@ func writeNodeINI(t *testing.T, n *testbed.Node, st map[string]string) *cliStore
 	if err != nil {
 		t.Fatalf("load %s: %v", ini, err)
 	}
-	if cs.b, err = app.OpenStorage(t.Context(), cfg, nil); err != nil {
+	if cs.b, err = app.New(cfg, nil).Storage(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = cs.b.Close() })

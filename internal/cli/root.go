@@ -121,25 +121,17 @@ tool can be listed, verified and restored by the other.
 	return r
 }
 
-// loadConfig reads medusa.ini with the global flags applied as overrides
-// and logs every warning (unknown keys, deprecated variables).
-func (r *root) loadConfig(ctx context.Context) (*config.Config, error) {
+// open reads medusa.ini with the global flags applied as overrides, logs
+// every warning (unknown keys, deprecated variables) and returns the app
+// that builds the command's services, logging to logger (nil: the root
+// logger). ctx bounds the fqdn lookup.
+func (r *root) open(ctx context.Context, logger *slog.Logger) (*app.App, error) {
 	cfg, warnings, err := config.Load(ctx, r.g.configFile, r.overrides(), r.env.Getenv)
 	for _, w := range warnings {
 		r.logger.Warn(w.String())
 	}
 	if err != nil {
 		return nil, configError{err}
-	}
-	return cfg, nil
-}
-
-// open loads medusa.ini and returns the app that builds the command's
-// services, logging to logger (nil: the root logger).
-func (r *root) open(ctx context.Context, logger *slog.Logger) (*app.App, error) {
-	cfg, err := r.loadConfig(ctx)
-	if err != nil {
-		return nil, err
 	}
 	if logger == nil {
 		logger = r.logger

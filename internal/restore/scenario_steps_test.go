@@ -133,7 +133,7 @@ func multipartObject(b *bed) string {
 	if err != nil {
 		b.t.Fatal(err)
 	}
-	st, err := app.OpenStorage(b.t.Context(), cfg, nil)
+	st, err := app.New(cfg, nil).Storage(b.t.Context())
 	if err != nil {
 		b.t.Fatal(err)
 	}
