@@ -17,19 +17,20 @@ import (
 // status, verify, fetch-tokenmap, get-last-complete-cluster-backup,
 // build-index, report-last-backup).
 
-// openCatalog loads medusa.ini and opens the catalog of the bucket; the
-// caller closes cat.Backend. Medusa's index self-healing is on (see
-// internal/catalog).
-func (r *root) openCatalog(ctx context.Context) (*config.Config, *catalog.Catalog, error) {
+// withCatalog loads medusa.ini, opens the catalog of the bucket (Medusa's
+// index self-healing on, see internal/catalog), runs fn and closes the
+// storage.
+func (r *root) withCatalog(ctx context.Context, fn func(cfg *config.Config, cat *catalog.Catalog) error) error {
 	a, err := r.open(ctx, nil)
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
 	cat, err := a.Catalog(ctx)
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
-	return a.Config, cat, nil
+	defer cat.Backend.Close()
+	return fn(a.Config, cat)
 }
 
 // unknownBackup logs Medusa's "No such backup" and returns the error

@@ -3,6 +3,8 @@ package cli
 import (
 	"github.com/spf13/cobra"
 
+	"github.com/medusa-go/medusa/internal/catalog"
+	"github.com/medusa-go/medusa/internal/config"
 	"github.com/medusa-go/medusa/internal/metrics"
 	"github.com/medusa-go/medusa/internal/report"
 )
@@ -34,17 +36,14 @@ TRACKING-ERROR (with --push-metrics) and the command exits 1 (Medusa exits 0).
 ` + exitHelp,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, cat, err := r.openCatalog(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer cat.Backend.Close()
-			mon, err := metrics.New(cfg.Monitoring, r.getenv)
-			if err != nil {
-				return configError{err}
-			}
-			rep := &report.Reporter{Catalog: cat, FQDN: cfg.Storage.FQDN, Push: push, Monitor: mon, Logger: r.logger}
-			return rep.Run(cmd.Context())
+			return r.withCatalog(cmd.Context(), func(cfg *config.Config, cat *catalog.Catalog) error {
+				mon, err := metrics.New(cfg.Monitoring, r.getenv)
+				if err != nil {
+					return configError{err}
+				}
+				rep := &report.Reporter{Catalog: cat, FQDN: cfg.Storage.FQDN, Push: push, Monitor: mon, Logger: r.logger}
+				return rep.Run(cmd.Context())
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&push, "push-metrics", false, "also send the figures to the monitoring provider")
