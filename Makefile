@@ -3,9 +3,14 @@
 GOFLAGS ?= -buildvcs=false
 export GOFLAGS
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+# disable_grpc_modules leaves out the GCS SDK's gRPC-only dependencies (xDS,
+# Envoy, SPIFFE): medusa talks to GCS over its JSON API, and the binary is
+# about 14 MB smaller. cmd/medusa's TestReleaseBinarySize keeps it that way.
+BUILD_TAGS ?= disable_grpc_modules
+OUT ?= bin/medusa
 
 build:
-	CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=$(VERSION)" -o bin/medusa ./cmd/medusa
+	CGO_ENABLED=0 go build -tags "$(BUILD_TAGS)" -trimpath -ldflags "-s -w -X main.version=$(VERSION)" -o $(OUT) ./cmd/medusa
 
 setup:
 	bash scripts/setup.sh
@@ -14,7 +19,7 @@ test:
 	bash scripts/test.sh
 
 test-short:
-	go test -short ./...
+	go test -tags "$(BUILD_TAGS)" -short ./...
 
 demo:
 	bash scripts/demo.sh

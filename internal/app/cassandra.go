@@ -14,15 +14,11 @@ import (
 )
 
 // Cassandra is the local node as [cassandra] and cassandra.yaml describe
-// it: its configuration, a CQL session and the way snapshots are taken.
-// It provides what a node backup needs (schema, token map, server
-// version, snapshots and the snapshot directories).
+// it: its configuration and a CQL session. It provides what a node backup
+// needs (schema, token map, server version and the snapshot directories).
 type Cassandra struct {
 	// Node is cassandra.yaml as medusa reads it.
 	Node *cassandra.NodeConfig
-	// Snapshotter is nodetool, or the management API / Jolokia in
-	// Kubernetes mode.
-	Snapshotter cassandra.Snapshotter
 	// CQL are the session options (listen_address, native port,
 	// credentials, TLS). Set CQL.Backoff before the first query to change
 	// how connecting is retried (default: Medusa's 7 tries, 10 s to 2 min
@@ -34,10 +30,9 @@ type Cassandra struct {
 	session    *cassandra.Session
 }
 
-// OpenCassandra reads cassandra.yaml ([cassandra] config_file) and picks
-// the snapshot method. The CQL session is opened on first use, so
-// commands can fail fast on storage problems before waiting for CQL.
-// Close the result.
+// OpenCassandra reads cassandra.yaml ([cassandra] config_file). The CQL
+// session is opened on first use, so commands can fail fast on storage
+// problems before waiting for CQL. Close the result.
 func OpenCassandra(_ context.Context, cfg *config.Config, logger *slog.Logger) (*Cassandra, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
@@ -46,11 +41,7 @@ func OpenCassandra(_ context.Context, cfg *config.Config, logger *slog.Logger) (
 	if err != nil {
 		return nil, err
 	}
-	snap, err := Snapshotter(cfg)
-	if err != nil {
-		return nil, err
-	}
-	return &Cassandra{Node: nc, Snapshotter: snap, CQL: CQLOptions(cfg, nc, logger),
+	return &Cassandra{Node: nc, CQL: CQLOptions(cfg, nc, logger),
 		resolveIPs: cfg.Cassandra.ResolveIPAddresses}, nil
 }
 
@@ -97,25 +88,28 @@ func NodetoolOptions(c config.Cassandra) cassandra.NodetoolOptions {
 	}
 }
 
-// Snapshotter picks how snapshots are taken: in Kubernetes mode with a
-// cassandra_url, the management API (use_mgmt_api) or Jolokia; otherwise
-// nodetool. Medusa's ccm test mode (is_ccm) is not supported.
+// cassandraBackoffOnce connects once: for callers that retry whole
+// requests themselves.
+var cassandraBackoffOnce = cassandra.Backoff{Attempts: 1}
+
+// Snapshotter picks how snapshots are taken, as Medusa does: in Kubernetes
+// mode the management API (use_mgmt_api) or Jolokia at cassandra_url,
+// which must then be set; otherwise nodetool. Medusa's ccm test mode
+// (is_ccm) is not supported.
 func Snapshotter(cfg *config.Config) (cassandra.Snapshotter, error) {
-	k := cfg.Kubernetes
-	switch {
-	case cfg.Cassandra.IsCCM:
+	if cfg.Cassandra.IsCCM {
 		return nil, errors.New("[cassandra] is_ccm = 1 is not supported: point nodetool_executable at the node's nodetool instead")
-	case k.Enabled && k.CassandraURL != "" && k.UseMgmtAPI:
-		m, err := cassandra.NewManagementAPISnapshotter(k.CassandraURL,
-			cassandra.MgmtAPITLS{CACert: k.CACert, TLSCert: k.TLSCert, TLSKey: k.TLSKey})
-		if err != nil {
-			return nil, fmt.Errorf("[kubernetes] management API: %w", err)
-		}
-		return m, nil
-	case k.Enabled && k.CassandraURL != "":
-		return cassandra.JolokiaSnapshotter{URL: k.CassandraURL}, nil
 	}
-	return cassandra.NodetoolSnapshotter{Nodetool: cassandra.Nodetool{Options: NodetoolOptions(cfg.Cassandra)}}, nil
+	k := cfg.Kubernetes
+	s, err := cassandra.NewSnapshotter(cassandra.SnapshotOptions{
+		Kubernetes: k.Enabled, CassandraURL: k.CassandraURL, UseMgmtAPI: k.UseMgmtAPI,
+		MgmtAPITLS: cassandra.MgmtAPITLS{CACert: k.CACert, TLSCert: k.TLSCert, TLSKey: k.TLSKey},
+		Nodetool:   NodetoolOptions(cfg.Cassandra),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
 // Close ends the CQL session, if one was opened.
@@ -160,4 +154,24 @@ func (c *Cassandra) ServerVersion(ctx context.Context) (layout.ServerVersion, er
 // data directory.
 func (c *Cassandra) FindSnapshot(_ context.Context, tag string) ([]cassandra.TableSnapshot, error) {
 	return cassandra.FindSnapshot(c.Node.DataDir, tag)
+}
+
+// LiveHosts are the names of the cluster's nodes in every datacenter, read
+// over CQL from the local node and named as tokenmap.json names them
+// ([cassandra] resolve_ip_addresses).
+func (a *App) LiveHosts(ctx context.Context) ([]string, error) {
+	cass, err := OpenCassandra(ctx, a.Config, a.Logger)
+	if err != nil {
+		return nil, err
+	}
+	defer cass.Close()
+	s, err := cass.Session(ctx)
+	if err != nil {
+		return nil, err
+	}
+	names, err := s.ClusterHostNames(ctx, nil, a.Config.Cassandra.ResolveIPAddresses)
+	if err != nil {
+		return nil, fmt.Errorf("list the cluster's nodes: %w", err)
+	}
+	return names, nil
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/medusa-go/medusa/internal/cassandra"
 	"github.com/medusa-go/medusa/internal/config"
+	"github.com/medusa-go/medusa/internal/progress"
 	"github.com/medusa-go/medusa/internal/restore"
 )
 
@@ -19,26 +20,70 @@ type Restore struct {
 	Deps restore.Deps
 	// Paths are the node's directories and cassandra.yaml.
 	Paths restore.NodePaths
-	// SkipContentHash is set when the bucket's hashes are not content
-	// MD5s ([storage] kms_id or sse_c_key).
-	SkipContentHash bool
-	// Kubernetes: medusa does not stop or start Cassandra.
-	Kubernetes bool
-	close      func()
+	cfg   *config.Config
+	close func()
 }
 
 // Close releases the storage and the CQL session.
 func (r *Restore) Close() { r.close() }
 
+// Options completes o, the command's choices (backup, mode, selection,
+// seeds, temp dir, dry run), with what the configuration and the node say.
+func (r *Restore) Options(o restore.Options) restore.Options {
+	cfg := r.cfg
+	o.FQDN, o.Prefix = cfg.Storage.FQDN, cfg.Storage.Prefix
+	o.Concurrency = cfg.Storage.ConcurrentTransfers
+	// In Kubernetes mode medusa does not stop or start Cassandra.
+	o.ManageCassandra = !cfg.Kubernetes.Enabled
+	o.SkipContentHash = skipContentHash(cfg.Storage)
+	o.Node = r.Paths
+	o.Checks = restore.Checks{Query: cfg.Checks.Query, ExpectedRows: cfg.Checks.ExpectedRows,
+		ExpectedResult: cfg.Checks.ExpectedResult}
+	return o
+}
+
+// Restore restores the local node from a backup (restore-node); o as for
+// Restore.Options.
+func (a *App) Restore(ctx context.Context, o restore.Options, rep progress.Reporter) (*restore.Result, error) {
+	rs, err := a.OpenRestore(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	rs.Deps.Progress = rep
+	if !o.DryRun {
+		if err := RecoverRestore(ctx, a.Config, a.Logger, ""); err != nil {
+			return nil, err
+		}
+	}
+	return restore.Run(ctx, rs.Deps, rs.Options(o))
+}
+
+// Download fetches a backup of the node into a directory (download);
+// Cassandra is not involved. o carries the command's choices.
+func (a *App) Download(ctx context.Context, o restore.DownloadOptions, rep progress.Reporter) (*restore.Plan, error) {
+	b, err := a.Storage(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer b.Close()
+	if err := RecoverRestore(ctx, a.Config, a.Logger, o.Destination); err != nil {
+		return nil, err
+	}
+	st := a.Config.Storage
+	o.FQDN, o.Prefix = st.FQDN, st.Prefix
+	o.Concurrency = st.ConcurrentTransfers
+	o.SkipContentHash = skipContentHash(st)
+	return restore.Download(ctx, restore.Deps{Storage: b, Logger: a.Logger, Progress: rep}, o)
+}
+
 // OpenRestore builds the restore of the local node. Storage is opened
 // first, so a storage problem fails before Cassandra is looked at.
-func OpenRestore(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*Restore, error) {
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
-	b, err := OpenStorage(ctx, cfg, logger)
+func (a *App) OpenRestore(ctx context.Context) (*Restore, error) {
+	cfg, logger := a.Config, a.Logger
+	b, err := a.Storage(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("open storage: %w", err)
+		return nil, err
 	}
 	cass, err := OpenCassandra(ctx, cfg, logger)
 	if err != nil {
@@ -69,8 +114,7 @@ func OpenRestore(ctx context.Context, cfg *config.Config, logger *slog.Logger) (
 		},
 		Paths: restore.NodePaths{DataDir: nc.DataDir, CommitlogDir: nc.CommitlogDir,
 			SavedCachesDir: nc.SavedCachesDir, ConfigFile: nc.Path},
-		SkipContentHash: cfg.Storage.KMSID != "" || cfg.Storage.SSECKey != "",
-		Kubernetes:      cfg.Kubernetes.Enabled,
+		cfg: cfg,
 		close: func() {
 			cass.Close()
 			b.Close()

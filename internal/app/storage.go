@@ -16,38 +16,27 @@ import (
 	"github.com/medusa-go/medusa/internal/storage/s3"
 )
 
-// StorageOverrides let tests and the test bed point a backend at an
-// emulator; production code passes the zero value.
-type StorageOverrides struct {
-	// Endpoint replaces the service address of GCS or Azure.
-	Endpoint string
-}
-
-// OpenStorage builds the storage stack [storage] describes: the backend,
+// Storage opens the storage stack [storage] describes: the backend,
 // wrapped (innermost first) in retries with backoff, then one process-wide
-// bandwidth limit (transfer_max_bandwidth) and a limit of
-// concurrent_transfers transfers in flight.
-func OpenStorage(ctx context.Context, cfg *config.Config, logger *slog.Logger) (storage.Backend, error) {
-	return OpenStorageWith(ctx, cfg, logger, StorageOverrides{})
-}
-
-// OpenStorageWith is OpenStorage with overrides for emulators.
-func OpenStorageWith(ctx context.Context, cfg *config.Config, logger *slog.Logger, ov StorageOverrides) (storage.Backend, error) {
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
-	b, err := openBackend(ctx, cfg.Storage, logger, ov)
+// bandwidth limit (transfer_max_bandwidth), a limit of
+// concurrent_transfers transfers in flight and, outermost, WrapStorage.
+// The caller closes it.
+func (a *App) Storage(ctx context.Context) (storage.Backend, error) {
+	st := a.Config.Storage
+	b, err := openBackend(ctx, st, a.Logger)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("open storage: %w", err)
 	}
-	st := cfg.Storage
-	var out storage.Backend = retry.New(b, retry.Policy{Logger: logger})
+	var out storage.Backend = retry.New(b, retry.Policy{Logger: a.Logger})
 	out = limit.Bandwidth(out, limit.NewLimiter(st.TransferMaxBandwidth))
 	out = limit.Concurrency(out, st.ConcurrentTransfers)
+	if a.WrapStorage != nil {
+		out = a.WrapStorage(out)
+	}
 	return out, nil
 }
 
-func openBackend(ctx context.Context, st config.Storage, logger *slog.Logger, ov StorageOverrides) (storage.Backend, error) {
+func openBackend(ctx context.Context, st config.Storage, logger *slog.Logger) (storage.Backend, error) {
 	timeout := time.Duration(st.ReadTimeout) * time.Second
 	switch kind := st.Backend(); kind {
 	case config.BackendS3, config.BackendS3Compatible, config.BackendS3RGW:
@@ -82,11 +71,10 @@ func openBackend(ctx context.Context, st config.Storage, logger *slog.Logger, ov
 			KeyFile:     st.KeyFile,
 			ReadTimeout: timeout,
 			ChunkSize:   st.MultipartChunksize,
-			Endpoint:    ov.Endpoint,
 			Logger:      logger,
 		})
 	case config.BackendAzure:
-		suffix, port, endpoint, err := azureService(st.Host, st.Port, ov.Endpoint)
+		suffix, port, endpoint, err := st.AzureService()
 		if err != nil {
 			return nil, err
 		}

@@ -13,7 +13,11 @@ import (
 
 func parse(t *testing.T, ini string) *config.Config {
 	t.Helper()
-	cfg, _, err := config.Parse("medusa.ini", strings.NewReader(ini), config.Overrides{}, func(string) string { return "" })
+	path := filepath.Join(t.TempDir(), "medusa.ini")
+	if err := os.WriteFile(path, []byte(ini), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, _, err := config.Load(t.Context(), path, config.Overrides{}, func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -23,7 +27,7 @@ func parse(t *testing.T, ini string) *config.Config {
 func TestOpenStorageLocalRoundTrip(t *testing.T) {
 	base := t.TempDir()
 	cfg := parse(t, "[storage]\nstorage_provider = local\nbucket_name = b\nbase_path = "+base+"\nfqdn = n1\n")
-	b, err := OpenStorage(t.Context(), cfg, nil)
+	b, err := New(cfg, nil).Storage(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +54,7 @@ func TestOpenStorageS3KeepsExpectedHash(t *testing.T) {
 	cfg := parse(t, "[storage]\nstorage_provider = s3_compatible\nbucket_name = b\nhost = 127.0.0.1\nport = 1\nsecure = False\nfqdn = n1\nmulti_part_upload_threshold = 5MB\nmultipart_chunksize = 5MB\n")
 	t.Setenv("AWS_ACCESS_KEY_ID", "id")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
-	b, err := OpenStorage(t.Context(), cfg, nil)
+	b, err := New(cfg, nil).Storage(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +75,7 @@ func TestOpenStorageS3KeepsExpectedHash(t *testing.T) {
 func TestOpenStorageUnknownProviderNamesIt(t *testing.T) {
 	cfg := parse(t, "[storage]\nstorage_provider = local\nbucket_name = b\nbase_path = /tmp\nfqdn = n1\n")
 	cfg.Storage.StorageProvider = "ftp"
-	_, err := OpenStorage(t.Context(), cfg, nil)
+	_, err := New(cfg, nil).Storage(t.Context())
 	if err == nil || !strings.Contains(err.Error(), `"ftp"`) {
 		t.Fatalf("error = %v", err)
 	}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/medusa-go/medusa/internal/clock"
 	"github.com/medusa-go/medusa/internal/layout"
 	"github.com/medusa-go/medusa/internal/progress"
 	"github.com/medusa-go/medusa/internal/storage"
@@ -84,32 +85,9 @@ type Deps struct {
 	ExpectedHash func(ctx context.Context, src storage.Source) (string, error)
 	Logger       *slog.Logger
 	Progress     progress.Reporter
-	Clock        Clock
-}
-
-// Clock is the time source: stagger polling and CQL retries sleep on it.
-type Clock interface {
-	Now() time.Time
-	// Sleep waits d or until ctx ends (then it returns ctx.Err()).
-	Sleep(ctx context.Context, d time.Duration) error
-}
-
-// SystemClock is the real clock.
-type SystemClock struct{}
-
-// Now returns time.Now().
-func (SystemClock) Now() time.Time { return time.Now() }
-
-// Sleep waits d or until ctx ends.
-func (SystemClock) Sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	// Clock is the time source: stagger polling and CQL retries sleep on
+	// it (default clock.System).
+	Clock clock.Clock
 }
 
 // Stage names a step of the pipeline.
@@ -177,7 +155,7 @@ func (o *Options) validate(d *Deps) error {
 		d.Progress = progress.Discard
 	}
 	if d.Clock == nil {
-		d.Clock = SystemClock{}
+		d.Clock = clock.System{}
 	}
 	if d.Finished == nil {
 		d.Finished = LatestFinished(d.Storage, layout.New(o.Prefix))

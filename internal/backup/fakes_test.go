@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/medusa-go/medusa/internal/layout"
+	"github.com/medusa-go/medusa/internal/layout/layouttest"
 	"github.com/medusa-go/medusa/internal/storage"
 	"github.com/medusa-go/medusa/internal/storage/local"
 )
@@ -61,7 +62,7 @@ func tokenmapOf(hosts ...string) layout.Tokenmap {
 	up, rack, dc := true, "rack1", "dc1"
 	for i, h := range hosts {
 		tm.Hosts = append(tm.Hosts, layout.TokenmapHost{Host: h,
-			Tokens: []json.Number{layout.Int64Token(int64(i*1000 - 5000))}, IsUp: &up, Rack: &rack, DC: &dc})
+			Tokens: []json.Number{layouttest.Int64Token(int64(i*1000 - 5000))}, IsUp: &up, Rack: &rack, DC: &dc})
 	}
 	return tm
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/medusa-go/medusa/internal/clock"
 	"github.com/medusa-go/medusa/internal/storage/retry"
 	"github.com/medusa-go/medusa/internal/storage/s3"
 	"github.com/medusa-go/medusa/internal/testbed"
@@ -59,7 +60,7 @@ func TestS3IncompleteUploadsCleanup(t *testing.T) {
 	var logs bytes.Buffer
 	d := e.deps()
 	// Behind the retry decorator, as the commands build it.
-	d.Storage, d.Clock = retry.New(st, retry.Policy{}), SystemClock{}
+	d.Storage, d.Clock = retry.New(st, retry.Policy{}), clock.System{}
 	d.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	o := e.opts("b1", Differential)
 	o.UploadMaxAge = 3 * time.Second

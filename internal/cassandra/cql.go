@@ -14,6 +14,8 @@ import (
 	"time"
 
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
+
+	"github.com/medusa-go/medusa/internal/clock"
 )
 
 // Defaults of CQLOptions.
@@ -32,6 +34,12 @@ type Backoff struct {
 	// Budget caps the time spent waiting between tries (default
 	// DefaultRetryBudget): no wait goes past it.
 	Budget time.Duration
+}
+
+// Delay returns the wait after failed try number n (1-based), as
+// clock.Backoff does.
+func (b Backoff) Delay(n int) time.Duration {
+	return clock.Backoff{Attempts: b.Attempts, Initial: b.Initial, Max: b.Max}.Delay(n)
 }
 
 // DefaultRetryBudget is how long connecting is retried by default: the sum
@@ -65,15 +73,6 @@ func (b Backoff) Next(n int, waited time.Duration, err error) (wait time.Duratio
 		return 0, false
 	}
 	return min(b.Delay(n), left), true
-}
-
-// Delay returns the wait after failed try number n (1-based).
-func (b Backoff) Delay(n int) time.Duration {
-	d := b.Initial
-	for i := 1; i < n && d < b.Max; i++ {
-		d *= 2
-	}
-	return min(d, b.Max)
 }
 
 // CQLOptions say how to reach the local node over CQL ([cassandra] settings
@@ -200,10 +199,8 @@ func Connect(ctx context.Context, opts CQLOptions) (*Session, error) {
 		} else {
 			opts.Logger.Warn("cql session failed, retrying", "addr", addr, "try", attempt, "wait", wait, "err", err)
 		}
-		select {
-		case <-ctx.Done():
-			return nil, fmt.Errorf("%w (gave up: %w)", err, ctx.Err())
-		case <-time.After(wait):
+		if serr := clock.Sleep(ctx, wait); serr != nil {
+			return nil, fmt.Errorf("%w (gave up: %w)", err, serr)
 		}
 		waited += wait
 	}

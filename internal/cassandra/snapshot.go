@@ -1,7 +1,6 @@
 package cassandra
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"encoding/json"
@@ -12,6 +11,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/medusa-go/medusa/internal/layout"
 )
 
 // Snapshotter takes and clears the snapshot of every keyspace of the local
@@ -42,7 +43,11 @@ func NewSnapshotter(o SnapshotOptions) (Snapshotter, error) {
 		return nil, errors.New("[kubernetes] cassandra_url must be set when [kubernetes] enabled is true")
 	}
 	if o.UseMgmtAPI {
-		return NewManagementAPISnapshotter(o.CassandraURL, o.MgmtAPITLS)
+		m, err := NewManagementAPISnapshotter(o.CassandraURL, o.MgmtAPITLS)
+		if err != nil {
+			return nil, fmt.Errorf("[kubernetes] management API: %w", err)
+		}
+		return m, nil
 	}
 	return JolokiaSnapshotter{URL: o.CassandraURL}, nil
 }
@@ -102,10 +107,10 @@ func (j JolokiaSnapshotter) Clear(ctx context.Context, tag string) error {
 // exec posts the request body Medusa sends (Python json.dumps spacing):
 // {"type": "exec", "mbean": ..., "operation": ..., "arguments": [tag, extra..., []]}.
 func (j JolokiaSnapshotter) exec(ctx context.Context, op, tag string, extra ...string) error {
-	args := append([]string{pyJSONString(tag)}, extra...)
+	args := append([]string{layout.PyJSONString(tag)}, extra...)
 	args = append(args, "[]")
 	body := fmt.Sprintf(`{"type": "exec", "mbean": %s, "operation": %s, "arguments": [%s]}`,
-		pyJSONString(StorageServiceMBean), pyJSONString(op), strings.Join(args, ", "))
+		layout.PyJSONString(StorageServiceMBean), layout.PyJSONString(op), strings.Join(args, ", "))
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, j.URL, strings.NewReader(body))
 	if err != nil {
 		return fmt.Errorf("jolokia: %w", err)
@@ -180,7 +185,7 @@ func NewManagementAPISnapshotter(rawURL string, t MgmtAPITLS) (*ManagementAPISna
 
 // Create implements Snapshotter.
 func (m ManagementAPISnapshotter) Create(ctx context.Context, tag string) error {
-	body := `{"snapshot_name": ` + pyJSONString(tag) + `}`
+	body := `{"snapshot_name": ` + layout.PyJSONString(tag) + `}`
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, m.URL, strings.NewReader(body))
 	if err != nil {
 		return fmt.Errorf("create snapshot %s: management api: %w", tag, err)
@@ -264,27 +269,4 @@ func redactURL(u *url.URL) string {
 	c := *u
 	c.User = url.User("<redacted>")
 	return c.String()
-}
-
-// pyJSONString renders s as a JSON string the way Python's json.dumps
-// does: non-ASCII as \uXXXX escapes, no HTML escaping.
-func pyJSONString(s string) string {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(s) // encoding a string into a buffer cannot fail
-	out := strings.TrimSuffix(buf.String(), "\n")
-	var b strings.Builder
-	for _, r := range out {
-		switch {
-		case r < 0x80:
-			b.WriteRune(r)
-		case r <= 0xFFFF:
-			fmt.Fprintf(&b, `\u%04x`, r)
-		default:
-			r -= 0x10000
-			fmt.Fprintf(&b, `\u%04x\u%04x`, 0xD800+(r>>10), 0xDC00+(r&0x3FF))
-		}
-	}
-	return b.String()
 }

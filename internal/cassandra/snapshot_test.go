@@ -53,7 +53,6 @@ func (r *recorder) last(t *testing.T) recorded {
 }
 
 func TestJolokiaSnapshotter(t *testing.T) {
-	t.Parallel()
 	const (
 		createBody = `{"type": "exec", "mbean": "org.apache.cassandra.db:type=StorageService", "operation": "takeSnapshot(java.lang.String,java.util.Map,[Ljava.lang.String;)", "arguments": ["medusa-b1", {}, []]}`
 		clearBody  = `{"type": "exec", "mbean": "org.apache.cassandra.db:type=StorageService", "operation": "clearSnapshot", "arguments": ["medusa-b1", []]}`
@@ -97,7 +96,6 @@ func TestJolokiaSnapshotter(t *testing.T) {
 }
 
 func TestJolokiaUnreachable(t *testing.T) {
-	t.Parallel()
 	srv := httptest.NewServer(http.NotFoundHandler())
 	url := srv.URL
 	srv.Close()
@@ -108,7 +106,6 @@ func TestJolokiaUnreachable(t *testing.T) {
 }
 
 func TestManagementAPISnapshotter(t *testing.T) {
-	t.Parallel()
 	tests := []struct {
 		name    string
 		status  int
@@ -162,7 +159,6 @@ func checkErr(t *testing.T, prefix string, err error, want string) {
 // http:// to https:// and presents its certificate; without ca_cert the
 // server is not verified (Medusa), with ca_cert it must chain to it.
 func TestManagementAPIMutualTLS(t *testing.T) {
-	t.Parallel()
 	dir := t.TempDir()
 	p, err := newTestPKI(dir)
 	if err != nil {
@@ -216,7 +212,6 @@ func TestManagementAPIMutualTLS(t *testing.T) {
 }
 
 func TestNodetoolSnapshotter(t *testing.T) {
-	t.Parallel()
 	dir := t.TempDir()
 	log := filepath.Join(dir, "calls")
 	script := filepath.Join(dir, "nodetool")
@@ -248,22 +243,7 @@ func TestNodetoolSnapshotter(t *testing.T) {
 	}
 }
 
-func TestPyJSONString(t *testing.T) {
-	t.Parallel()
-	for in, want := range map[string]string{
-		"medusa-b1": `"medusa-b1"`,
-		`a"b\c`:     `"a\"b\\c"`,
-		"<&>":       `"<&>"`,
-		"é😀":        `"\u00e9\ud83d\ude00"`,
-	} {
-		if got := pyJSONString(in); got != want {
-			t.Errorf("pyJSONString(%q) = %s, want %s", in, got, want)
-		}
-	}
-}
-
 func TestNewSnapshotter(t *testing.T) {
-	t.Parallel()
 	nt := NodetoolOptions{Executable: "/x/nodetool"}
 	tests := []struct {
 		name string

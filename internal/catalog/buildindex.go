@@ -33,6 +33,23 @@ type BuildIndexResult struct {
 	Written []string
 	// Latest maps each fqdn to its latest finished backup.
 	Latest map[string]string
+	// Noop is set when nothing was written.
+	Noop bool
+}
+
+// WriteText writes one line per index key: "wrote <key>" or, after a
+// Noop run, "would write <key>".
+func (r BuildIndexResult) WriteText(w io.Writer) error {
+	verb := "wrote"
+	if r.Noop {
+		verb = "would write"
+	}
+	for _, k := range r.Written {
+		if _, err := fmt.Fprintf(w, "%s %s\n", verb, k); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // discovered is a node backup found from its meta files.
@@ -52,9 +69,9 @@ type discovered struct {
 // are the LastModified of schema.cql and manifest.json. Unlike Medusa it
 // works with a storage prefix.
 //
-// One line per key is written to out: "wrote <key>" or, with Noop,
-// "would write <key>".
-func BuildIndex(ctx context.Context, b storage.Backend, prefix string, opts BuildIndexOptions, out io.Writer) (BuildIndexResult, error) {
+// The result lists the keys written (with Noop, that would be written);
+// its WriteText prints them.
+func BuildIndex(ctx context.Context, b storage.Backend, prefix string, opts BuildIndexOptions) (BuildIndexResult, error) {
 	l := layout.New(prefix)
 	c := &Catalog{Backend: b, Prefix: prefix, Concurrency: opts.Concurrency, Logger: opts.Logger}
 	found, err := discover(ctx, b, l, opts.FQDNs)
@@ -73,7 +90,7 @@ func BuildIndex(ctx context.Context, b storage.Backend, prefix string, opts Buil
 		}
 		present[id][e.Kind] = true
 	}
-	res := BuildIndexResult{Latest: map[string]string{}}
+	res := BuildIndexResult{Latest: map[string]string{}, Noop: opts.Noop}
 	latest := map[string]discovered{}
 	var todo []discovered
 	for _, d := range found {
@@ -113,15 +130,6 @@ func BuildIndex(ctx context.Context, b storage.Backend, prefix string, opts Buil
 			return res, err
 		}
 		res.Written = append(res.Written, keys...)
-	}
-	verb := "wrote"
-	if opts.Noop {
-		verb = "would write"
-	}
-	for _, k := range res.Written {
-		if _, err := fmt.Fprintf(out, "%s %s\n", verb, k); err != nil {
-			return res, err
-		}
 	}
 	return res, nil
 }

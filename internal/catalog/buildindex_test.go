@@ -40,7 +40,7 @@ func TestBuildIndex(t *testing.T) {
 			}
 
 			var noop bytes.Buffer
-			res, err := catalog.BuildIndex(t.Context(), b, tt.prefix, catalog.BuildIndexOptions{FQDNs: tt.fqdns, Noop: true}, &noop)
+			res, err := buildIndexText(t.Context(), b, tt.prefix, catalog.BuildIndexOptions{FQDNs: tt.fqdns, Noop: true}, &noop)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -55,7 +55,7 @@ func TestBuildIndex(t *testing.T) {
 			}
 
 			var out bytes.Buffer
-			res, err = catalog.BuildIndex(t.Context(), b, tt.prefix, catalog.BuildIndexOptions{FQDNs: tt.fqdns}, &out)
+			res, err = buildIndexText(t.Context(), b, tt.prefix, catalog.BuildIndexOptions{FQDNs: tt.fqdns}, &out)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -82,7 +82,7 @@ func TestBuildIndex(t *testing.T) {
 			}
 
 			out.Reset()
-			res, err = catalog.BuildIndex(t.Context(), b, tt.prefix, catalog.BuildIndexOptions{FQDNs: tt.fqdns}, &out)
+			res, err = buildIndexText(t.Context(), b, tt.prefix, catalog.BuildIndexOptions{FQDNs: tt.fqdns}, &out)
 			if err != nil || len(res.Written) != 0 || out.Len() != 0 {
 				t.Errorf("second run wrote %v (%v)", res.Written, err)
 			}

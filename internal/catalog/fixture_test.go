@@ -13,6 +13,7 @@ import (
 
 	"github.com/medusa-go/medusa/internal/catalog"
 	"github.com/medusa-go/medusa/internal/layout"
+	"github.com/medusa-go/medusa/internal/layout/layouttest"
 	"github.com/medusa-go/medusa/internal/storage"
 	"github.com/medusa-go/medusa/internal/storage/local"
 )
@@ -34,7 +35,7 @@ func tokenmapOf(t *testing.T, hosts ...string) []byte {
 	up, rack, dc := true, "rack1", "dc1"
 	for i, h := range hosts {
 		tm.Hosts = append(tm.Hosts, layout.TokenmapHost{
-			Host: h, Tokens: []json.Number{layout.Int64Token(int64(i)*1000 - 9000)},
+			Host: h, Tokens: []json.Number{layouttest.Int64Token(int64(i)*1000 - 9000)},
 			IsUp: &up, Rack: &rack, DC: &dc,
 		})
 	}

@@ -162,11 +162,11 @@ func (c *Catalog) ClusterBackups(ctx context.Context) ([]layout.ClusterBackup, e
 }
 
 // ClusterBackup returns the cluster backup named name, reading only the
-// index entries of that backup. It fails with ErrBackupNotFound when the
+// index entries of that backup. It fails with layout.ErrBackupNotFound when the
 // index has no node backup of that name.
 func (c *Catalog) ClusterBackup(ctx context.Context, name string) (layout.ClusterBackup, error) {
 	if err := layout.ValidateBackupName(name); err != nil {
-		return layout.ClusterBackup{}, fmt.Errorf("%w: %v", ErrBackupNotFound, err)
+		return layout.ClusterBackup{}, fmt.Errorf("%w: %v", layout.ErrBackupNotFound, err)
 	}
 	backups, err := c.clusterBackups(ctx, c.layout().BackupIndexPrefix(name))
 	if err != nil {
@@ -175,7 +175,7 @@ func (c *Catalog) ClusterBackup(ctx context.Context, name string) (layout.Cluste
 	if cb, ok := layout.FindClusterBackup(backups, name); ok {
 		return cb, nil
 	}
-	return layout.ClusterBackup{}, fmt.Errorf("%w: the backup %s does not exist", ErrBackupNotFound, name)
+	return layout.ClusterBackup{}, fmt.Errorf("%w: the backup %s does not exist", layout.ErrBackupNotFound, name)
 }
 
 func (c *Catalog) clusterBackups(ctx context.Context, prefix string) ([]layout.ClusterBackup, error) {

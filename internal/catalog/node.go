@@ -16,11 +16,11 @@ import (
 // files instead, as Medusa's get_node_backup does: started from
 // meta/schema.cql, finished from meta/manifest.json, differential from
 // meta/differential or meta/incremental; its index keys are then empty.
-// It fails with ErrBackupNotFound when meta/schema.cql does not exist.
+// It fails with layout.ErrBackupNotFound when meta/schema.cql does not exist.
 func (c *Catalog) NodeBackup(ctx context.Context, backup, fqdn string) (layout.NodeBackup, error) {
 	l := c.layout()
 	if err := validNames(backup, fqdn); err != nil {
-		return layout.NodeBackup{}, fmt.Errorf("%w: %v", ErrBackupNotFound, err)
+		return layout.NodeBackup{}, fmt.Errorf("%w: %v", layout.ErrBackupNotFound, err)
 	}
 	idx, err := c.listIndex(ctx, l.BackupIndexPrefix(backup))
 	if err != nil {
@@ -52,7 +52,7 @@ func (c *Catalog) nodeBackupFromMeta(ctx context.Context, backup, fqdn string) (
 	}
 	if !ok {
 		return layout.NodeBackup{}, fmt.Errorf("%w: no backup %s of %s (%s does not exist)",
-			ErrBackupNotFound, backup, fqdn, l.SchemaKey(fqdn, backup))
+			layout.ErrBackupNotFound, backup, fqdn, l.SchemaKey(fqdn, backup))
 	}
 	n := layout.NodeBackup{Name: backup, FQDN: fqdn, Started: ptr(schema.ModTime.Unix())}
 	manifest, ok, err := c.stat(ctx, l.ManifestKey(fqdn, backup))
@@ -92,7 +92,7 @@ func (c *Catalog) LatestNodeBackup(ctx context.Context, fqdn string) (n layout.N
 	}
 	name := layout.ParseBackupNameContent(data)
 	n, err = c.NodeBackup(ctx, name, fqdn)
-	if errors.Is(err, ErrBackupNotFound) {
+	if errors.Is(err, layout.ErrBackupNotFound) {
 		c.log().Warn("Latest backup points to non-existent backup. Deleting the marker",
 			"fqdn", fqdn, "backup", name)
 		if c.Heal {

@@ -11,10 +11,6 @@ import (
 	"github.com/medusa-go/medusa/internal/storage"
 )
 
-// ErrBackupNotFound is returned (wrapped) when a backup or node backup is
-// neither in the index nor in storage.
-var ErrBackupNotFound = errors.New("backup not found")
-
 // errMalformed is wrapped by errors about a document that cannot be parsed.
 var errMalformed = errors.New("malformed document")
 

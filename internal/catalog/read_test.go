@@ -108,7 +108,7 @@ func TestClusterBackupAndNodeBackup(t *testing.T) {
 	if err != nil || !cb.IsComplete() || len(cb.Nodes) != 3 {
 		t.Fatalf("ClusterBackup(b2) = %+v, %v", cb, err)
 	}
-	if _, err := c.ClusterBackup(t.Context(), "nope"); !errors.Is(err, catalog.ErrBackupNotFound) {
+	if _, err := c.ClusterBackup(t.Context(), "nope"); !errors.Is(err, layout.ErrBackupNotFound) {
 		t.Errorf("ClusterBackup(nope) error %v", err)
 	}
 	tests := []struct {
@@ -124,8 +124,8 @@ func TestClusterBackupAndNodeBackup(t *testing.T) {
 	for _, tt := range tests {
 		n, err := c.NodeBackup(t.Context(), tt.backup, tt.fqdn)
 		if !tt.want {
-			if !errors.Is(err, catalog.ErrBackupNotFound) {
-				t.Errorf("NodeBackup(%s, %s) error %v, want ErrBackupNotFound", tt.backup, tt.fqdn, err)
+			if !errors.Is(err, layout.ErrBackupNotFound) {
+				t.Errorf("NodeBackup(%s, %s) error %v, want layout.ErrBackupNotFound", tt.backup, tt.fqdn, err)
 			}
 			continue
 		}

@@ -49,7 +49,7 @@ func TestS3Integration(t *testing.T) {
 		t.Errorf("listing:\n%v", before)
 	}
 	var out bytes.Buffer
-	res, err := c.Verify(t.Context(), "b2", true, &out)
+	res, err := verifyText(t.Context(), c, "b2", true, &out)
 	if err != nil || !res.OK() {
 		t.Errorf("verify b2: %v\n%s", err, out.String())
 	}
@@ -61,7 +61,7 @@ func TestS3Integration(t *testing.T) {
 		index = append(index, obj.Key)
 	}
 	must(t, b.DeleteMany(t.Context(), index))
-	res2, err := catalog.BuildIndex(t.Context(), b, prefix, catalog.BuildIndexOptions{}, &bytes.Buffer{})
+	res2, err := buildIndexText(t.Context(), b, prefix, catalog.BuildIndexOptions{}, &bytes.Buffer{})
 	must(t, err)
 	if res2.NodeBackups != 5 {
 		t.Errorf("build-index found %d finished node backups, want 5", res2.NodeBackups)

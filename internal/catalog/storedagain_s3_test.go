@@ -55,8 +55,11 @@ func TestVerifyStoredAgainS3(t *testing.T) {
 			now := open(tc.chunk)
 			put(t, now, key, tc.again)
 			var out bytes.Buffer
-			res, err := (&catalog.Catalog{Backend: now}).Verify(t.Context(), tc.backup, true, &out)
+			res, err := (&catalog.Catalog{Backend: now}).Verify(t.Context(), tc.backup, true)
 			if err != nil {
+				t.Fatal(err)
+			}
+			if err := res.WriteText(&out); err != nil {
 				t.Fatal(err)
 			}
 			if res.OK() != tc.ok {

@@ -18,9 +18,9 @@ type VerifyResult struct {
 	// Complete is false when a node backup is unfinished or missing; the
 	// manifests are then not checked.
 	Complete bool
-	// Incomplete and Missing are the fqdns of unfinished and missing node
-	// backups.
-	Incomplete []string
+	// Incomplete are the unfinished node backups; Missing the fqdns of the
+	// nodes without a backup.
+	Incomplete []IncompleteNode
 	Missing    []string
 	// Errors are the failure lines, as printed: "  - [<path>] Doesn't exists",
 	// "  - [<path>] Blob different", "  - [<key>] exists in storage, but not
@@ -37,17 +37,49 @@ type VerifyResult struct {
 	Notes []string
 }
 
+// IncompleteNode is a node backup that started and did not finish.
+type IncompleteNode struct {
+	FQDN    string
+	Started int64 // epoch seconds
+}
+
 // OK reports whether the backup is complete and every manifest matched.
 func (r VerifyResult) OK() bool { return r.Complete && len(r.Errors) == 0 }
 
-// Verify checks the cluster backup backup like Medusa's verify and
-// writes Medusa's text to out:
+// WriteText writes Medusa's verify text:
 //
 //	Validating <name> ...
 //	- Completion: OK!                 or  - Completion: Not complete!
 //	                                      (then per node "  - [<fqdn>] Backup started at <epoch>, but not finished yet"
 //	                                       or "  - [<fqdn>] Backup missing", and nothing more)
 //	- Manifest validated: OK!!        or  - Manifest validation: Failed!  (then the error lines)
+func (r VerifyResult) WriteText(out io.Writer) error {
+	w := bufio.NewWriter(out)
+	fmt.Fprintf(w, "Validating %s ...\n", r.Backup)
+	if !r.Complete {
+		w.WriteString("- Completion: Not complete!\n")
+		for _, n := range r.Incomplete {
+			fmt.Fprintf(w, "  - [%s] Backup started at %d, but not finished yet\n", n.FQDN, n.Started)
+		}
+		for _, fqdn := range r.Missing {
+			fmt.Fprintf(w, "  - [%s] Backup missing\n", fqdn)
+		}
+		return w.Flush()
+	}
+	w.WriteString("- Completion: OK!\n")
+	if len(r.Errors) == 0 {
+		w.WriteString("- Manifest validated: OK!!\n")
+		return w.Flush()
+	}
+	w.WriteString("- Manifest validation: Failed!\n")
+	for _, e := range r.Errors {
+		fmt.Fprintln(w, e)
+	}
+	return w.Flush()
+}
+
+// Verify checks the cluster backup backup like Medusa's verify; the
+// result's WriteText prints Medusa's text.
 //
 // For each node backup it lists the data path (the pool P<fqdn>/data/ for
 // differential backups, P<fqdn>/<backup>/data/ for full ones) once and
@@ -67,29 +99,18 @@ func (r VerifyResult) OK() bool { return r.Complete && len(r.Errors) == 0 }
 // logged it and passed; the extra objects are listed sorted; an object
 // re-uploaded with the same bytes (another multipart chunk size, so another
 // ETag) is fine where Medusa reported it different. An unknown backup gives
-// an error wrapping ErrBackupNotFound and no output.
-func (c *Catalog) Verify(ctx context.Context, backup string, md5 bool, out io.Writer) (VerifyResult, error) {
+// an error wrapping layout.ErrBackupNotFound.
+func (c *Catalog) Verify(ctx context.Context, backup string, md5 bool) (VerifyResult, error) {
 	cb, err := c.ClusterBackup(ctx, backup)
 	if err != nil {
 		return VerifyResult{Backup: backup}, err
 	}
 	res := VerifyResult{Backup: cb.Name, Complete: cb.IsComplete(), Missing: cb.MissingNodes()}
-	w := bufio.NewWriter(out)
-	fmt.Fprintf(w, "Validating %s ...\n", cb.Name)
 	if !res.Complete {
-		w.WriteString("- Completion: Not complete!\n")
 		for _, n := range cb.IncompleteNodes() {
-			res.Incomplete = append(res.Incomplete, n.FQDN)
-			fmt.Fprintf(w, "  - [%s] Backup started at %d, but not finished yet\n", n.FQDN, *n.Started)
+			res.Incomplete = append(res.Incomplete, IncompleteNode{FQDN: n.FQDN, Started: *n.Started})
 		}
-		for _, fqdn := range res.Missing {
-			fmt.Fprintf(w, "  - [%s] Backup missing\n", fqdn)
-		}
-		return res, w.Flush()
-	}
-	w.WriteString("- Completion: OK!\n")
-	if err := w.Flush(); err != nil {
-		return res, err
+		return res, nil
 	}
 	type nodeResult struct{ errors, warnings, notes []string }
 	results := make([]nodeResult, len(cb.Nodes))
@@ -106,15 +127,7 @@ func (c *Catalog) Verify(ctx context.Context, backup string, md5 bool, out io.Wr
 		res.Warnings = append(res.Warnings, r.warnings...)
 		res.Notes = append(res.Notes, r.notes...)
 	}
-	if len(res.Errors) == 0 {
-		w.WriteString("- Manifest validated: OK!!\n")
-		return res, w.Flush()
-	}
-	w.WriteString("- Manifest validation: Failed!\n")
-	for _, e := range res.Errors {
-		fmt.Fprintln(w, e)
-	}
-	return res, w.Flush()
+	return res, nil
 }
 
 // verifyNode compares the data of one node backup with its manifest.

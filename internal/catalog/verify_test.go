@@ -66,14 +66,14 @@ func TestVerify(t *testing.T) {
 			b := newLocal(t)
 			writeCluster(t, b, "p")
 			// b3's n3 was not indexed; index it so b3 is complete.
-			_, err := catalog.BuildIndex(t.Context(), b, "p", catalog.BuildIndexOptions{}, &bytes.Buffer{})
+			_, err := buildIndexText(t.Context(), b, "p", catalog.BuildIndexOptions{}, &bytes.Buffer{})
 			must(t, err)
 			if tt.damage != nil {
 				tt.damage(t, b)
 			}
 			c := &catalog.Catalog{Backend: b, Prefix: "p"}
 			var out bytes.Buffer
-			res, err := c.Verify(t.Context(), tt.backup, false, &out)
+			res, err := verifyText(t.Context(), c, tt.backup, false, &out)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -91,7 +91,7 @@ func TestVerifyUnknownBackup(t *testing.T) {
 	t.Parallel()
 	c := &catalog.Catalog{Backend: newLocal(t)}
 	var out bytes.Buffer
-	if _, err := c.Verify(t.Context(), "nope", false, &out); !errors.Is(err, catalog.ErrBackupNotFound) || out.Len() != 0 {
+	if _, err := verifyText(t.Context(), c, "nope", false, &out); !errors.Is(err, layout.ErrBackupNotFound) || out.Len() != 0 {
 		t.Errorf("Verify(nope) = %v, output %q", err, out.String())
 	}
 }
@@ -116,7 +116,7 @@ func TestVerifyMD5(t *testing.T) {
 	c := &catalog.Catalog{Backend: mem}
 	for _, md5 := range []bool{false, true} {
 		var out bytes.Buffer
-		res, err := c.Verify(ctx, "b1", md5, &out)
+		res, err := verifyText(ctx, c, "b1", md5, &out)
 		if err != nil {
 			t.Fatal(err)
 		}

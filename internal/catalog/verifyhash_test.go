@@ -93,8 +93,11 @@ func TestVerifyReuploaded(t *testing.T) {
 			key := oneFileBackup(t, mem, "b1", tc.stored, tc.manifest)
 			c := &catalog.Catalog{Backend: relisted{mem, map[string]string{key: tc.store}, tc.notSSE}}
 			var out bytes.Buffer
-			res, err := c.Verify(ctx, "b1", true, &out)
+			res, err := c.Verify(ctx, "b1", true)
 			if err != nil {
+				t.Fatal(err)
+			}
+			if err := res.WriteText(&out); err != nil {
 				t.Fatal(err)
 			}
 			if res.OK() != tc.ok || len(res.Notes) != tc.notes || len(res.Warnings) != tc.warnings {

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"os"
@@ -10,15 +9,13 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
-	"github.com/medusa-go/medusa/internal/app"
 	"github.com/medusa-go/medusa/internal/backup"
-	"github.com/medusa-go/medusa/internal/cassandra"
-	"github.com/medusa-go/medusa/internal/config"
 	"github.com/medusa-go/medusa/internal/layout"
+	"github.com/medusa-go/medusa/internal/metrics"
 	"github.com/medusa-go/medusa/internal/progress"
 )
 
-// backupFlags are the options of `medusa backup` (docs/compatibility.md, Commands and flags).
+// backupFlags are the options of `medusa backup`.
 type backupFlags struct {
 	name                string
 	stagger             int
@@ -44,21 +41,15 @@ snapshot is cleared afterwards, also when the backup fails, unless
 --keep-snapshot is given.
 
 --mode differential (the default) uploads into the node's shared pool
-<fqdn>/data/ only the files it does not hold yet: a stored file is reused when
-it has the same name and size and was stored after the local file was written,
-or has the same hash (always compared with --enable-md5-checks); other content
-never overwrites a stored file (docs/differential-reuse.md). --mode full
-uploads every file under <fqdn>/<backup name>/data/.
-
-Running the name of a backup that was interrupted resumes it: only the files
-not stored yet are uploaded. A snapshot left by a killed backup is cleared.
+<fqdn>/data/ only the files it does not hold yet (same name and size, and the
+same hash with --enable-md5-checks); --mode full uploads every file under
+<fqdn>/<backup name>/data/.
 
 Only one backup runs on a node at a time: the lock file
 $TMPDIR/medusa_backup_in_progress is held while it runs. Progress is shown on
 stderr (a live line on a terminal, a log line every few seconds otherwise).
-The name of a complete backup, a backup already running on the node, a
-failing snapshot or upload all exit with status 1; the error names the failed
-stage.
+An existing backup name, a backup already running on the node, a failing
+snapshot or upload all exit with status 1; the error names the failed stage.
 
 ` + exitHelp,
 		Args: cobra.NoArgs,
@@ -116,102 +107,18 @@ func (r *root) runBackup(cmd *cobra.Command, f backupFlags) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := r.loadConfig()
+	logger, reporter := r.progressOutput()
+	a, err := r.open(cmd.Context(), logger)
 	if err != nil {
 		return err
 	}
-	opts.FQDN, opts.Prefix = cfg.Storage.FQDN, cfg.Storage.Prefix
-	opts.MD5Checks = opts.MD5Checks || cfg.Checks.EnableMD5Checks
-	opts.MD5Concurrency = cfg.Checks.MD5CheckConcurrency
-	opts.Concurrency = cfg.Storage.ConcurrentTransfers
-	opts.CQLRetry = time.Duration(cfg.Cassandra.CQLRetrySeconds) * time.Second
-	opts.UploadMaxAge = uploadMaxAge(cfg.Storage.AbortIncompleteUploadsAfterHours)
-
-	logger, reporter := r.progressOutput()
-	res, err := r.backupNode(cmd.Context(), cfg, opts, logger, reporter)
-	r.sendBackupMetrics(cfg.Monitoring, logger, opts.Name, res, err)
-	return err
-}
-
-// backupNode opens storage and the Cassandra node and runs the backup.
-func (r *root) backupNode(ctx context.Context, cfg *config.Config, opts backup.Options, logger *slog.Logger,
-	reporter progress.Reporter) (*backup.Result, error) {
-	b, err := r.openStorage(ctx, cfg, logger)
-	if err != nil {
-		return nil, err
-	}
-	defer b.Close()
-	if err := app.RecoverRestore(ctx, cfg, logger, ""); err != nil {
-		return nil, err
-	}
-	cass, err := app.OpenCassandra(ctx, cfg, logger)
-	if err != nil {
-		return nil, err
-	}
-	defer cass.Close()
-	// The backup retries whole CQL requests (7 times, 10 s to 2 min apart,
-	// as Medusa); each try connects once.
-	cass.CQL.Backoff = cassandra.Backoff{Attempts: 1}
-	return backup.Run(ctx, backup.Deps{
-		Storage:      b,
-		Node:         cass,
-		Snapshotter:  cass.Snapshotter,
-		FindSnapshot: findSnapshot(cass),
-		Logger:       logger,
-		Progress:     reporter,
-	}, opts)
-}
-
-// sendBackupMetrics sends Medusa's node backup metrics ([monitoring]):
-// backup-duration (seconds of data transfer), backup-size (bytes) and
-// backup-error 0 after a success, backup-error 1 after a failure. A
-// monitoring failure is only logged.
-func (r *root) sendBackupMetrics(cfg config.Monitoring, logger *slog.Logger, name string, res *backup.Result, err error) {
-	getenv := r.env.Getenv
-	if getenv == nil {
-		getenv = os.Getenv
-	}
-	mon, merr := newMonitor(cfg, getenv)
-	if merr != nil {
-		logger.Warn("Could not send backup metrics", "error", merr.Error())
-		return
-	}
-	type metric struct {
-		what  string
-		value int64
-	}
-	metrics := []metric{{"backup-error", 1}}
+	res, err := a.Backup(cmd.Context(), opts, reporter)
+	var seconds, bytes int64
 	if err == nil {
-		metrics = []metric{
-			{"backup-duration", int64(res.Finished.Sub(res.DataStarted).Seconds())},
-			{"backup-size", res.BytesTotal},
-			{"backup-error", 0},
-		}
+		seconds, bytes = int64(res.Finished.Sub(res.DataStarted).Seconds()), res.BytesTotal
 	}
-	for _, m := range metrics {
-		if serr := mon.send([]string{"medusa-node-backup", m.what, name}, m.value); serr != nil {
-			logger.Warn("Could not send backup metric", "metric", m.what, "error", serr.Error())
-		}
-	}
-}
-
-// findSnapshot adapts the node's snapshot directories to the backup's view.
-func findSnapshot(c *app.Cassandra) backup.FindFunc {
-	return func(ctx context.Context, tag string) ([]backup.Table, error) {
-		snaps, err := c.FindSnapshot(ctx, tag)
-		if err != nil {
-			return nil, err
-		}
-		tables := make([]backup.Table, len(snaps))
-		for i, s := range snaps {
-			files := make([]backup.File, len(s.Files))
-			for j, f := range s.Files {
-				files[j] = backup.File{RelPath: f.RelPath, Path: f.Path, Size: f.Size, ModTime: f.ModTime}
-			}
-			tables[i] = backup.Table{Keyspace: s.Keyspace, TableDir: s.TableDir, Dir: s.Dir, Files: files}
-		}
-		return tables, nil
-	}
+	metrics.SendAll(a.Config.Monitoring, r.getenv, logger, metrics.NodeBackup(opts.Name, seconds, bytes, err)...)
+	return err
 }
 
 // progressOutput returns the logger and progress reporter of a long

@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/medusa-go/medusa/internal/catalog"
+	"github.com/medusa-go/medusa/internal/config"
 )
 
 // newBuildIndexCmd is `medusa build-index`.
@@ -29,22 +30,22 @@ takes a while.
 ` + exitHelp,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, cat, err := r.openCatalog(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer cat.Backend.Close()
-			if noop {
-				r.logger.Info("--noop was set, will only print the indices")
-			}
-			res, err := catalog.BuildIndex(cmd.Context(), cat.Backend, cfg.Storage.Prefix,
-				catalog.BuildIndexOptions{Noop: noop, Logger: r.logger}, cmd.OutOrStdout())
-			if err != nil {
-				return fmt.Errorf("build index: %w", err)
-			}
-			r.logger.Info(fmt.Sprintf("Found %d finished node backups of %d nodes; %d index objects %s",
-				res.NodeBackups, len(res.Latest), len(res.Written), map[bool]string{true: "to write", false: "written"}[noop]))
-			return nil
+			return r.withCatalog(cmd.Context(), func(cfg *config.Config, cat *catalog.Catalog) error {
+				if noop {
+					r.logger.Info("--noop was set, will only print the indices")
+				}
+				res, err := catalog.BuildIndex(cmd.Context(), cat.Backend, cfg.Storage.Prefix,
+					catalog.BuildIndexOptions{Noop: noop, Logger: r.logger})
+				if err != nil {
+					return fmt.Errorf("build index: %w", err)
+				}
+				if err := res.WriteText(cmd.OutOrStdout()); err != nil {
+					return err
+				}
+				r.logger.Info(fmt.Sprintf("Found %d finished node backups of %d nodes; %d index objects %s",
+					res.NodeBackups, len(res.Latest), len(res.Written), map[bool]string{true: "to write", false: "written"}[noop]))
+				return nil
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&noop, "noop", false, "compute and print the index only, do not upload it")

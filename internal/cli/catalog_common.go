@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -18,31 +17,29 @@ import (
 // status, verify, fetch-tokenmap, get-last-complete-cluster-backup,
 // build-index, report-last-backup).
 
-// errNoSuchBackup is returned when a command names a backup the index does
-// not know; it maps to exit code 1.
-var errNoSuchBackup = errors.New("no such backup")
-
-// openCatalog loads medusa.ini, opens the storage stack and returns a
-// Catalog over it; the caller closes cat.Backend. Medusa's index
-// self-healing is on (see internal/catalog).
-func (r *root) openCatalog(ctx context.Context) (*config.Config, *catalog.Catalog, error) {
-	cfg, err := r.loadConfig()
+// withCatalog loads medusa.ini, opens the catalog of the bucket (Medusa's
+// index self-healing on, see internal/catalog), runs fn and closes the
+// storage.
+func (r *root) withCatalog(ctx context.Context, fn func(cfg *config.Config, cat *catalog.Catalog) error) error {
+	a, err := r.open(ctx, nil)
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
-	b, err := r.openStorage(ctx, cfg, r.logger)
+	cat, err := a.Catalog(ctx)
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
-	return cfg, &catalog.Catalog{Backend: b, Prefix: cfg.Storage.Prefix, Heal: true, Logger: r.logger}, nil
+	defer cat.Backend.Close()
+	return fn(a.Config, cat)
 }
 
 // unknownBackup logs Medusa's "No such backup" and returns the error
-// (err, an ErrBackupNotFound, is only logged at debug level).
+// (exit code 1) naming the backup; err, a layout.ErrBackupNotFound, is
+// only logged at debug level.
 func (r *root) unknownBackup(name string, err error) error {
 	r.logger.Error("No such backup")
 	r.logger.Debug(err.Error())
-	return fmt.Errorf("%w: %s", errNoSuchBackup, name)
+	return fmt.Errorf("no such backup: %s", name)
 }
 
 // location is the time zone backup times are shown in: $TZ when set,

@@ -12,6 +12,7 @@ import (
 
 	"github.com/medusa-go/medusa/internal/catalog"
 	"github.com/medusa-go/medusa/internal/layout"
+	"github.com/medusa-go/medusa/internal/layout/layouttest"
 	"github.com/medusa-go/medusa/internal/storage/local"
 )
 
@@ -87,8 +88,8 @@ func (f *catFixture) node(t *testing.T, backup, fqdn string, started int64, fini
 	for i, h := range fxHosts {
 		up, rack, dc := true, "r1", "dc1"
 		tm.Hosts = append(tm.Hosts, layout.TokenmapHost{Host: h, IsUp: &up, Rack: &rack, DC: &dc,
-			Tokens: []json.Number{layout.Int64Token(int64(i)*3074457345618258602 - 9223372036854775807 - 1),
-				layout.Int64Token(int64(i) * 100)}})
+			Tokens: []json.Number{layouttest.Int64Token(int64(i)*3074457345618258602 - 9223372036854775807 - 1),
+				layouttest.Int64Token(int64(i) * 100)}})
 	}
 	tokenmap, err := layout.MarshalTokenmap(tm)
 	if err != nil {

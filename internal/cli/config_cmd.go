@@ -21,11 +21,11 @@ are logged to stderr.
 ` + exitHelp,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := r.loadConfig()
+			a, err := r.open(cmd.Context(), nil)
 			if err != nil {
 				return err
 			}
-			_, err = fmt.Fprint(cmd.OutOrStdout(), cfg.Redacted())
+			_, err = fmt.Fprint(cmd.OutOrStdout(), a.Config.Redacted())
 			return err
 		},
 	}

@@ -7,7 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/medusa-go/medusa/internal/config"
+	"github.com/medusa-go/medusa/internal/app"
 	"github.com/medusa-go/medusa/internal/layout"
 	"github.com/medusa-go/medusa/internal/purge"
 )
@@ -50,11 +50,11 @@ Sends medusa-node-backup.delete-error (0 or 1) to [monitoring].
 				}
 			}
 			err := r.runRetention(cmd, dryRun, []string{"medusa-node-backup", "delete-error", "DELETE-ERROR"},
-				func(ctx context.Context, e *purge.Executor, cfg *config.Config) (purge.Summary, error) {
-					return e.DeleteBackups(ctx, cfg.Storage.FQDN, names, allNodes)
+				func(ctx context.Context, e *purge.Executor, a *app.App) (purge.Summary, error) {
+					return e.DeleteBackups(ctx, a.Config.Storage.FQDN, names, allNodes)
 				})
-			if errors.Is(err, purge.ErrBackupNotFound) {
-				return fmt.Errorf("%w: %w", errNoSuchBackup, err)
+			if errors.Is(err, layout.ErrBackupNotFound) {
+				return fmt.Errorf("no such backup: %w", err)
 			}
 			return err
 		},

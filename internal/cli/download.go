@@ -5,7 +5,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/medusa-go/medusa/internal/app"
 	"github.com/medusa-go/medusa/internal/restore"
 )
 
@@ -34,24 +33,12 @@ unless --ignore-system-keyspaces is given. Cassandra is not involved.
 					return err
 				}
 			}
-			cfg, err := r.loadConfig()
-			if err != nil {
-				return err
-			}
 			logger, reporter := r.progressOutput()
-			b, err := app.OpenStorage(cmd.Context(), cfg, logger)
+			a, err := r.open(cmd.Context(), logger)
 			if err != nil {
-				return fmt.Errorf("open storage: %w", err)
-			}
-			defer b.Close()
-			if err := app.RecoverRestore(cmd.Context(), cfg, logger, o.Destination); err != nil {
 				return err
 			}
-			o.FQDN, o.Prefix = cfg.Storage.FQDN, cfg.Storage.Prefix
-			o.Concurrency = cfg.Storage.ConcurrentTransfers
-			o.SkipContentHash = cfg.Storage.KMSID != "" || cfg.Storage.SSECKey != ""
-			_, err = restore.Download(cmd.Context(), restore.Deps{Storage: b, Logger: logger, Progress: reporter}, o)
-			if err != nil {
+			if _, err := a.Download(cmd.Context(), o, reporter); err != nil {
 				return fmt.Errorf("download %s: %w", o.Backup, err)
 			}
 			return nil

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/medusa-go/medusa/internal/catalog"
+	"github.com/medusa-go/medusa/internal/config"
 	"github.com/medusa-go/medusa/internal/layout"
 )
 
@@ -32,27 +33,24 @@ An unknown backup exits 1.
 			if err := requireFlag(cmd, "backup-name"); err != nil {
 				return err
 			}
-			_, cat, err := r.openCatalog(cmd.Context())
-			if err != nil {
+			return r.withCatalog(cmd.Context(), func(cfg *config.Config, cat *catalog.Catalog) error {
+				cb, err := cat.ClusterBackup(cmd.Context(), name)
+				if errors.Is(err, layout.ErrBackupNotFound) {
+					return r.unknownBackup(name, err)
+				}
+				if err != nil {
+					return err
+				}
+				if cb.Tokenmap == nil {
+					return fmt.Errorf("the tokenmap of backup %s cannot be read", name)
+				}
+				var b strings.Builder
+				for _, h := range cb.Tokenmap.Hosts {
+					b.WriteString(h.Host + "\n" + pyTokens(h) + "\n")
+				}
+				_, err = fmt.Fprint(cmd.OutOrStdout(), b.String())
 				return err
-			}
-			defer cat.Backend.Close()
-			cb, err := cat.ClusterBackup(cmd.Context(), name)
-			if errors.Is(err, catalog.ErrBackupNotFound) {
-				return r.unknownBackup(name, err)
-			}
-			if err != nil {
-				return err
-			}
-			if cb.Tokenmap == nil {
-				return fmt.Errorf("the tokenmap of backup %s cannot be read", name)
-			}
-			var b strings.Builder
-			for _, h := range cb.Tokenmap.Hosts {
-				b.WriteString(h.Host + "\n" + pyTokens(h) + "\n")
-			}
-			_, err = fmt.Fprint(cmd.OutOrStdout(), b.String())
-			return err
+			})
 		},
 	}
 	cmd.Flags().StringVar(&name, "backup-name", "", "backup name (required)")

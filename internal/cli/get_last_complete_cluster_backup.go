@@ -5,6 +5,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/medusa-go/medusa/internal/catalog"
+	"github.com/medusa-go/medusa/internal/config"
 	"github.com/medusa-go/medusa/internal/layout"
 )
 
@@ -20,22 +22,19 @@ finished last, or "Could not find any full backup for the cluster" (exit code
 ` + exitHelp,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			_, cat, err := r.openCatalog(cmd.Context())
-			if err != nil {
+			return r.withCatalog(cmd.Context(), func(cfg *config.Config, cat *catalog.Catalog) error {
+				backups, err := cat.ClusterBackups(cmd.Context())
+				if err != nil {
+					return err
+				}
+				cb, ok := layout.LatestCompleteClusterBackup(backups)
+				msg := "Could not find any full backup for the cluster"
+				if ok {
+					msg = cb.Name
+				}
+				_, err = fmt.Fprintln(cmd.OutOrStdout(), msg)
 				return err
-			}
-			defer cat.Backend.Close()
-			backups, err := cat.ClusterBackups(cmd.Context())
-			if err != nil {
-				return err
-			}
-			cb, ok := layout.LatestCompleteClusterBackup(backups)
-			msg := "Could not find any full backup for the cluster"
-			if ok {
-				msg = cb.Name
-			}
-			_, err = fmt.Fprintln(cmd.OutOrStdout(), msg)
-			return err
+			})
 		},
 	}
 }

@@ -1,9 +1,6 @@
 package cli
 
-import (
-	"fmt"
-	"time"
-)
+import "fmt"
 
 // interrupted reports a command stopped by SIGINT/SIGTERM and returns exit
 // code 130. The error of the operation that was cut short (often an SDK's
@@ -15,13 +12,4 @@ func (r *root) interrupted(err error) int {
 		fmt.Fprintln(r.env.Stderr, "Interrupted operation:", err)
 	}
 	return 130
-}
-
-// uploadMaxAge maps [storage] abort_incomplete_uploads_after_hours to
-// backup.Options.UploadMaxAge (0 hours: never abort by age).
-func uploadMaxAge(hours int) time.Duration {
-	if hours <= 0 {
-		return -1
-	}
-	return time.Duration(hours) * time.Hour
 }

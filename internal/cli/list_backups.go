@@ -3,6 +3,8 @@ package cli
 import (
 	"github.com/spf13/cobra"
 
+	"github.com/medusa-go/medusa/internal/catalog"
+	"github.com/medusa-go/medusa/internal/config"
 	"github.com/medusa-go/medusa/internal/layout"
 )
 
@@ -29,23 +31,20 @@ Backups missing from the index are not listed: run "medusa build-index".
 			if err := checkOutput(output); err != nil {
 				return err
 			}
-			cfg, cat, err := r.openCatalog(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer cat.Backend.Close()
-			backups, err := cat.ClusterBackups(cmd.Context())
-			if err != nil {
-				return err
-			}
-			selected := layout.ListBackups(backups, cfg.Storage.FQDN, showAll && !noShowAll)
-			if output == "json" {
-				if err := cat.LoadDetails(cmd.Context(), selected); err != nil {
+			return r.withCatalog(cmd.Context(), func(cfg *config.Config, cat *catalog.Catalog) error {
+				backups, err := cat.ClusterBackups(cmd.Context())
+				if err != nil {
 					return err
 				}
-				return layout.WriteListBackupsJSON(cmd.OutOrStdout(), selected)
-			}
-			return layout.WriteListBackups(cmd.OutOrStdout(), selected, r.location())
+				selected := layout.ListBackups(backups, cfg.Storage.FQDN, showAll && !noShowAll)
+				if output == "json" {
+					if err := cat.LoadDetails(cmd.Context(), selected); err != nil {
+						return err
+					}
+					return layout.WriteListBackupsJSON(cmd.OutOrStdout(), selected)
+				}
+				return layout.WriteListBackups(cmd.OutOrStdout(), selected, r.location())
+			})
 		},
 	}
 	f := cmd.Flags()

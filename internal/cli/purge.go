@@ -6,7 +6,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/medusa-go/medusa/internal/config"
+	"github.com/medusa-go/medusa/internal/app"
+	"github.com/medusa-go/medusa/internal/metrics"
 	"github.com/medusa-go/medusa/internal/purge"
 )
 
@@ -38,9 +39,9 @@ Sends medusa-node-backup.purge-error (0 or 1) to [monitoring].
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return r.runRetention(cmd, dryRun, []string{"medusa-node-backup", "purge-error", "PURGE-ERROR"},
-				func(ctx context.Context, e *purge.Executor, cfg *config.Config) (purge.Summary, error) {
-					return e.Purge(ctx, cfg.Storage.FQDN, purge.Policy{
-						MaxAgeDays: cfg.Storage.MaxBackupAge, MaxCount: cfg.Storage.MaxBackupCount})
+				func(ctx context.Context, e *purge.Executor, a *app.App) (purge.Summary, error) {
+					st := a.Config.Storage
+					return e.Purge(ctx, st.FQDN, purge.Policy{MaxAgeDays: st.MaxBackupAge, MaxCount: st.MaxBackupCount})
 				})
 		},
 	}
@@ -48,16 +49,17 @@ Sends medusa-node-backup.purge-error (0 or 1) to [monitoring].
 	return cmd
 }
 
-type retentionFunc func(ctx context.Context, e *purge.Executor, cfg *config.Config) (purge.Summary, error)
+type retentionFunc func(ctx context.Context, e *purge.Executor, a *app.App) (purge.Summary, error)
 
 // runRetention opens storage, runs fn with an executor, prints the
 // summary on stdout and sends the error metric (tags; not in a dry run).
 func (r *root) runRetention(cmd *cobra.Command, dryRun bool, tags []string, fn retentionFunc) error {
-	cfg, err := r.loadConfig()
+	a, err := r.open(cmd.Context(), nil)
 	if err != nil {
 		return err
 	}
-	sum, err := r.retention(cmd.Context(), cfg, dryRun, fn)
+	cfg := a.Config
+	sum, err := retention(cmd.Context(), a, dryRun, fn)
 	if err != nil {
 		r.logger.Error(fmt.Sprintf("This error happened during the %s: %v", cmd.Name(), err))
 	}
@@ -67,39 +69,16 @@ func (r *root) runRetention(cmd *cobra.Command, dryRun bool, tags []string, fn r
 		}
 	}
 	if !dryRun {
-		r.sendMetric(cfg.Monitoring, tags, err)
+		metrics.SendAll(cfg.Monitoring, r.getenv, r.logger, metrics.Outcome(tags, err))
 	}
 	return err
 }
 
-func (r *root) retention(ctx context.Context, cfg *config.Config, dryRun bool, fn retentionFunc) (purge.Summary, error) {
-	b, err := r.openStorage(ctx, cfg, r.logger)
+func retention(ctx context.Context, a *app.App, dryRun bool, fn retentionFunc) (purge.Summary, error) {
+	e, err := a.Purger(ctx, dryRun)
 	if err != nil {
 		return purge.Summary{}, err
 	}
-	defer b.Close()
-	e := &purge.Executor{
-		Backend:   b,
-		Prefix:    cfg.Storage.Prefix,
-		GraceDays: cfg.Storage.BackupGracePeriodInDays,
-		DryRun:    dryRun,
-		Logger:    r.logger,
-	}
-	return fn(ctx, e, cfg)
-}
-
-// sendMetric sends tags with 1 after a failure, 0 after a success; a
-// monitoring failure is only logged.
-func (r *root) sendMetric(cfg config.Monitoring, tags []string, err error) {
-	mon, merr := newMonitor(cfg, r.getenv)
-	if merr == nil {
-		value := int64(0)
-		if err != nil {
-			value = 1
-		}
-		merr = mon.send(tags, value)
-	}
-	if merr != nil {
-		r.logger.Warn("Could not send metric", "metric", tags[0]+"."+tags[1], "error", merr.Error())
-	}
+	defer e.Backend.Close()
+	return fn(ctx, e, a)
 }

@@ -2,12 +2,10 @@ package cli
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/spf13/cobra"
 
 	"github.com/medusa-go/medusa/internal/app"
-	"github.com/medusa-go/medusa/internal/config"
 	"github.com/medusa-go/medusa/internal/purge"
 )
 
@@ -35,34 +33,16 @@ Sends medusa-decommissioned-node-backup.purge-error (0 or 1) to [monitoring].
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			tags := []string{"medusa-decommissioned-node-backup", "purge-error", "PURGE-ERROR"}
 			return r.runRetention(cmd, dryRun, tags,
-				func(ctx context.Context, e *purge.Executor, cfg *config.Config) (purge.Summary, error) {
-					live, err := r.liveHosts(ctx, cfg)
+				func(ctx context.Context, e *purge.Executor, a *app.App) (purge.Summary, error) {
+					live, err := a.LiveHosts(ctx)
 					if err != nil {
 						return purge.Summary{}, err
 					}
-					return e.PurgeDecommissioned(ctx, cfg.Storage.FQDN, live)
+					r.logger.Info("Live nodes of the cluster", "hosts", live)
+					return e.PurgeDecommissioned(ctx, a.Config.Storage.FQDN, live)
 				})
 		},
 	}
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "print what would be deleted, delete nothing")
 	return cmd
-}
-
-// liveHosts returns the names of the cluster's nodes, every datacenter.
-func (r *root) liveHosts(ctx context.Context, cfg *config.Config) ([]string, error) {
-	cass, err := app.OpenCassandra(ctx, cfg, r.logger)
-	if err != nil {
-		return nil, err
-	}
-	defer cass.Close()
-	s, err := cass.Session(ctx)
-	if err != nil {
-		return nil, err
-	}
-	names, err := s.ClusterHostNames(ctx, nil, cfg.Cassandra.ResolveIPAddresses)
-	if err != nil {
-		return nil, fmt.Errorf("list the cluster's nodes: %w", err)
-	}
-	r.logger.Info("Live nodes of the cluster", "hosts", names)
-	return names, nil
 }

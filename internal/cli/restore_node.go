@@ -7,11 +7,10 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/medusa-go/medusa/internal/app"
 	"github.com/medusa-go/medusa/internal/restore"
 )
 
-// restoreFlags are the options of `medusa restore-node` (docs/compatibility.md, Commands and flags).
+// restoreFlags are the options of `medusa restore-node`.
 type restoreFlags struct {
 	tempDir          string
 	name             string
@@ -56,14 +55,7 @@ keeps its system_auth. --keyspace and --table (repeatable, ks.table) restore
 only those, plus the system keyspaces. --use-sstableloader streams the backup
 into the running node with sstableloader instead, without stopping it.
 
-A --keyspace or --table the backup does not hold is an error (exit 1) before
-anything is downloaded or stopped: the message names what is missing and the
-tables the backup holds.
-
-A restore that was interrupted (medusa killed, a power loss) is finished
-first, from the journal it keeps in the data directory: rolled back, or
-completed when every file was already in place; Cassandra is started again
-if that restore had stopped it. backup does the same before backing up.
+A selection that matches no table exits 0 with an error message.
 
 ` + exitHelp,
 		Args: cobra.NoArgs,
@@ -114,31 +106,12 @@ func (r *root) runRestoreNode(cmd *cobra.Command, f restoreFlags) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := r.loadConfig()
-	if err != nil {
-		return err
-	}
 	logger, reporter := r.progressOutput()
-	ctx := cmd.Context()
-	rs, err := app.OpenRestore(ctx, cfg, logger)
+	a, err := r.open(cmd.Context(), logger)
 	if err != nil {
 		return err
 	}
-	defer rs.Close()
-	rs.Deps.Progress = reporter
-	if !opts.DryRun {
-		if err := app.RecoverRestore(ctx, cfg, logger, ""); err != nil {
-			return err
-		}
-	}
-	opts.FQDN, opts.Prefix = cfg.Storage.FQDN, cfg.Storage.Prefix
-	opts.Concurrency = cfg.Storage.ConcurrentTransfers
-	opts.ManageCassandra = !rs.Kubernetes
-	opts.SkipContentHash = rs.SkipContentHash
-	opts.Node = rs.Paths
-	opts.Checks = restore.Checks{Query: cfg.Checks.Query, ExpectedRows: cfg.Checks.ExpectedRows,
-		ExpectedResult: cfg.Checks.ExpectedResult}
-	_, err = restore.Run(ctx, rs.Deps, opts, cmd.OutOrStdout())
+	res, err := a.Restore(cmd.Context(), opts, reporter)
 	if errors.Is(err, restore.ErrNothingToRestore) {
 		logger.Error("There is nothing to restore")
 		return nil
@@ -146,5 +119,5 @@ func (r *root) runRestoreNode(cmd *cobra.Command, f restoreFlags) error {
 	if err != nil {
 		return fmt.Errorf("restore-node %s: %w", opts.Backup, err)
 	}
-	return nil
+	return res.WriteText(cmd.OutOrStdout())
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/medusa-go/medusa/internal/app"
 	"github.com/medusa-go/medusa/internal/config"
 	"github.com/medusa-go/medusa/internal/storage"
 )
@@ -120,17 +121,24 @@ tool can be listed, verified and restored by the other.
 	return r
 }
 
-// loadConfig reads medusa.ini with the global flags applied as overrides
-// and logs every warning (unknown keys, deprecated variables).
-func (r *root) loadConfig() (*config.Config, error) {
-	cfg, warnings, err := config.Load(r.g.configFile, r.overrides(), r.env.Getenv)
+// open reads medusa.ini with the global flags applied as overrides, logs
+// every warning (unknown keys, deprecated variables) and returns the app
+// that builds the command's services, logging to logger (nil: the root
+// logger). ctx bounds the fqdn lookup.
+func (r *root) open(ctx context.Context, logger *slog.Logger) (*app.App, error) {
+	cfg, warnings, err := config.Load(ctx, r.g.configFile, r.overrides(), r.env.Getenv)
 	for _, w := range warnings {
 		r.logger.Warn(w.String())
 	}
 	if err != nil {
 		return nil, configError{err}
 	}
-	return cfg, nil
+	if logger == nil {
+		logger = r.logger
+	}
+	a := app.New(cfg, logger)
+	a.WrapStorage = r.env.WrapStorage
+	return a, nil
 }
 
 func (r *root) overrides() config.Overrides {

@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/medusa-go/medusa/internal/catalog"
+	"github.com/medusa-go/medusa/internal/config"
 	"github.com/medusa-go/medusa/internal/layout"
 )
 
@@ -36,31 +37,28 @@ exits 1 (with --output json after printing {}).
 			if err := checkOutput(output); err != nil {
 				return err
 			}
-			_, cat, err := r.openCatalog(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer cat.Backend.Close()
-			cb, err := cat.ClusterBackup(cmd.Context(), name)
-			if errors.Is(err, catalog.ErrBackupNotFound) {
-				if output == "json" {
-					if werr := layout.WriteUnknownStatusJSON(cmd.OutOrStdout()); werr != nil {
-						return werr
+			return r.withCatalog(cmd.Context(), func(cfg *config.Config, cat *catalog.Catalog) error {
+				cb, err := cat.ClusterBackup(cmd.Context(), name)
+				if errors.Is(err, layout.ErrBackupNotFound) {
+					if output == "json" {
+						if werr := layout.WriteUnknownStatusJSON(cmd.OutOrStdout()); werr != nil {
+							return werr
+						}
 					}
+					return r.unknownBackup(name, err)
 				}
-				return r.unknownBackup(name, err)
-			}
-			if err != nil {
-				return err
-			}
-			backups := []layout.ClusterBackup{cb}
-			if err := cat.LoadDetails(cmd.Context(), backups); err != nil {
-				return err
-			}
-			if output == "json" {
-				return layout.WriteStatusJSON(cmd.OutOrStdout(), backups[0])
-			}
-			return layout.WriteStatus(cmd.OutOrStdout(), backups[0], r.location())
+				if err != nil {
+					return err
+				}
+				backups := []layout.ClusterBackup{cb}
+				if err := cat.LoadDetails(cmd.Context(), backups); err != nil {
+					return err
+				}
+				if output == "json" {
+					return layout.WriteStatusJSON(cmd.OutOrStdout(), backups[0])
+				}
+				return layout.WriteStatus(cmd.OutOrStdout(), backups[0], r.location())
+			})
 		},
 	}
 	f := cmd.Flags()

@@ -7,6 +7,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/medusa-go/medusa/internal/catalog"
+	"github.com/medusa-go/medusa/internal/config"
+	"github.com/medusa-go/medusa/internal/layout"
 )
 
 // newVerifyCmd is `medusa verify`.
@@ -35,24 +37,25 @@ failed validation (or a storage error); 2 usage or configuration error;
 			if err := requireFlag(cmd, "backup-name"); err != nil {
 				return err
 			}
-			cfg, cat, err := r.openCatalog(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer cat.Backend.Close()
-			res, err := cat.Verify(cmd.Context(), name, md5 || cfg.Checks.EnableMD5Checks, cmd.OutOrStdout())
-			if errors.Is(err, catalog.ErrBackupNotFound) {
-				return r.unknownBackup(name, err)
-			}
-			switch {
-			case err != nil:
-				return err
-			case !res.Complete:
-				return fmt.Errorf("backup %s is incomplete", name)
-			case !res.OK():
-				return fmt.Errorf("manifest validation of backup %s failed: %d problems", name, len(res.Errors))
-			}
-			return nil
+			return r.withCatalog(cmd.Context(), func(cfg *config.Config, cat *catalog.Catalog) error {
+				res, err := cat.Verify(cmd.Context(), name, md5 || cfg.Checks.EnableMD5Checks)
+				if errors.Is(err, layout.ErrBackupNotFound) {
+					return r.unknownBackup(name, err)
+				}
+				if err != nil {
+					return err
+				}
+				if err := res.WriteText(cmd.OutOrStdout()); err != nil {
+					return err
+				}
+				switch {
+				case !res.Complete:
+					return fmt.Errorf("backup %s is incomplete", name)
+				case !res.OK():
+					return fmt.Errorf("manifest validation of backup %s failed: %d problems", name, len(res.Errors))
+				}
+				return nil
+			})
 		},
 	}
 	f := cmd.Flags()

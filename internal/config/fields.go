@@ -164,6 +164,3 @@ func (c *Config) otherSpecs(user string) []sectionSpec {
 		}},
 	}
 }
-
-// knownSpecs are the specs bound to a throw-away Config, for key lookups.
-func knownSpecs() []sectionSpec { return (&Config{}).specs("") }

@@ -27,14 +27,10 @@ type Loader struct {
 }
 
 // Load reads path with a zero Loader. env is os.Getenv or a stand-in (nil
-// means os.Getenv); an empty variable counts as unset.
-func Load(path string, ov Overrides, env func(string) string) (*Config, []Warning, error) {
-	return (&Loader{}).Load(context.Background(), path, ov, env)
-}
-
-// Parse reads a medusa.ini from r with a zero Loader; name is used in messages.
-func Parse(name string, r io.Reader, ov Overrides, env func(string) string) (*Config, []Warning, error) {
-	return (&Loader{}).Parse(context.Background(), name, r, ov, env)
+// means os.Getenv); an empty variable counts as unset. ctx bounds the name
+// lookups that find the fqdn when it is not set.
+func Load(ctx context.Context, path string, ov Overrides, env func(string) string) (*Config, []Warning, error) {
+	return (&Loader{}).Load(ctx, path, ov, env)
 }
 
 // Load reads the file at path and builds the effective configuration. A
@@ -50,18 +46,6 @@ func (l *Loader) Load(ctx context.Context, path string, ov Overrides, env func(s
 		return nil, nil, describeReadError(path, err)
 	}
 	return l.parse(ctx, path, data, ov, env)
-}
-
-// Parse is Load for a configuration read from r.
-func (l *Loader) Parse(ctx context.Context, name string, r io.Reader, ov Overrides, env func(string) string) (*Config, []Warning, error) {
-	data, err := io.ReadAll(io.LimitReader(r, maxFileSize+1))
-	if err != nil {
-		return nil, nil, fmt.Errorf("cannot read config %s: %w", name, err)
-	}
-	if len(data) > maxFileSize {
-		return nil, nil, fmt.Errorf("cannot read config %s: larger than 16 MiB, not a medusa.ini", name)
-	}
-	return l.parse(ctx, name, data, ov, env)
 }
 
 func (l *Loader) readFile(name string) ([]byte, error) {

@@ -120,14 +120,14 @@ func TestParseReaderErrors(t *testing.T) {
 func TestPackageLevelFunctions(t *testing.T) {
 	t.Setenv("MEDUSA_CQL_USERNAME", "from-os-env")
 	ini := validINI + "fqdn = fixed.example\n"
-	cfg, _, err := Parse("medusa.ini", strings.NewReader(ini), Overrides{}, nil)
+	cfg, _, err := (&Loader{}).Parse(t.Context(), "medusa.ini", strings.NewReader(ini), Overrides{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	eq(t, "cql_username", cfg.Cassandra.CQLUsername, "from-os-env")
 	path := filepath.Join(t.TempDir(), "medusa.ini")
 	writeFile(t, path, ini)
-	cfg, _, err = Load(path, Overrides{}, nil)
+	cfg, _, err = Load(t.Context(), path, Overrides{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -159,6 +159,13 @@ func (b *build) validate() {
 			b.warn("storage", "storage_provider", "ibm_storage is handled as s3_compatible "+
 				"(endpoint from host and port); prefer storage_provider = s3_compatible")
 		}
+	case BackendAzure:
+		if _, _, _, err := s.AzureService(); err != nil {
+			r := b.raw["storage"]["host"]
+			// The value is not shown: a refused URL may carry a secret.
+			b.probs = append(b.probs, Problem{Section: "storage", Key: "host", Source: r.source,
+				Message: err.Error()})
+		}
 	case BackendLocal:
 		if s.BasePath == "" {
 			add("base_path", "required when storage_provider = local")

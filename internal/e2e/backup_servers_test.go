@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/md5"
 	"encoding/hex"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -314,7 +315,11 @@ func readManifest(t *testing.T, b storage.Backend, key string) layout.Manifest {
 		t.Fatalf("read %s: %v", key, err)
 	}
 	defer rc.Close()
-	m, err := layout.ReadManifest(rc)
+	data, err := io.ReadAll(rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := layout.UnmarshalManifest(data)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/medusa-go/medusa/internal/catalog"
 	"github.com/medusa-go/medusa/internal/layout"
+	"github.com/medusa-go/medusa/internal/layout/layouttest"
 	"github.com/medusa-go/medusa/internal/storage"
 	"github.com/medusa-go/medusa/internal/storage/local"
 )
@@ -168,7 +169,7 @@ func writeSyntheticBackups(t *testing.T, b storage.Backend, prefix string, hosts
 	var tm layout.Tokenmap
 	up, rack, dc := true, "rack1", "dc1"
 	for i, h := range hosts {
-		tm.Hosts = append(tm.Hosts, layout.TokenmapHost{Host: h, Tokens: []json.Number{layout.Int64Token(int64(i) * 1000)},
+		tm.Hosts = append(tm.Hosts, layout.TokenmapHost{Host: h, Tokens: []json.Number{layouttest.Int64Token(int64(i) * 1000)},
 			IsUp: &up, Rack: &rack, DC: &dc})
 	}
 	tokenmap, err := layout.MarshalTokenmap(tm)

@@ -52,11 +52,11 @@ func writeNodeINI(t *testing.T, n *testbed.Node, st map[string]string) *cliStore
 		t.Fatal(err)
 	}
 	cs := &cliStore{ini: ini, prefix: st["prefix"], fqdn: n.Host, tmp: t.TempDir()}
-	cfg, _, err := config.Load(ini, config.Overrides{}, cs.getenv)
+	cfg, _, err := config.Load(t.Context(), ini, config.Overrides{}, cs.getenv)
 	if err != nil {
 		t.Fatalf("load %s: %v", ini, err)
 	}
-	if cs.b, err = app.OpenStorage(t.Context(), cfg, nil); err != nil {
+	if cs.b, err = app.New(cfg, nil).Storage(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = cs.b.Close() })

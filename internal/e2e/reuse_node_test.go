@@ -156,11 +156,11 @@ func baseOf(p string) string {
 // openINIStorage opens the storage a medusa.ini names, as the CLI does.
 func openINIStorage(t *testing.T, ini string, getenv func(string) string) storage.Backend {
 	t.Helper()
-	cfg, _, err := config.Load(ini, config.Overrides{}, getenv)
+	cfg, _, err := config.Load(t.Context(), ini, config.Overrides{}, getenv)
 	if err != nil {
 		t.Fatalf("load %s: %v", ini, err)
 	}
-	b, err := app.OpenStorage(t.Context(), cfg, nil)
+	b, err := app.New(cfg, nil).Storage(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -91,27 +91,6 @@ func NodeBackups(entries []IndexEntry) []NodeBackup {
 	return out
 }
 
-// FilterNode returns the node backups of fqdn (exact match).
-func FilterNode(nodes []NodeBackup, fqdn string) []NodeBackup {
-	var out []NodeBackup
-	for _, n := range nodes {
-		if n.FQDN == fqdn {
-			out = append(out, n)
-		}
-	}
-	return out
-}
-
-// SortNodeBackupsByStart orders node backups oldest first (stable; node
-// backups without a start time go last), the order purge and Medusa's
-// list_node_backups use.
-func SortNodeBackupsByStart(nodes []NodeBackup) {
-	sort.SliceStable(nodes, func(i, j int) bool {
-		a, b := nodes[i].Started, nodes[j].Started
-		return a != nil && (b == nil || *a < *b)
-	})
-}
-
 // ClusterBackups groups node backups by backup name like Medusa's
 // list_cluster_backups: node backups without a start time are dropped, the
 // rest ordered by (name, start) keeping the input order on ties, so the

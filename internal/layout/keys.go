@@ -2,7 +2,6 @@ package layout
 
 import (
 	"strconv"
-	"strings"
 )
 
 // Meta file names under P<fqdn>/<backup>/meta/.
@@ -36,9 +35,6 @@ func New(prefix string) Layout {
 	}
 	return Layout{p: prefix + "/"}
 }
-
-// Prefix returns the prefix without its trailing slash ("" when none).
-func (l Layout) Prefix() string { return strings.TrimSuffix(l.p, "/") }
 
 // KeyPrefix returns "<prefix>/" or "": the P of docs/bucket-format.md, prepended to every key.
 func (l Layout) KeyPrefix() string { return l.p }
@@ -95,12 +91,6 @@ func (l Layout) ManifestKey(fqdn, backup string) string {
 	return l.MetaKey(fqdn, backup, ManifestFile)
 }
 
-// RestoreVerifyQueryKey returns P<fqdn>/<backup>/meta/restore_verify_query.json
-// (a path Medusa defines but never writes).
-func (l Layout) RestoreVerifyQueryKey(fqdn, backup string) string {
-	return l.MetaKey(fqdn, backup, RestoreVerifyQueryFile)
-}
-
 // DataRef names one data file in the bucket.
 type DataRef struct {
 	FQDN string
@@ -120,16 +110,6 @@ type DataRef struct {
 // Pool reports whether r is in the differential pool.
 func (r DataRef) Pool() bool { return r.Backup == "" }
 
-// SafeTableName returns the table name Medusa uses to match files of the
-// differential pool: the table dir, or "<table dir>.<subdir>" for index
-// and DSE sub-directories (so ".idx" gives "<table dir>..idx").
-func (r DataRef) SafeTableName() string {
-	if r.SubDir == "" {
-		return r.TableDir
-	}
-	return r.TableDir + "." + r.SubDir
-}
-
 // DataPrefix returns the data root of a node backup: P<fqdn>/<backup>/data/
 // for a full backup, or the pool P<fqdn>/data/ when backup is "".
 func (l Layout) DataPrefix(fqdn, backup string) string {
@@ -145,17 +125,6 @@ func (l Layout) PoolPrefix(fqdn string) string { return l.DataPrefix(fqdn, "") }
 // TablePrefix returns <data prefix><keyspace>/<table dir>/.
 func (l Layout) TablePrefix(fqdn, backup, keyspace, tableDir string) string {
 	return l.DataPrefix(fqdn, backup) + keyspace + "/" + tableDir + "/"
-}
-
-// DataKey returns the object key of r:
-// P<fqdn>/[<backup>/]data/<keyspace>/<table dir>/[<subdir>/]<file>.
-// The same string is the "path" recorded in manifest.json.
-func (l Layout) DataKey(r DataRef) string {
-	k := l.TablePrefix(r.FQDN, r.Backup, r.Keyspace, r.TableDir)
-	if r.SubDir != "" {
-		k += r.SubDir + "/"
-	}
-	return k + r.File
 }
 
 // IndexPrefix returns P index/.

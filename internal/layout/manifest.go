@@ -3,7 +3,6 @@ package layout
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"strconv"
 )
 
@@ -77,12 +76,6 @@ func MarshalManifest(m Manifest) []byte {
 	return append(b, ']')
 }
 
-// WriteManifest writes MarshalManifest(m) to w.
-func WriteManifest(w io.Writer, m Manifest) error {
-	_, err := w.Write(MarshalManifest(m))
-	return err
-}
-
 type manifestObjectJSON struct {
 	Path *string     `json:"path"`
 	MD5  *string     `json:"MD5"`
@@ -135,13 +128,4 @@ func UnmarshalManifest(data []byte) (Manifest, error) {
 		m[i] = s
 	}
 	return m, nil
-}
-
-// ReadManifest reads and parses a manifest from r.
-func ReadManifest(r io.Reader) (Manifest, error) {
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return nil, fmt.Errorf("read manifest: %w", err)
-	}
-	return UnmarshalManifest(data)
 }

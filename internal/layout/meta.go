@@ -66,15 +66,6 @@ func UnmarshalServerVersion(data []byte) (ServerVersion, error) {
 // epoch in decimal, no newline.
 func TimestampContent(epoch int64) []byte { return strconv.AppendInt(nil, epoch, 10) }
 
-// ParseTimestampContent parses the content of a started_/finished_ entry.
-func ParseTimestampContent(data []byte) (int64, error) {
-	epoch, err := strconv.ParseInt(strings.TrimSpace(string(data)), 10, 64)
-	if err != nil {
-		return 0, fmt.Errorf("parse timestamp %q: %w", data, err)
-	}
-	return epoch, nil
-}
-
 // BackupNameContent is the content of index/latest_backup/<fqdn>/backup_name.txt.
 func BackupNameContent(backup string) []byte { return []byte(backup) }
 

@@ -36,6 +36,11 @@ type IndexEntry struct {
 // that Medusa does not read as index entries.
 var ErrImproperIndexKey = errors.New("improper backup index key")
 
+// ErrBackupNotFound is returned (wrapped) wherever a named backup or node
+// backup does not exist in the bucket: the catalog's reads, delete-backup,
+// restore and download. The error's text names the backup.
+var ErrBackupNotFound = errors.New("backup not found")
+
 // Medusa's two patterns (storage/__init__.py), tried in this order because
 // the second is more generic. Python's re.match anchors at the start and its
 // '$' also matches before a final newline, hence "\n?$". Both leading ".*"

@@ -33,6 +33,11 @@ func appendUnicodeEscape(b []byte, r rune) []byte {
 		hexDigits[(r>>12)&0xf], hexDigits[(r>>8)&0xf], hexDigits[(r>>4)&0xf], hexDigits[r&0xf])
 }
 
+// PyJSONString renders s as Python's json.dumps does by default
+// (ensure_ascii): the one encoder of Python-compatible JSON strings, for
+// every document medusa writes that Medusa also writes.
+func PyJSONString(s string) string { return string(appendPyString(nil, s, true)) }
+
 // appendPyString appends s as a JSON string literal the way Python's
 // json.dumps writes it.
 func appendPyString(b []byte, s string, ensureASCII bool) []byte {

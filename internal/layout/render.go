@@ -34,6 +34,20 @@ func FormatBytes(n int64) string {
 	return strconv.FormatFloat(v, 'f', 2, 64) + " " + units[shift]
 }
 
+// FormatBytesIEC renders a size like Medusa's report_latest
+// human_readable_size: 1024-based with binary prefixes and two decimals
+// ("160.00 B", "1.50 KiB").
+func FormatBytesIEC(n int64) string {
+	v := float64(n)
+	for _, unit := range []string{"", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei", "Zi"} {
+		if v < 1024 && v > -1024 {
+			return fmt.Sprintf("%.2f %sB", v, unit)
+		}
+		v /= 1024
+	}
+	return fmt.Sprintf("%.2f YiB", v)
+}
+
 // WriteListBackups writes the text output of list-backups for backups
 // (already selected and ordered by ListBackups):
 //

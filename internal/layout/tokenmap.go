@@ -3,9 +3,6 @@ package layout
 import (
 	"encoding/json"
 	"fmt"
-	"io"
-	"math/big"
-	"strconv"
 )
 
 // Tokenmap is the content of meta/tokenmap.json (and of the index's
@@ -35,12 +32,6 @@ type TokenmapHost struct {
 	// Fields absent from the parsed document, omitted again by Marshal.
 	absentIsUp, absentRack, absentDC bool
 }
-
-// Int64Token returns the token literal of a Murmur3 token.
-func Int64Token(t int64) json.Number { return json.Number(strconv.FormatInt(t, 10)) }
-
-// BigToken returns the token literal of a RandomPartitioner token.
-func BigToken(t *big.Int) json.Number { return json.Number(t.String()) }
 
 // TokenStrings returns the tokens as decimal strings, the form restore
 // writes into cassandra.yaml's initial_token.
@@ -226,13 +217,4 @@ func decodeTokens(raw json.RawMessage, h *TokenmapHost) error {
 	}
 	h.Tokens = list
 	return nil
-}
-
-// ReadTokenmap reads and parses a tokenmap from r.
-func ReadTokenmap(r io.Reader) (Tokenmap, error) {
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return Tokenmap{}, fmt.Errorf("read tokenmap: %w", err)
-	}
-	return UnmarshalTokenmap(data)
 }

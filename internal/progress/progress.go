@@ -43,17 +43,6 @@ type discard struct{}
 
 func (discard) Report(Event) {}
 
-// Multi returns a Reporter that forwards every event to each of rs.
-func Multi(rs ...Reporter) Reporter { return multi(rs) }
-
-type multi []Reporter
-
-func (m multi) Report(e Event) {
-	for _, r := range m {
-		r.Report(e)
-	}
-}
-
 // Tracker counts the progress of one stage for any number of goroutines
 // and reports each change. The zero value is not usable; use Start.
 type Tracker struct {

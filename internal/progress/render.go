@@ -3,11 +3,8 @@ package progress
 import (
 	"io"
 	"log/slog"
-	"os"
 	"sync"
 	"time"
-
-	"golang.org/x/term"
 )
 
 // rateWindow is the span over which renderers measure the transfer rate.
@@ -160,14 +157,4 @@ func fraction(done, total int64, bytes bool) string {
 		return f(done)
 	}
 	return f(done) + "/" + f(total)
-}
-
-// New returns the renderer for f: a Terminal when f is a terminal, else a
-// Log writing to logger. For a Terminal, route log output through its
-// Writer.
-func New(f *os.File, logger *slog.Logger) Reporter {
-	if f != nil && term.IsTerminal(int(f.Fd())) {
-		return NewTerminal(f)
-	}
-	return NewLog(logger)
 }

@@ -95,7 +95,7 @@ func TestInterruptedPurge(t *testing.T) {
 					}
 					f.checkComplete()
 					err := op.run(t.Context(), f.executor(false))
-					if errors.Is(err, purge.ErrBackupNotFound) {
+					if errors.Is(err, layout.ErrBackupNotFound) {
 						// Every backup named was gone before the crash: the
 						// rerun reports it, and any purge finishes the pool.
 						_, err = f.executor(false).Purge(t.Context(), "n1", purge.Policy{})

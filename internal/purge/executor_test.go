@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/medusa-go/medusa/internal/layout"
 	"github.com/medusa-go/medusa/internal/purge"
 	"github.com/medusa-go/medusa/internal/storage/storagetest"
 )
@@ -128,7 +129,7 @@ func TestDeleteBackup(t *testing.T) {
 
 	before := f.keys()
 	_, err := e.DeleteBackups(ctx, "n1", []string{"b4", "nope"}, false)
-	if !errors.Is(err, purge.ErrBackupNotFound) || !strings.Contains(err.Error(), "nope") {
+	if !errors.Is(err, layout.ErrBackupNotFound) || !strings.Contains(err.Error(), "nope") {
 		t.Fatalf("unknown backup: %v", err)
 	}
 	if !slices.Equal(before, f.keys()) {

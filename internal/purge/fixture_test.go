@@ -15,6 +15,7 @@ import (
 
 	"github.com/medusa-go/medusa/internal/catalog"
 	"github.com/medusa-go/medusa/internal/layout"
+	"github.com/medusa-go/medusa/internal/layout/layouttest"
 	"github.com/medusa-go/medusa/internal/storage"
 	"github.com/medusa-go/medusa/internal/storage/local"
 )
@@ -76,7 +77,7 @@ func tokenmapJSON(t *testing.T, hosts ...string) []byte {
 	t.Helper()
 	var tm layout.Tokenmap
 	for i, h := range hosts {
-		tm.Hosts = append(tm.Hosts, layout.TokenmapHost{Host: h, Tokens: []json.Number{layout.Int64Token(int64(i * 100))}})
+		tm.Hosts = append(tm.Hosts, layout.TokenmapHost{Host: h, Tokens: []json.Number{layouttest.Int64Token(int64(i * 100))}})
 	}
 	data, err := layout.MarshalTokenmap(tm)
 	if err != nil {
@@ -120,7 +121,7 @@ func (f *fx) backup(s spec) layout.Manifest {
 		if s.full {
 			ref.Backup = s.name
 		}
-		key := f.l.DataKey(ref)
+		key := layouttest.DataKey(f.l, ref)
 		info, err := f.b.Stat(ctx, key)
 		if err != nil {
 			info = f.put(key, []byte(strings.Repeat(file, 3)), s.started)
@@ -175,7 +176,7 @@ func (f *fx) exists(key string) bool {
 // pool returns the pool key of a file "ks/table/name" of fqdn.
 func (f *fx) pool(fqdn, file string) string {
 	parts := strings.Split(file, "/")
-	return f.l.DataKey(layout.DataRef{FQDN: fqdn, Keyspace: parts[0], TableDir: parts[1], File: parts[2]})
+	return layouttest.DataKey(f.l, layout.DataRef{FQDN: fqdn, Keyspace: parts[0], TableDir: parts[1], File: parts[2]})
 }
 
 // cat returns a catalog over the fixture (no self-healing).
@@ -212,7 +213,7 @@ func (f *fx) checkComplete() {
 		if !c.IsComplete() {
 			continue
 		}
-		res, err := f.cat().Verify(ctx, c.Name, false, io.Discard)
+		res, err := f.cat().Verify(ctx, c.Name, false)
 		if err != nil || !res.OK() {
 			f.t.Errorf("backup %s lists as complete but does not verify: %+v, %v", c.Name, res, err)
 		}

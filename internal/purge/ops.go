@@ -6,11 +6,9 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-)
 
-// ErrBackupNotFound is returned (wrapped) by DeleteBackups for a name no
-// node backup has.
-var ErrBackupNotFound = errors.New("backup not found")
+	"github.com/medusa-go/medusa/internal/layout"
+)
 
 // ErrUnsafe is returned (wrapped) when purge-decommissioned refuses to run
 // because the cluster's host list cannot be trusted.
@@ -41,7 +39,7 @@ func (e *Executor) Purge(ctx context.Context, fqdn string, p Policy) (Summary, e
 // of fqdn only or (allNodes) of every node, then the clean-up of each
 // touched node's pool (and of fqdn's). Every name must be a backup of some
 // node in the index, or of fqdn in storage; otherwise nothing is deleted
-// and the error wraps ErrBackupNotFound.
+// and the error wraps layout.ErrBackupNotFound.
 func (e *Executor) DeleteBackups(ctx context.Context, fqdn string, names []string, allNodes bool) (Summary, error) {
 	sum := Summary{DryRun: e.DryRun, GraceDays: e.GraceDays}
 	idx, err := e.ListIndex(ctx)
@@ -69,7 +67,7 @@ func (e *Executor) DeleteBackups(ctx context.Context, fqdn string, names []strin
 		}
 	}
 	if len(unknown) > 0 {
-		return sum, fmt.Errorf("%w: %s (nothing was deleted)", ErrBackupNotFound, strings.Join(unknown, ", "))
+		return sum, fmt.Errorf("%w: %s (nothing was deleted)", layout.ErrBackupNotFound, strings.Join(unknown, ", "))
 	}
 	e.log().Info(fmt.Sprintf("Deleting Backup(s) %s...", strings.Join(names, ",")))
 	slices.Sort(fqdns[1:])

@@ -33,7 +33,7 @@ func (c *checker) checkAll(ctx context.Context, p *Plan, files []fetched) error 
 	if len(files) != p.Files {
 		return fmt.Errorf("%d files were downloaded, the plan has %d", len(files), p.Files)
 	}
-	tr := progress.Start(c.d.Progress, StageCheck, int64(len(files)), p.Bytes)
+	tr := progress.Start(c.d.Progress, string(StageCheck), int64(len(files)), p.Bytes)
 	defer tr.Finish()
 	var errs []error
 	unverified := 0

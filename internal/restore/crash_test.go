@@ -63,7 +63,7 @@ func TestInterruptedRestore(t *testing.T) {
 			d, count := crashingDeps(ref, -1)
 			o := ref.options()
 			o.InPlace = !remote
-			if _, err := Run(t.Context(), d, o, nil); err != nil {
+			if _, err := Run(t.Context(), d, o); err != nil {
 				t.Fatal(err)
 			}
 			after := ref.nodeTree()
@@ -79,7 +79,7 @@ func TestInterruptedRestore(t *testing.T) {
 					o := f.options()
 					o.InPlace = !remote
 					var rerr error
-					if !crashes(t, func() { _, rerr = Run(t.Context(), d, o, nil) }) {
+					if !crashes(t, func() { _, rerr = Run(t.Context(), d, o) }) {
 						t.Fatalf("no crash after %d changes: %v", k, rerr)
 					}
 					rd, _ := crashingDeps(f, k%5)
@@ -140,8 +140,8 @@ func TestKilledBeforeStartCompletes(t *testing.T) {
 	after := ref.nodeTree()
 	f := newScenario(t)
 	d := f.deps()
-	d.FS = &faultFS{FS: DirectFS{}, stage: StageStart, crash: func() { panic(errCrash) }}
-	if !crashes(t, func() { _, _ = Run(t.Context(), d, f.options(), nil) }) {
+	d.FS = &faultFS{FS: DirectFS{}, stage: string(StageStart), crash: func() { panic(errCrash) }}
+	if !crashes(t, func() { _, _ = Run(t.Context(), d, f.options()) }) {
 		t.Fatal("no crash at the start stage")
 	}
 	if f.node.Up(t.Context()) {

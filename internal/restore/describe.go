@@ -9,12 +9,77 @@ import (
 	"github.com/medusa-go/medusa/internal/layout"
 )
 
-// describe writes the plan of a dry run: what would be downloaded, which
-// directories replaced, wiped or kept, what moved aside, and how
-// Cassandra would be handled. It reads the node's directories but changes
-// nothing.
-func (r *run) describe(w io.Writer) error {
-	p := r.p
+// Preview is what a dry run found: the plan of one node's backup and what
+// the restore would touch. Result.WriteText prints it.
+type Preview struct {
+	Plan *Plan
+	// Staging is the directory the files would be downloaded into.
+	Staging string
+	// Loader: the backup would be streamed with sstableloader; KeepAuth
+	// then leaves system_auth out.
+	Loader, KeepAuth bool
+	// Space is one line per file system the restore needs room on.
+	Space []string
+	// Aside are the commit log and saved caches directories whose entries
+	// would be moved aside.
+	Aside []AsideDir
+	// ConfigFile is cassandra.yaml, rewritten by a remote restore.
+	ConfigFile string
+	// ManageCassandra: medusa would stop and start Cassandra; Verify: run
+	// the [checks] query afterwards.
+	ManageCassandra, Verify bool
+}
+
+// AsideDir is a directory whose entries a restore moves aside.
+type AsideDir struct {
+	What, Dir string
+	Entries   int
+}
+
+// preview reads the node's directories for a dry run and changes nothing.
+func (r *run) preview() (Preview, error) {
+	pv := Preview{Plan: r.p, Staging: r.staging, ConfigFile: r.o.Node.ConfigFile,
+		ManageCassandra: r.o.ManageCassandra, Verify: r.o.Verify}
+	needs, err := spaceNeeds(r.d.Space, r.p.Bytes, r.o.TempDir, r.o.Node.DataDir)
+	if err != nil {
+		return Preview{}, err
+	}
+	for _, n := range needs {
+		pv.Space = append(pv.Space, n.String())
+	}
+	for _, d := range []AsideDir{{What: "commit log", Dir: r.o.Node.CommitlogDir},
+		{What: "saved caches", Dir: r.o.Node.SavedCachesDir}} {
+		if d.Dir == "" {
+			continue
+		}
+		names, err := children(d.Dir, "")
+		if err != nil {
+			return Preview{}, err
+		}
+		names = slices.DeleteFunc(names, func(n string) bool { return strings.HasPrefix(n, asidePrefix) })
+		d.Entries = len(names)
+		pv.Aside = append(pv.Aside, d)
+	}
+	return pv, nil
+}
+
+// WriteText writes the plans of a dry run (nothing for a restore that
+// ran): what would be downloaded, which directories replaced, wiped or
+// kept, what moved aside, and how Cassandra would be handled.
+func (r *Result) WriteText(w io.Writer) error {
+	pr := &printer{w: w}
+	for _, pv := range r.Previews {
+		if pv.Loader {
+			pv.writeLoad(pr)
+		} else {
+			pv.write(pr)
+		}
+	}
+	return pr.err
+}
+
+func (pv Preview) write(pr *printer) {
+	p := pv.Plan
 	mode := "in place"
 	if !p.InPlace {
 		mode = "remote"
@@ -23,14 +88,9 @@ func (r *run) describe(w io.Writer) error {
 	if p.Differential {
 		kind = "differential"
 	}
-	pr := &printer{w: w}
 	pr.f("Restore plan (dry run) for backup %s of %s: %s, %s backup", p.Backup, p.FQDN, mode, kind)
-	pr.f("Download: %d files, %s into %s", p.Files, layout.FormatBytes(p.Bytes), r.staging)
-	needs, err := spaceNeeds(r.d.Space, p.Bytes, r.o.TempDir, r.o.Node.DataDir)
-	if err != nil {
-		return err
-	}
-	for _, n := range needs {
+	pr.f("Download: %d files, %s into %s", p.Files, layout.FormatBytes(p.Bytes), pv.Staging)
+	for _, n := range pv.Space {
 		pr.f("  space %s", n)
 	}
 	var wiped, kept []string
@@ -65,29 +125,30 @@ func (r *run) describe(w io.Writer) error {
 	if len(p.Ignored) > 0 {
 		pr.f("Not selected: %s", strings.Join(p.Ignored, ", "))
 	}
-	for _, d := range []struct{ what, dir string }{{"commit log", r.o.Node.CommitlogDir}, {"saved caches", r.o.Node.SavedCachesDir}} {
-		if d.dir == "" {
-			continue
-		}
-		names, err := children(d.dir, "")
-		if err != nil {
-			return err
-		}
-		names = slices.DeleteFunc(names, func(n string) bool { return strings.HasPrefix(n, asidePrefix) })
-		pr.f("Moved aside: %d %s entries of %s", len(names), d.what, d.dir)
+	for _, d := range pv.Aside {
+		pr.f("Moved aside: %d %s entries of %s", d.Entries, d.What, d.Dir)
 	}
 	if !p.InPlace {
 		pr.f("cassandra.yaml (%s): initial_token: %s, num_tokens: %d, auto_bootstrap: false",
-			r.o.Node.ConfigFile, strings.Join(p.Tokens, ","), len(p.Tokens))
+			pv.ConfigFile, strings.Join(p.Tokens, ","), len(p.Tokens))
 	}
-	if r.o.ManageCassandra {
+	if pv.ManageCassandra {
 		pr.f("Cassandra: nodetool drain, stop_cmd, wait until down; after placing the files start_cmd, wait until up%s",
-			map[bool]string{true: ", [checks] query", false: ""}[r.o.Verify])
+			map[bool]string{true: ", [checks] query", false: ""}[pv.Verify])
 	} else {
 		pr.f("Cassandra: not stopped or started by medusa (Kubernetes mode)")
 	}
 	pr.f("Dry run: nothing was downloaded, stopped or changed.")
-	return pr.err
+}
+
+func (pv Preview) writeLoad(pr *printer) {
+	p := pv.Plan
+	pr.f("Restore plan (dry run) for backup %s of %s with sstableloader (Cassandra keeps running)", p.Backup, p.FQDN)
+	pr.f("Download: %d files, %s into %s", p.Files, layout.FormatBytes(p.Bytes), pv.Staging)
+	for _, t := range loadable(p, pv.KeepAuth) {
+		pr.f("  load %s: %d files, %s", t.Name(), len(t.Files), layout.FormatBytes(t.Bytes))
+	}
+	pr.f("Dry run: nothing was downloaded or loaded.")
 }
 
 // printer writes lines and remembers the first error.

@@ -63,7 +63,7 @@ func downloadPlan(ctx context.Context, d *Deps, p *Plan, root string, concurrenc
 		}
 	}
 	d.Logger.Info(fmt.Sprintf("Downloading %d files (%s) of backup %s into %s", p.Files, progress.Bytes(p.Bytes), p.Backup, root))
-	tr := progress.Start(d.Progress, StageDownload, int64(p.Files), p.Bytes)
+	tr := progress.Start(d.Progress, string(StageDownload), int64(p.Files), p.Bytes)
 	defer tr.Finish()
 	out := make([]fetched, len(jobs))
 	g, gctx := errgroup.WithContext(ctx)

@@ -80,7 +80,7 @@ func TestSSTableLoader(t *testing.T) {
 		d.Loader = loader
 		o := f.options()
 		o.UseSSTableLoader, o.InPlace, o.KeepAuth = true, !keepAuth, keepAuth
-		if _, err := Run(t.Context(), d, o, &bytes.Buffer{}); err != nil {
+		if _, err := runText(t.Context(), d, o, &bytes.Buffer{}); err != nil {
 			t.Fatal(err)
 		}
 		var loaded []string

@@ -5,28 +5,31 @@ import (
 	"strings"
 )
 
+// Stage names a step of a restore.
+type Stage string
+
 // Stages of a restore, in order. An error names the stage that failed.
 const (
-	StagePlan      = "plan"       // find the backup, read manifest and token map, select tables
-	StagePrepare   = "prepare"    // free space, permissions, aside directories
-	StageDownload  = "download"   // every file into the temporary directory
-	StageCheck     = "check"      // sizes and hashes against the manifest
-	StageStop      = "stop"       // nodetool drain, stop_cmd, wait until down
-	StageMoveAside = "move-aside" // replaced table dirs, commit log, saved caches
-	StagePlace     = "place"      // downloaded dirs into the data dir, cassandra.yaml
-	StageStart     = "start"      // wait for seeds, start_cmd
-	StageWaitUp    = "wait-up"    // health check and CQL
-	StageVerify    = "verify"     // [checks] query
-	StageCleanup   = "cleanup"    // remove what was moved aside and the download
-	StageLoad      = "load"       // sstableloader
-	StageRollback  = "rollback"
+	StagePlan      Stage = "plan"       // find the backup, read manifest and token map, select tables
+	StagePrepare   Stage = "prepare"    // free space, permissions, aside directories
+	StageDownload  Stage = "download"   // every file into the temporary directory
+	StageCheck     Stage = "check"      // sizes and hashes against the manifest
+	StageStop      Stage = "stop"       // nodetool drain, stop_cmd, wait until down
+	StageMoveAside Stage = "move-aside" // replaced table dirs, commit log, saved caches
+	StagePlace     Stage = "place"      // downloaded dirs into the data dir, cassandra.yaml
+	StageStart     Stage = "start"      // wait for seeds, start_cmd
+	StageWaitUp    Stage = "wait-up"    // health check and CQL
+	StageVerify    Stage = "verify"     // [checks] query
+	StageCleanup   Stage = "cleanup"    // remove what was moved aside and the download
+	StageLoad      Stage = "load"       // sstableloader
+	StageRollback  Stage = "rollback"
 )
 
 // StageError is a failed restore. After the node was stopped, a failure
 // is rolled back: RolledBack tells whether that succeeded (the node's data
 // is as it was and Cassandra runs again); RollbackErr is why not.
 type StageError struct {
-	Stage string
+	Stage Stage
 	Err   error
 	// NodeTouched: the node was stopped or its files changed.
 	NodeTouched bool
@@ -64,7 +67,7 @@ func (e *StageError) Error() string {
 
 func (e *StageError) Unwrap() error { return e.Err }
 
-func stageErr(stage string, err error) error {
+func stageErr(stage Stage, err error) error {
 	if err == nil {
 		return nil
 	}

@@ -62,10 +62,6 @@ const (
 	Keep
 )
 
-func (a Action) String() string {
-	return [...]string{"restore", "wipe", "keep"}[a]
-}
-
 // ActionFor decides what a restore does with a selected table. In place,
 // every table is restored. A remote restore keeps the node's own
 // system.local and system.peers / peers_v2 tables (they describe the node

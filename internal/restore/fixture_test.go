@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/medusa-go/medusa/internal/layout"
+	"github.com/medusa-go/medusa/internal/layout/layouttest"
 	"github.com/medusa-go/medusa/internal/storage"
 	"github.com/medusa-go/medusa/internal/storage/local"
 )
@@ -204,8 +205,8 @@ func backupTo(f *fixture, b storage.Backend, tbl tables) {
 		m = append(m, s)
 	}
 	tm, err := layout.MarshalTokenmap(layout.Tokenmap{Hosts: []layout.TokenmapHost{
-		{Host: fxFQDN, Tokens: []json.Number{layout.Int64Token(-100), layout.Int64Token(4200)}},
-		{Host: "node2.example.com", Tokens: []json.Number{layout.Int64Token(7)}},
+		{Host: fxFQDN, Tokens: []json.Number{layouttest.Int64Token(-100), layouttest.Int64Token(4200)}},
+		{Host: "node2.example.com", Tokens: []json.Number{layouttest.Int64Token(7)}},
 	}})
 	if err != nil {
 		f.t.Fatal(err)
@@ -248,7 +249,7 @@ func (f *fixture) deps() Deps {
 }
 
 func (f *fixture) run(o Options) (*Result, error) {
-	return Run(f.t.Context(), f.deps(), o, &bytes.Buffer{})
+	return runText(f.t.Context(), f.deps(), o, &bytes.Buffer{})
 }
 
 // tree returns every file under dir (relative path -> content) and every

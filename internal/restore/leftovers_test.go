@@ -23,7 +23,7 @@ func TestStaleDownloadRemoved(t *testing.T) {
 	d.Logger = slog.New(slog.NewTextHandler(&log, nil))
 	// 4 KiB free plus whatever the stale download takes.
 	d.Space = func(string) (uint64, uint64, error) { return 4096 - uint64(treeSize(f.temp)) + 4000, 1, nil }
-	if _, err := Run(t.Context(), d, f.options(), nil); err != nil {
+	if _, err := Run(t.Context(), d, f.options()); err != nil {
 		t.Fatal(err)
 	}
 	if exists(filepath.Dir(filepath.Dir(stale))) {

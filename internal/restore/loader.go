@@ -3,7 +3,6 @@ package restore
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 
@@ -17,7 +16,7 @@ import (
 // --keep-auth), is streamed into the cluster. Loading appends data: a
 // failure part-way cannot be undone, but running the load again is
 // harmless (the same cells are written again).
-func runLoader(ctx context.Context, d *Deps, o *Options, out io.Writer) (*Result, error) {
+func runLoader(ctx context.Context, d *Deps, o *Options) (*Result, error) {
 	res := &Result{Began: d.Now(), DryRun: o.DryRun}
 	unlock := func() {}
 	if !o.DryRun {
@@ -39,7 +38,7 @@ func runLoader(ctx context.Context, d *Deps, o *Options, out io.Writer) (*Result
 		res.Plan = p
 		staging := filepath.Join(o.TempDir, fmt.Sprintf("medusa-restore-%s-%d", o.ID, i))
 		if o.DryRun {
-			describeLoad(out, p, staging, o.KeepAuth)
+			res.Previews = append(res.Previews, Preview{Plan: p, Staging: staging, Loader: true, KeepAuth: o.KeepAuth})
 			continue
 		}
 		err = loadOne(ctx, d, o, p, staging)
@@ -100,14 +99,4 @@ func loadable(p *Plan, keepAuth bool) []Table {
 		out = append(out, t)
 	}
 	return out
-}
-
-func describeLoad(w io.Writer, p *Plan, staging string, keepAuth bool) {
-	pr := &printer{w: w}
-	pr.f("Restore plan (dry run) for backup %s of %s with sstableloader (Cassandra keeps running)", p.Backup, p.FQDN)
-	pr.f("Download: %d files, %s into %s", p.Files, layout.FormatBytes(p.Bytes), staging)
-	for _, t := range loadable(p, keepAuth) {
-		pr.f("  load %s: %d files, %s", t.Name(), len(t.Files), layout.FormatBytes(t.Bytes))
-	}
-	pr.f("Dry run: nothing was downloaded or loaded.")
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/medusa-go/medusa/internal/clock"
 	"github.com/medusa-go/medusa/internal/layout"
 	"github.com/medusa-go/medusa/internal/progress"
 	"github.com/medusa-go/medusa/internal/storage"
@@ -83,19 +84,7 @@ type NodePaths struct {
 
 // Backoff is a polling schedule: Attempts checks, waiting Initial after
 // the first, doubling up to Max.
-type Backoff struct {
-	Attempts int
-	Initial  time.Duration
-	Max      time.Duration
-}
-
-func (b Backoff) delay(n int) time.Duration {
-	d := b.Initial
-	for i := 1; i < n && d < b.Max; i++ {
-		d *= 2
-	}
-	return min(d, b.Max)
-}
+type Backoff = clock.Backoff
 
 // Waits are how long the restore waits for the node and its seeds.
 type Waits struct {
@@ -191,21 +180,10 @@ func (d *Deps) setDefaults() {
 		d.Now = time.Now
 	}
 	if d.Sleep == nil {
-		d.Sleep = sleep
+		d.Sleep = clock.Sleep
 	}
 	if d.Space == nil {
 		d.Space = statfs
-	}
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
 	}
 }
 

@@ -60,7 +60,7 @@ type Plan struct {
 func buildPlan(ctx context.Context, d *Deps, o *Options, fqdn string, f Filter, dataDir string) (*Plan, error) {
 	cat := &catalog.Catalog{Backend: d.Storage, Prefix: o.Prefix, Logger: d.Logger}
 	nb, err := cat.NodeBackup(ctx, o.Backup, fqdn)
-	if errors.Is(err, catalog.ErrBackupNotFound) {
+	if errors.Is(err, layout.ErrBackupNotFound) {
 		return nil, fmt.Errorf("no such backup: %s of node %s: %w", o.Backup, fqdn, err)
 	}
 	if err != nil {

@@ -24,7 +24,7 @@ func TestFailuresBeforeStop(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name  string
-		stage string
+		stage Stage
 		want  string
 		setup func(f *fixture, d *Deps)
 	}{
@@ -65,7 +65,7 @@ func TestFailuresBeforeStop(t *testing.T) {
 			before := f.nodeTree()
 			d := f.deps()
 			tc.setup(f, &d)
-			_, err := Run(t.Context(), d, f.options(), nil)
+			_, err := runText(t.Context(), d, f.options(), nil)
 			var se *StageError
 			if !errors.As(err, &se) || se.Stage != tc.stage || se.NodeTouched {
 				t.Fatalf("err = %v, want a failure at stage %s before the node is touched", err, tc.stage)
@@ -95,7 +95,7 @@ func TestSpaceOnDataFileSystem(t *testing.T) {
 		}
 		return 1 << 30, 1, nil
 	}
-	_, err := Run(t.Context(), d, f.options(), nil)
+	_, err := runText(t.Context(), d, f.options(), nil)
 	if err == nil || !strings.Contains(err.Error(), f.paths.DataDir+": needs 80 bytes") {
 		t.Fatalf("err = %v, want a shortfall on the data directory", err)
 	}
@@ -109,7 +109,7 @@ func TestStoreHashIsNoVeto(t *testing.T) {
 	f := newScenario(t)
 	d := f.deps()
 	d.Storage = statHash{Backend: f.store, hash: "0123456789abcdef0123456789abcdef"}
-	if _, err := Run(t.Context(), d, f.options(), nil); err != nil {
+	if _, err := runText(t.Context(), d, f.options(), nil); err != nil {
 		t.Fatalf("restore of a backup whose objects were stored again with the same bytes: %v", err)
 	}
 }

@@ -232,7 +232,7 @@ func TestDryRunChangesNothing(t *testing.T) {
 	o := f.options()
 	o.DryRun, o.InPlace = true, false
 	var out bytes.Buffer
-	res, err := Run(t.Context(), f.deps(), o, &out)
+	res, err := runText(t.Context(), f.deps(), o, &out)
 	if err != nil {
 		t.Fatal(err)
 	}

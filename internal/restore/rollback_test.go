@@ -34,7 +34,7 @@ func (f *failingFS) WriteFile(ctx context.Context, path string, data []byte) err
 func TestRollback(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
-		stage  string
+		stage  Stage
 		remote bool
 		setup  func(f *fixture, o *Options) FS
 	}{
@@ -85,7 +85,7 @@ func TestRollback(t *testing.T) {
 			if fs := tc.setup(f, &o); fs != nil {
 				d.FS = fs
 			}
-			_, err := Run(t.Context(), d, o, nil)
+			_, err := runText(t.Context(), d, o, nil)
 			var se *StageError
 			if !errors.As(err, &se) || se.Stage != tc.stage {
 				t.Fatalf("err = %v, want a failure at stage %s", err, tc.stage)
@@ -115,7 +115,7 @@ func TestRollbackFailure(t *testing.T) {
 		return strings.Contains(from, "medusa-restore-test") && strings.HasSuffix(to, "tables-af") || // placing the last table fails
 			strings.Contains(to, filepath.Join("rejected")) // and so does the rollback
 	}}
-	_, err := Run(t.Context(), d, o, nil)
+	_, err := runText(t.Context(), d, o, nil)
 	var se *StageError
 	if !errors.As(err, &se) || se.RolledBack || se.RollbackErr == nil {
 		t.Fatalf("err = %v, want a failed rollback", err)
@@ -152,7 +152,7 @@ func TestCancelAfterStopRollsBack(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	d := f.deps()
 	d.Node = &cancellingNode{fakeNode: f.node, cancel: cancel}
-	_, err := Run(ctx, d, f.options(), nil)
+	_, err := runText(ctx, d, f.options(), nil)
 	var se *StageError
 	if !errors.As(err, &se) || !se.RolledBack || !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want a rolled-back cancellation", err)

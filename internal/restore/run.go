@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"time"
@@ -14,6 +13,9 @@ import (
 type Result struct {
 	Plan   *Plan
 	DryRun bool
+	// Previews are the plans of a dry run (one per node backup with
+	// sstableloader); WriteText prints them.
+	Previews []Preview
 	// Replaced are the table directories that were moved aside and
 	// replaced (or wiped), now removed.
 	Replaced []string
@@ -27,7 +29,6 @@ type Result struct {
 type run struct {
 	d   *Deps
 	o   *Options
-	out io.Writer
 	p   *Plan
 	res *Result
 
@@ -46,20 +47,18 @@ type run struct {
 
 // Run restores the local node from a backup (restore-node), as explicit
 // stages: see the package documentation. Failures are *StageError; with
-// DryRun the plan is written to out and nothing changes. Nothing is
-// changed on the node before every file was downloaded and checked.
-func Run(ctx context.Context, d Deps, o Options, out io.Writer) (*Result, error) {
+// DryRun the result holds the plan (Result.WriteText prints it) and
+// nothing changes. Nothing is changed on the node before every file was
+// downloaded and checked.
+func Run(ctx context.Context, d Deps, o Options) (*Result, error) {
 	d.setDefaults()
-	if out == nil {
-		out = io.Discard
-	}
 	if err := o.validate(&d); err != nil {
 		return nil, stageErr(StagePlan, err)
 	}
 	if o.UseSSTableLoader {
-		return runLoader(ctx, &d, &o, out)
+		return runLoader(ctx, &d, &o)
 	}
-	r := &run{d: &d, o: &o, out: out, asides: map[string]string{},
+	r := &run{d: &d, o: &o, asides: map[string]string{},
 		res: &Result{Began: d.Now(), DryRun: o.DryRun}}
 	return r.execute(ctx)
 }
@@ -79,9 +78,11 @@ func (r *run) execute(ctx context.Context) (*Result, error) {
 	}
 	r.staging = filepath.Join(r.o.TempDir, "medusa-restore-"+r.o.ID)
 	if r.o.DryRun {
-		if err := r.describe(r.out); err != nil {
+		pv, err := r.preview()
+		if err != nil {
 			return nil, stageErr(StagePlan, err)
 		}
+		r.res.Previews = []Preview{pv}
 		r.res.Finished = r.d.Now()
 		return r.res, nil
 	}
@@ -92,7 +93,7 @@ func (r *run) execute(ctx context.Context) (*Result, error) {
 	defer unlock()
 	defer func() { r.j.close() }()
 	stages := []struct {
-		name string
+		name Stage
 		fn   func(context.Context) error
 	}{
 		{StagePrepare, r.prepare}, {StageDownload, r.download}, {StageCheck, r.check},
@@ -116,7 +117,7 @@ func (r *run) execute(ctx context.Context) (*Result, error) {
 
 // fail turns a stage failure into a StageError: before the node was
 // touched, the download is discarded; after, everything is rolled back.
-func (r *run) fail(ctx context.Context, stage string, err error) error {
+func (r *run) fail(ctx context.Context, stage Stage, err error) error {
 	se := &StageError{Stage: stage, Err: err}
 	if !r.touched {
 		r.discard(context.WithoutCancel(ctx))
@@ -172,9 +173,9 @@ func (r *run) markRolledBack() {
 }
 
 // enterStage tells a fault-injecting FS (tests) which stage starts.
-func (r *run) enterStage(name string) {
+func (r *run) enterStage(name Stage) {
 	if s, ok := r.d.FS.(interface{ enterStage(string) }); ok {
-		s.enterStage(name)
+		s.enterStage(string(name))
 	}
 }
 
@@ -188,7 +189,7 @@ func (r *run) wait(ctx context.Context, b Backoff, check func() (bool, string)) 
 		if attempt >= b.Attempts {
 			return false, why, nil
 		}
-		if err := r.d.Sleep(ctx, b.delay(attempt)); err != nil {
+		if err := r.d.Sleep(ctx, b.Delay(attempt)); err != nil {
 			return false, why, err
 		}
 	}

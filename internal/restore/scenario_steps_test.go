@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -74,11 +73,11 @@ func TestRestoreAgainstRealServers(t *testing.T) {
 // restore fails before Cassandra is stopped and nothing changed.
 func stepRefusedDownloads(b *bed, backed map[string]string) {
 	t := b.t
-	cfg, _, err := config.Load(b.ini, config.Overrides{}, func(string) string { return "" })
+	cfg, _, err := config.Load(t.Context(), b.ini, config.Overrides{}, func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
 	}
-	rs, err := app.OpenRestore(t.Context(), cfg, slog.New(slog.NewTextHandler(t.Output(), nil)))
+	rs, err := app.New(cfg, slog.New(slog.NewTextHandler(t.Output(), nil))).OpenRestore(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +88,7 @@ func stepRefusedDownloads(b *bed, backed map[string]string) {
 	pid := b.n.PID()
 	_, err = restore.Run(t.Context(), rs.Deps, restore.Options{Backup: "b1", FQDN: cfg.Storage.FQDN,
 		Prefix: scenarioPrefix, InPlace: true, TempDir: b.tmp, Concurrency: 4, ManageCassandra: true,
-		Node: rs.Paths}, io.Discard)
+		Node: rs.Paths})
 	var se *restore.StageError
 	if !errors.As(err, &se) || se.Stage != restore.StageDownload || se.NodeTouched {
 		t.Fatalf("err = %v, want a download failure before the node is touched", err)
@@ -130,11 +129,11 @@ func stepCorruptedObject(b *bed, backed map[string]string) {
 // multipartObject returns the key of a multipart-uploaded object of b1.
 func multipartObject(b *bed) string {
 	b.t.Helper()
-	cfg, _, err := config.Load(b.ini, config.Overrides{}, func(string) string { return "" })
+	cfg, _, err := config.Load(b.t.Context(), b.ini, config.Overrides{}, func(string) string { return "" })
 	if err != nil {
 		b.t.Fatal(err)
 	}
-	st, err := app.OpenStorage(b.t.Context(), cfg, nil)
+	st, err := app.New(cfg, nil).Storage(b.t.Context())
 	if err != nil {
 		b.t.Fatal(err)
 	}

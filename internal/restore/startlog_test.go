@@ -47,7 +47,7 @@ func TestStartFailureShowsSystemLog(t *testing.T) {
 		"Caused by: org.apache.cassandra.exceptions.ConfigurationException: Saved cluster name x != configured name y\n"
 	for _, tc := range []struct {
 		name  string
-		stage string
+		stage Stage
 		setup func(n *fakeNode)
 	}{
 		{"start_cmd fails", StageStart, func(n *fakeNode) { n.startFails = 1 }},
@@ -63,7 +63,7 @@ func TestStartFailureShowsSystemLog(t *testing.T) {
 			d.Node = &loggingNode{fakeNode: f.node, log: logPath, lines: startup}
 			o := f.options()
 			o.InPlace = true
-			_, err := Run(t.Context(), d, o, nil)
+			_, err := Run(t.Context(), d, o)
 			var se *StageError
 			if !errors.As(err, &se) || se.Stage != tc.stage {
 				t.Fatalf("err = %v, want a failure at stage %s", err, tc.stage)

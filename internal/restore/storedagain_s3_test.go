@@ -86,7 +86,7 @@ func TestStoredAgainS3(t *testing.T) {
 			dest := t.TempDir()
 			_, derr := Download(t.Context(), d, DownloadOptions{Backup: fxBackup, FQDN: fxFQDN, Destination: dest, Concurrency: 2})
 			// restore-node
-			_, rerr := Run(t.Context(), d, f.options(), &bytes.Buffer{})
+			_, rerr := Run(t.Context(), d, f.options())
 			if tc.err == "" {
 				if derr != nil || rerr != nil {
 					t.Fatalf("download: %v; restore: %v", derr, rerr)

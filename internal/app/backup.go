@@ -1,0 +1,78 @@
+package app
+
+import (
+	"context"
+	"time"
+
+	"github.com/medusa-go/medusa/internal/backup"
+	"github.com/medusa-go/medusa/internal/progress"
+)
+
+// Backup backs up the local node. o carries the command's choices (name,
+// mode, stagger, --enable-md5-checks, snapshot handling, lock directory);
+// the node's identity and limits come from the configuration. Storage is
+// opened first, so a storage problem fails before Cassandra is looked at.
+func (a *App) Backup(ctx context.Context, o backup.Options, rep progress.Reporter) (*backup.Result, error) {
+	cfg := a.Config
+	o.FQDN, o.Prefix = cfg.Storage.FQDN, cfg.Storage.Prefix
+	o.MD5Checks = o.MD5Checks || cfg.Checks.EnableMD5Checks
+	o.MD5Concurrency = cfg.Checks.MD5CheckConcurrency
+	o.Concurrency = cfg.Storage.ConcurrentTransfers
+	o.CQLRetry = time.Duration(cfg.Cassandra.CQLRetrySeconds) * time.Second
+	o.UploadMaxAge = uploadMaxAge(cfg.Storage.AbortIncompleteUploadsAfterHours)
+
+	b, err := a.Storage(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer b.Close()
+	if err := RecoverRestore(ctx, cfg, a.Logger, ""); err != nil {
+		return nil, err
+	}
+	cass, err := OpenCassandra(ctx, cfg, a.Logger)
+	if err != nil {
+		return nil, err
+	}
+	defer cass.Close()
+	snap, err := Snapshotter(cfg)
+	if err != nil {
+		return nil, err
+	}
+	// The backup retries whole CQL requests (7 times, 10 s to 2 min apart,
+	// as Medusa); each try connects once.
+	cass.CQL.Backoff = cassandraBackoffOnce
+	return backup.Run(ctx, backup.Deps{
+		Storage:      b,
+		Node:         cass,
+		Snapshotter:  snap,
+		FindSnapshot: cass.findSnapshot,
+		Logger:       a.Logger,
+		Progress:     rep,
+	}, o)
+}
+
+// findSnapshot lists the snapshot directories of tag as the backup sees them.
+func (c *Cassandra) findSnapshot(ctx context.Context, tag string) ([]backup.Table, error) {
+	snaps, err := c.FindSnapshot(ctx, tag)
+	if err != nil {
+		return nil, err
+	}
+	tables := make([]backup.Table, len(snaps))
+	for i, s := range snaps {
+		files := make([]backup.File, len(s.Files))
+		for j, f := range s.Files {
+			files[j] = backup.File{RelPath: f.RelPath, Path: f.Path, Size: f.Size, ModTime: f.ModTime}
+		}
+		tables[i] = backup.Table{Keyspace: s.Keyspace, TableDir: s.TableDir, Dir: s.Dir, Files: files}
+	}
+	return tables, nil
+}
+
+// uploadMaxAge maps [storage] abort_incomplete_uploads_after_hours to
+// backup.Options.UploadMaxAge (0 hours: never abort by age).
+func uploadMaxAge(hours int) time.Duration {
+	if hours <= 0 {
+		return -1
+	}
+	return time.Duration(hours) * time.Hour
+}
