@@ -124,6 +124,14 @@ func (h HealthCheck) open(ctx context.Context, host string, port int) bool {
 	if err != nil {
 		return false
 	}
-	_ = c.Close()
-	return true
+	defer c.Close()
+	// A port in the ephemeral range with nothing listening can "accept" a
+	// connection to itself (TCP simultaneous open, when the kernel picks
+	// the same port as the source): that is not Cassandra answering.
+	return !selfConnected(c)
+}
+
+// selfConnected reports whether c's two ends are the same address.
+func selfConnected(c net.Conn) bool {
+	return c.LocalAddr().String() == c.RemoteAddr().String()
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 
 	"github.com/medusa-go/medusa/internal/layout"
@@ -41,20 +40,7 @@ func (c *Catalog) log() *slog.Logger {
 
 // readAll returns the content of key.
 func (c *Catalog) readAll(ctx context.Context, key string) ([]byte, error) {
-	return getBytes(ctx, c.Backend, key)
-}
-
-func getBytes(ctx context.Context, b storage.Backend, key string) ([]byte, error) {
-	r, _, err := b.Get(ctx, key, 0, -1)
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", key, err)
-	}
-	defer r.Close()
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", key, err)
-	}
-	return data, nil
+	return storage.ReadAll(ctx, c.Backend, key)
 }
 
 // stat returns the object info of key, ok=false when it does not exist.

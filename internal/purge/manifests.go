@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"sync"
 
 	"golang.org/x/sync/errgroup"
@@ -44,7 +43,7 @@ func (e *Executor) readManifests(ctx context.Context, node *Node, selected map[s
 	var mu sync.Mutex
 	for _, key := range keys {
 		g.Go(func() error {
-			data, err := readAll(gctx, e.Backend, key)
+			data, err := storage.ReadAll(gctx, e.Backend, key)
 			if err != nil {
 				return err
 			}
@@ -65,19 +64,6 @@ func (e *Executor) readManifests(ctx context.Context, node *Node, selected map[s
 	return nil
 }
 
-func readAll(ctx context.Context, b storage.Backend, key string) ([]byte, error) {
-	r, _, err := b.Get(ctx, key, 0, -1)
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", key, err)
-	}
-	defer r.Close()
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", key, err)
-	}
-	return data, nil
-}
-
 // fixMarkers keeps index/latest_backup/<fqdn>/ consistent: when it names a
 // backup being deleted it is moved to the newest remaining finished backup
 // of the node (by finish time), or deleted when none remains. With drop
@@ -90,7 +76,7 @@ func (e *Executor) fixMarkers(ctx context.Context, node *Node, selected map[stri
 	if drop {
 		return e.Backend.DeleteMany(ctx, markers)
 	}
-	data, err := readAll(ctx, e.Backend, l.LatestBackupNameKey(node.FQDN))
+	data, err := storage.ReadAll(ctx, e.Backend, l.LatestBackupNameKey(node.FQDN))
 	if errors.Is(err, storage.ErrNotExist) {
 		return nil
 	}
@@ -121,7 +107,7 @@ func (e *Executor) fixMarkers(ctx context.Context, node *Node, selected map[stri
 	if key == "" {
 		return e.Backend.DeleteMany(ctx, markers)
 	}
-	tokenmap, err := readAll(ctx, e.Backend, key)
+	tokenmap, err := storage.ReadAll(ctx, e.Backend, key)
 	if err != nil {
 		return err
 	}

@@ -52,13 +52,9 @@ func MultipartETag(ctx context.Context, src storage.Source, partSize int64) (str
 func ExpectedETag(ctx context.Context, src storage.Source, threshold, chunk int64) (string, error) {
 	multipart, partSize, _ := PartLayout(src.Size(), threshold, chunk)
 	if !multipart {
-		partSize = 0
+		return MD5Hex(ctx, src)
 	}
-	h := NewHasher(partSize)
-	if err := hashSource(ctx, h, src); err != nil {
-		return "", err
-	}
-	return h.Sum(), nil
+	return MultipartETag(ctx, src, partSize)
 }
 
 // hashSource writes src into w in reads of readSize, checking ctx between

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/medusa-go/medusa/internal/clock"
 	"github.com/medusa-go/medusa/internal/storage"
 )
 
@@ -49,7 +50,7 @@ func (p Policy) withDefaults() Policy {
 		p.MaxDelay = 60 * time.Second
 	}
 	if p.Sleep == nil {
-		p.Sleep = sleep
+		p.Sleep = clock.Sleep
 	}
 	if p.Jitter == nil {
 		p.Jitter = rand.Int64N
@@ -58,17 +59,6 @@ func (p Policy) withDefaults() Policy {
 		p.Logger = slog.New(slog.DiscardHandler)
 	}
 	return p
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 // backend is the retrying decorator.

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/medusa-go/medusa/internal/clock"
 	"github.com/medusa-go/medusa/internal/storage"
 	"github.com/medusa-go/medusa/internal/storage/local"
 	"github.com/medusa-go/medusa/internal/storage/storagetest"
@@ -200,7 +201,7 @@ func TestCancellationStopsRetrying(t *testing.T) {
 			defer cancel()
 			// An hour-long real sleep: the test only finishes if the
 			// sleep ends at cancellation.
-			f := newFixture(t, Policy{BaseDelay: time.Hour, MaxDelay: time.Hour, Sleep: sleep,
+			f := newFixture(t, Policy{BaseDelay: time.Hour, MaxDelay: time.Hour, Sleep: clock.Sleep,
 				Logger: slog.New(cancelOnLog{Handler: slog.DiscardHandler, cancel: cancel})})
 			f.faulty.Inject(storagetest.Fault{Op: o.op, Err: storagetest.ErrSlowDown})
 			err := o.run(ctx, f.b)

@@ -17,6 +17,7 @@ import (
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/medusa-go/medusa/internal/clock"
 	"github.com/medusa-go/medusa/internal/storage"
 	"github.com/medusa-go/medusa/internal/storage/checksum"
 )
@@ -191,14 +192,7 @@ func (b *Backend) sleep(ctx context.Context, d time.Duration) error {
 	if b.sleepFn != nil {
 		return b.sleepFn(ctx, d)
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return clock.Sleep(ctx, d)
 }
 
 // abort removes a failed multipart upload on a fresh context, trying
