@@ -80,7 +80,13 @@ func (DirectFS) Chown(_ context.Context, path string, uid, gid int) error {
 
 // WriteFile implements FS.
 func (DirectFS) WriteFile(_ context.Context, path string, data []byte) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_TRUNC, 0)
+	return writeSynced(path, os.O_WRONLY|os.O_TRUNC, data)
+}
+
+// writeSynced opens path with flag (mode 0600 if it creates it), writes
+// data and fsyncs the file.
+func writeSynced(path string, flag int, data []byte) error {
+	f, err := os.OpenFile(path, flag, 0o600)
 	if err != nil {
 		return err
 	}

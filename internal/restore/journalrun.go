@@ -139,18 +139,7 @@ func (r *run) removeDataRoot(ctx context.Context) {
 // writeDurably writes data into a new file at path and fsyncs it and its
 // directory.
 func writeDurably(path string, data []byte) error {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
+	if err := writeSynced(path, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, data); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return syncDirs(filepath.Dir(path))
