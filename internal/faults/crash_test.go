@@ -90,6 +90,12 @@ func backupRecovers(name string, args func(string) []string, stored bool) func(e
 		case re.code == 0:
 			e.must("verify", "--backup-name", name)
 			return "not listed complete after the stop; the re-run completed it and it verifies; Cassandra up"
+		case stored && strings.Contains(re.out, "already exists and is complete"):
+			// Stopped after its manifest was stored: the backup is complete,
+			// so the re-run refuses the name, and the backup must verify.
+			e.must("verify", "--backup-name", name)
+			return "stopped after its manifest was stored: complete and verifying; the re-run says it already " +
+				"exists and is complete; Cassandra up"
 		case !rerunResumes && strings.Contains(re.out, "already exists"):
 			e.must(args(name + "-next")...)
 			e.must("verify", "--backup-name", name+"-next")

@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -73,6 +76,10 @@ func TestPurgeRacingBackup(t *testing.T) {
 					t.Fatalf("setting the LastModified of %s back: %+v, %v", k, info, err)
 				}
 			}
+			// The node's files are as old as their copies: a differential
+			// backup reuses a stored copy only if it is not older than the
+			// file (docs/differential-reuse.md).
+			ageFiles(t, n.DataDir, old.Add(-time.Hour))
 
 			changeData(t, n, 30, true)
 			p := &pauser{pool: f.l.PoolPrefix(n.Host), after: 1, paused: make(chan struct{}), release: make(chan struct{})}
@@ -216,5 +223,25 @@ func TestIncompleteBackup(t *testing.T) {
 				m.must("verify", "--backup-name", name)
 			}
 		})
+	}
+}
+
+// ageFiles sets the modification time of every file under dir to at.
+func ageFiles(t *testing.T, dir string, at time.Time) {
+	t.Helper()
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil // compacted away meanwhile
+		}
+		if err != nil || !d.Type().IsRegular() {
+			return err
+		}
+		if err := os.Chtimes(p, at, at); !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("set the files of %s back to %s: %v", dir, at, err)
 	}
 }
