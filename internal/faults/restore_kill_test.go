@@ -11,11 +11,7 @@ import (
 // untouched and the next restore-node must complete with the backup's
 // rows.
 //
-// Kill points after the stop (drain, move-aside, placement, start) are
-// rows of the same table: a polled point (when) such as "Cassandra's PID
-// is gone" or "the first .medusa-aside-* directory exists", and a check
-// that the next command rolls back or completes the restore
-// (restoreRecovers with the rows before as an accepted state).
+// Kill points after the stop are in TestKillRestoreAfterStop.
 func TestKillRestore(t *testing.T) {
 	var rows struct {
 		backed, before map[string]string // the backup's rows, the rows when the restore starts
