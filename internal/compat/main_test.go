@@ -63,14 +63,5 @@ func moreRows(ctx context.Context, n *testbed.Node, count int) error {
 	start := rows.next
 	rows.next += count
 	rows.mu.Unlock()
-	s, err := n.NewSession("")
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	if err := testbed.WriteRowsFrom(ctx, s, start, count); err != nil {
-		return err
-	}
-	_, err = n.Nodetool(ctx, "flush")
-	return err
+	return testbed.WriteRowsAndFlush(ctx, n, start, count)
 }

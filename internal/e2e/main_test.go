@@ -27,19 +27,10 @@ func testNode(t *testing.T) *testbed.Node {
 	return testbed.SharedNode(t)
 }
 
-// writeAndFlush writes fixture rows start..start+n-1 and flushes them
+// writeAndFlush writes fixture rows start..start+count-1 and flushes them
 // into new SSTables.
 func writeAndFlush(ctx context.Context, n *testbed.Node, start, count int) error {
-	s, err := n.NewSession("")
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	if err := testbed.WriteRowsFrom(ctx, s, start, count); err != nil {
-		return err
-	}
-	_, err = n.Nodetool(ctx, "flush")
-	return err
+	return testbed.WriteRowsAndFlush(ctx, n, start, count)
 }
 
 // cqlNode is the backup's view of the test-bed node over CQL.

@@ -131,16 +131,7 @@ func buildMedusa(ctx context.Context, dir string) (string, error) {
 // writeAndFlush writes fixture rows start..start+count-1 and flushes them
 // into new SSTables.
 func writeAndFlush(ctx context.Context, n *testbed.Node, start, count int) error {
-	s, err := n.NewSession("")
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	if err := testbed.WriteRowsFrom(ctx, s, start, count); err != nil {
-		return err
-	}
-	_, err = n.Nodetool(ctx, "flush")
-	return err
+	return testbed.WriteRowsAndFlush(ctx, n, start, count)
 }
 
 // checksums returns the fixture tables' row checksums.

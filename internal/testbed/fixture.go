@@ -158,3 +158,18 @@ func firstLine(s string) string {
 	line, _, _ := strings.Cut(s, "\n")
 	return line
 }
+
+// WriteRowsAndFlush writes fixture rows start..start+count-1 on node n
+// (WriteRowsFrom) and flushes them into new SSTables.
+func WriteRowsAndFlush(ctx context.Context, n *Node, start, count int) error {
+	s, err := n.NewSession("")
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if err := WriteRowsFrom(ctx, s, start, count); err != nil {
+		return err
+	}
+	_, err = n.Nodetool(ctx, "flush")
+	return err
+}
