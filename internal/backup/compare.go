@@ -9,6 +9,7 @@ import (
 	"github.com/medusa-go/medusa/internal/layout"
 	"github.com/medusa-go/medusa/internal/progress"
 	"github.com/medusa-go/medusa/internal/storage"
+	"github.com/medusa-go/medusa/internal/storage/checksum"
 )
 
 // fileTask is one file to upload.
@@ -53,6 +54,13 @@ type choice struct {
 // md5_check_concurrency workers.
 func (r *run) compare(ctx context.Context) error {
 	r.matches = loadHashCache(r.o.LockDir)
+	// Hashes that are no MD5 of the content (SSE-KMS, SSE-C, an Azure
+	// ETag) can never match a local file: the time rule decides alone.
+	r.contentHashes = checksum.HashesAreContent(r.d.Storage)
+	if r.o.MD5Checks && !r.contentHashes {
+		r.d.Logger.Warn("MD5 checks cannot compare files with this bucket's hashes (server-side encryption " +
+			"makes them other than MD5s of the content): files are reused by size and time only")
+	}
 	choices := make([][]choice, len(r.tables))
 	var checks []fileRef
 	for ti, t := range r.tables {

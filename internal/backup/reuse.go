@@ -79,7 +79,7 @@ func (r *run) decide(key string, f *File) (choice, error) {
 	for _, o := range candidates {
 		if o.Size == f.Size {
 			same = append(same, o)
-			if o.Hash != "" {
+			if r.contentHashes && checksum.Parse(o.Hash).IsContent() {
 				hashed = append(hashed, o)
 			}
 		}

@@ -225,3 +225,49 @@ func TestMatchedFilesAreNotReadAgain(t *testing.T) {
 		t.Errorf("uploads %v: want one, to a variant", got)
 	}
 }
+
+// sseStore is a store whose hashes are no MD5s of the content (SSE-KMS,
+// SSE-C).
+type sseStore struct{ storage.Backend }
+
+func (sseStore) HashesAreContent() bool { return false }
+
+// TestEncryptedBucketHashesNeverDecide: with MD5 checks on a bucket whose
+// hashes are not content MD5s, nothing is read to compare hashes that can
+// never match: unchanged files are reused by the time rule, and a file
+// newer than its copy is uploaded again (to a variant), once.
+func TestEncryptedBucketHashesNeverDecide(t *testing.T) {
+	e := newEnv(t, "")
+	run := func(name string) *Result {
+		t.Helper()
+		d := e.deps()
+		d.Storage = sseStore{e.st}
+		var hashed int
+		d.ExpectedHash = func(ctx context.Context, src storage.Source) (string, error) {
+			hashed++
+			return checksum.MD5Hex(ctx, src)
+		}
+		o := e.opts(name, Differential)
+		o.MD5Checks = true
+		res, err := Run(t.Context(), d, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if hashed != 0 {
+			t.Errorf("backup %s hashed %d files against hashes that are no MD5s", name, hashed)
+		}
+		return res
+	}
+	run("b1")
+	e.st.resetPuts()
+	if res := run("b2"); res.FilesKept != 4 || len(e.st.dataPuts()) != 0 {
+		t.Fatalf("unchanged files: kept %d, uploaded %v; want 4 kept, none uploaded", res.FilesKept, e.st.dataPuts())
+	}
+	key := e.l.PoolPrefix(fqdn) + "ks2/logs-3333/nb-1-big-Data.db"
+	e.ageObject(key, time.Now().Add(-time.Hour))
+	e.cass.write("ks2", "logs-3333", "nb-1-big-Data.db", "logs data 1") // newer than its copy
+	e.st.resetPuts()
+	if res := run("b3"); res.FilesReuploaded != 1 || len(e.st.dataPuts()) != 1 {
+		t.Fatalf("a file newer than its copy: reuploaded %d, uploads %v; want 1", res.FilesReuploaded, e.st.dataPuts())
+	}
+}

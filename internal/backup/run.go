@@ -37,6 +37,9 @@ type run struct {
 	// markerMod is when the in-progress marker was last written before this
 	// run locked it (see staleMarker).
 	markerMod time.Time
+	// contentHashes: the store's hashes are MD5s of the content (not with
+	// SSE-KMS/SSE-C), so a matching hash proves the same content.
+	contentHashes bool
 
 	// meta: what was written under meta/, reused by the index stages.
 	tokenmap  layout.Tokenmap
@@ -70,7 +73,11 @@ func Run(ctx context.Context, d Deps, o Options) (*Result, error) {
 		return nil, &StageError{Stage: StageLock, Err: err}
 	}
 	defer lock.release()
-	r.markerMod = lock.previousMod
+	if parseOwner(lock.previous).PID != 0 {
+		// A killed run of ours left the marker (Python Medusa's marker is
+		// empty, and a running Python backup holds no lock on it).
+		r.markerMod = lock.previousMod
+	}
 
 	d.Logger.Info("Starting backup", "name", o.Name, "mode", string(o.Mode), "stagger", o.Stagger.String(),
 		"fqdn", o.FQDN)

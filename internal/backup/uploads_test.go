@@ -86,7 +86,10 @@ func TestIncompleteUploadsClassification(t *testing.T) {
 			c := &cleanerStore{store: e.st, uploads: uploads, listErr: tt.listErr, abortErr: tt.abortErr}
 			if tt.markerAge > 0 {
 				marker := filepath.Join(e.lockDir, MarkerName)
-				if err := os.WriteFile(marker, nil, 0o644); err != nil {
+				// The owner record of a killed run of ours (an empty marker,
+				// Python Medusa's, is never taken as one).
+				dead := ownerRecord{PID: 1 << 30, Start: "1"}
+				if err := os.WriteFile(marker, dead.marshal(), 0o644); err != nil {
 					t.Fatal(err)
 				}
 				if err := os.Chtimes(marker, now.Add(-tt.markerAge), now.Add(-tt.markerAge)); err != nil {

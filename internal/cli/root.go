@@ -170,7 +170,7 @@ func (r *root) exitCode(ctx context.Context, err error) int {
 	if err == nil {
 		return 0
 	}
-	if ctx.Err() != nil || errors.Is(err, context.Canceled) {
+	if ctx.Err() != nil { // SIGINT/SIGTERM; a Canceled error without it is a failure like any other
 		return r.interrupted(err)
 	}
 	fmt.Fprintln(r.env.Stderr, "Error:", err)

@@ -35,7 +35,7 @@ func (r *run) moveAside(ctx context.Context) error {
 		tables++
 	}
 	intents := append([]entry{{Kind: entrySweep, From: dataDir, Aside: dataAside, Keep: keep}}, moves...)
-	for _, dir := range []string{r.o.Node.CommitlogDir, r.o.Node.SavedCachesDir} {
+	for _, dir := range uniqueDirs(r.o.Node.CommitlogDir, r.o.Node.SavedCachesDir) {
 		root, ok := r.asides[dir]
 		if !ok || dir == dataDir {
 			continue

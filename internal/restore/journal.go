@@ -125,20 +125,33 @@ var errJournalLocked = errors.New("the restore journal is locked by a running me
 var errJournalEmpty = errors.New("empty restore journal")
 
 // createJournal creates and locks the journal at path (which must not
-// exist) and makes its header durable.
+// exist) and makes its header durable. It is written under a temporary
+// name and linked to path only once locked and holding its header, so a
+// recovery running at the same moment never finds it empty and unlocked.
 func createJournal(path string, h header) (*journal, error) {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY|os.O_APPEND, 0o600)
+	tmp := path + ".creating"
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_EXCL|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("create the restore journal: %w", err)
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		f.Close()
-		return nil, fmt.Errorf("lock the restore journal %s: %w", path, err)
+		return nil, fmt.Errorf("lock the restore journal %s: %w", tmp, err)
 	}
 	j := &journal{Path: path, Header: h, states: map[state]bool{}, f: f}
 	if err := j.append(record{Header: &h}); err != nil {
 		j.close()
 		return nil, err
+	}
+	// A hard link keeps the inode, so the lock holds under the new name;
+	// unlike a rename it fails if path exists.
+	if err := os.Link(tmp, path); err != nil {
+		j.close()
+		return nil, fmt.Errorf("create the restore journal: %w", err)
+	}
+	if err := os.Remove(tmp); err != nil {
+		j.close()
+		return nil, fmt.Errorf("create the restore journal: %w", err)
 	}
 	dir := filepath.Dir(path)
 	if err := syncDirs(dir, filepath.Dir(dir)); err != nil {

@@ -33,6 +33,16 @@ func (j *journal) undo(ctx context.Context, fs FS) error {
 		if err := undoOne(ctx, fs, *e); err != nil {
 			return fmt.Errorf("undo %s %s -> %s: %w", e.Kind, e.From, e.To, err)
 		}
+		// The moves back must be durable before the record says they were
+		// made: after a power loss, a record without its move would leave
+		// the moved-aside files to be discarded.
+		dirs := []string{filepath.Dir(e.From), filepath.Dir(e.To)}
+		if e.Aside != "" {
+			dirs = append(dirs, e.Aside, filepath.Join(e.Aside, rejectedName))
+		}
+		if err := syncDirs(dirs...); err != nil {
+			return err
+		}
 		if err := j.append(record{Undone: &i}); err != nil {
 			return err
 		}

@@ -18,8 +18,9 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 )
 
-// medusaPolicy is the MedusaStorageStrategy policy of Medusa's AWS guide
-// (docs/aws_s3_setup.md), copied verbatim into s3_policy.json: 43 actions on <bucket-name> and <bucket-name>/*,
+// medusaPolicy is the MedusaStorageStrategy policy of Python Medusa's AWS
+// set-up guide, copied verbatim into s3_policy.json: 43 actions on
+// <bucket-name> and <bucket-name>/*,
 // plus s3:GetAccountPublicAccessBlock and s3:HeadBucket on "*".
 //
 //go:embed s3_policy.json

@@ -59,8 +59,10 @@ func (s *stream) Read(p []byte) (int, error) {
 		if n > 0 {
 			s.fails = 0
 		}
-		if err == nil || err == io.EOF || !resumable(s.ctx, err) || s.info.Version == "" {
-			return n, err // without a version, a resumed read could splice two
+		if err == nil || err == io.EOF || !resumable(s.ctx, err) || s.info.Version == "" || s.info.Size <= 0 {
+			// Without a version a resumed read could splice two; without
+			// the object's size it could not tell where the object ends.
+			return n, err
 		}
 		_ = s.rc.Close()
 		s.rc, s.broken = nil, err

@@ -48,7 +48,8 @@
 //     from; throttling, 5xx, timeouts and connection resets are marked
 //     storage.Transient. Keys, secrets and SSE-C keys never appear in errors
 //     or logs.
-//   - IAM: only actions of the policy in docs/aws_s3_setup.md are used:
+//   - IAM: only actions of Medusa's MedusaStorageStrategy policy (from its
+//     AWS set-up guide; a copy is internal/testbed/s3_policy.json) are used:
 //     ListBucket, GetObject, PutObject, DeleteObject, AbortMultipartUpload,
 //     ListBucketMultipartUploads. No HeadBucket, CreateBucket, ListBuckets,
 //     ACL or tagging calls; Check uses ListObjectsV2 with MaxKeys=1.
