@@ -3,9 +3,6 @@ package catalog_test
 import (
 	"bytes"
 	"context"
-	"crypto/md5"
-	"encoding/hex"
-	"fmt"
 	"iter"
 	"math/rand/v2"
 	"strings"
@@ -41,23 +38,6 @@ func (r relisted) List(ctx context.Context, prefix string) iter.Seq2[storage.Obj
 
 func (r relisted) HashesAreContent() bool { return r.content }
 
-// etagOf computes an S3 ETag by hand: plain MD5 (part 0) or multipart.
-func etagOf(data []byte, part int) string {
-	if part == 0 {
-		s := md5.Sum(data)
-		return hex.EncodeToString(s[:])
-	}
-	var sums []byte
-	n := 0
-	for off := 0; off < len(data); off += part {
-		s := md5.Sum(data[off:min(off+part, len(data))])
-		sums = append(sums, s[:]...)
-		n++
-	}
-	all := md5.Sum(sums)
-	return fmt.Sprintf("%s-%d", hex.EncodeToString(all[:]), n)
-}
-
 // TestVerifyReuploaded: with MD5 checks, a listed hash other than the
 // manifest's is not a verdict; the content decides.
 func TestVerifyReuploaded(t *testing.T) {
@@ -77,13 +57,13 @@ func TestVerifyReuploaded(t *testing.T) {
 		ok              bool
 		notes, warnings int
 	}{
-		{"same hash", etagOf(data, 5*mib), etagOf(data, 5*mib), data, true, true, 0, 0},
-		{"re-uploaded in 8 MiB parts, was 5 MiB", etagOf(data, 5*mib), etagOf(data, 8*mib), data, true, true, 1, 0},
-		{"re-uploaded in one part, was multipart", etagOf(data, 5*mib), etagOf(data, 0), data, true, true, 1, 0},
-		{"re-uploaded in parts, was one part", etagOf(data, 0), etagOf(data, 8*mib), data, true, true, 1, 0},
-		{"other bytes, same size", etagOf(data, 0), etagOf(other, 0), other, true, false, 0, 0},
-		{"other bytes, multipart", etagOf(data, 5*mib), etagOf(other, 8*mib), other, true, false, 0, 0},
-		{"unusual part size, stored again", etagOf(data, 7*mib), etagOf(data, 8*mib), data, true, false, 0, 0},
+		{"same hash", storagetest.ReferenceETag(data, 5*mib), storagetest.ReferenceETag(data, 5*mib), data, true, true, 0, 0},
+		{"re-uploaded in 8 MiB parts, was 5 MiB", storagetest.ReferenceETag(data, 5*mib), storagetest.ReferenceETag(data, 8*mib), data, true, true, 1, 0},
+		{"re-uploaded in one part, was multipart", storagetest.ReferenceETag(data, 5*mib), storagetest.ReferenceETag(data, 0), data, true, true, 1, 0},
+		{"re-uploaded in parts, was one part", storagetest.ReferenceETag(data, 0), storagetest.ReferenceETag(data, 8*mib), data, true, true, 1, 0},
+		{"other bytes, same size", storagetest.ReferenceETag(data, 0), storagetest.ReferenceETag(other, 0), other, true, false, 0, 0},
+		{"other bytes, multipart", storagetest.ReferenceETag(data, 5*mib), storagetest.ReferenceETag(other, 8*mib), other, true, false, 0, 0},
+		{"unusual part size, stored again", storagetest.ReferenceETag(data, 7*mib), storagetest.ReferenceETag(data, 8*mib), data, true, false, 0, 0},
 		{"Azure ETags", "0x8DC1234567890AB", "0x8DC1234567890AC", data, true, true, 0, 1},
 		{"SSE-KMS ETags", strings.Repeat("ab", 16), strings.Repeat("cd", 16), data, false, true, 0, 1},
 	} {

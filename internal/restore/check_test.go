@@ -5,7 +5,6 @@ import (
 	"crypto/md5"
 	"encoding/base64"
 	"encoding/hex"
-	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"os"
@@ -16,20 +15,8 @@ import (
 	"github.com/medusa-go/medusa/internal/layout"
 	"github.com/medusa-go/medusa/internal/storage"
 	"github.com/medusa-go/medusa/internal/storage/checksum"
+	"github.com/medusa-go/medusa/internal/storage/storagetest"
 )
-
-// partsETag computes a multipart ETag independently of the code under test.
-func partsETag(data []byte, part int) string {
-	var sums []byte
-	n := 0
-	for off := 0; off < len(data); off += part {
-		s := md5.Sum(data[off:min(off+part, len(data))])
-		sums = append(sums, s[:]...)
-		n++
-	}
-	all := md5.Sum(sums)
-	return fmt.Sprintf("%s-%d", hex.EncodeToString(all[:]), n)
-}
 
 func TestCheckOne(t *testing.T) {
 	t.Parallel()
@@ -41,14 +28,14 @@ func TestCheckOne(t *testing.T) {
 	}
 	sum := md5.Sum(data)
 	hexMD5, b64MD5 := hex.EncodeToString(sum[:]), base64.StdEncoding.EncodeToString(sum[:])
-	fiveMiB := partsETag(data, 5*mib)   // 2 parts: a usual part size
-	oddMiB := partsETag(data, 11*mib/2) // 2 parts: an unusual size
-	corrupt := partsETag(append(bytes.Clone(data[:6*mib-1]), 0), 5*mib)
+	fiveMiB := storagetest.ReferenceETag(data, 5*mib)   // 2 parts: a usual part size
+	oddMiB := storagetest.ReferenceETag(data, 11*mib/2) // 2 parts: an unusual size
+	corrupt := storagetest.ReferenceETag(append(bytes.Clone(data[:6*mib-1]), 0), 5*mib)
 	path := filepath.Join(t.TempDir(), "nb-1-big-Data.db")
 	if err := os.WriteFile(path, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	eightMiB := partsETag(data, 8*mib) // 1 part
+	eightMiB := storagetest.ReferenceETag(data, 8*mib) // 1 part
 	const key = "p/n1/data/ks/t-1/nb-1-big-Data.db"
 	for _, tc := range []struct {
 		name, manifest, store string

@@ -7,6 +7,8 @@ import (
 	"encoding/hex"
 	"strings"
 	"testing"
+
+	"github.com/medusa-go/medusa/internal/storage/storagetest"
 )
 
 // TestVerify: content is compared with the recorded hash whatever the
@@ -18,8 +20,8 @@ func TestVerify(t *testing.T) {
 	other[len(other)-1] ^= 1
 	sum := md5.Sum(data)
 	hexMD5, b64MD5 := hex.EncodeToString(sum[:]), base64.StdEncoding.EncodeToString(sum[:])
-	five, eight := partsETag(data, 5*mib), partsETag(data, 8*mib) // 3 and 2 parts
-	seven := partsETag(data, 7*mib)                               // 2 parts, unusual size
+	five, eight := storagetest.ReferenceETag(data, 5*mib), storagetest.ReferenceETag(data, 8*mib) // 3 and 2 parts
+	seven := storagetest.ReferenceETag(data, 7*mib)                                               // 2 parts, unusual size
 	for _, tc := range []struct {
 		name    string
 		content []byte
