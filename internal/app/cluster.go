@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"strconv"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/medusa-go/medusa/internal/cassandra"
 	"github.com/medusa-go/medusa/internal/cluster"
+	"github.com/medusa-go/medusa/internal/remote"
 )
 
 // Topology connects over CQL to seed (host or host:port; "" means
@@ -51,4 +53,44 @@ func (a *App) Topology(ctx context.Context, seed string) (cluster.Topology, erro
 		return cassandra.HostName(ctx, nil, ip, cfg.Cassandra.ResolveIPAddresses, k8s)
 	}
 	return cluster.Discover(ctx, seed, s, name)
+}
+
+// Executor opens the executor the cluster commands run node commands
+// with: NewExecutor when set (tests), else SSH per [ssh].
+func (a *App) Executor() (remote.Executor, error) {
+	if a.NewExecutor != nil {
+		return a.NewExecutor(a.Config)
+	}
+	return nil, errors.New("no SSH executor in this build")
+}
+
+// BackupCluster backs up every node of the cluster from this host
+// (backup-cluster): the topology is read over CQL from seed ("" means
+// [storage] fqdn), node commands run through Executor, and the bucket of
+// this host's medusa.ini is where every node must write. Node commands
+// run with sudo per [cassandra] use_sudo. onPlan (optional) gets the plan
+// once every node passed the checks, before anything changes; the caller
+// renders the result.
+func (a *App) BackupCluster(ctx context.Context, seed, version string, o cluster.BackupOptions, out io.Writer, onPlan func(*cluster.BackupResult)) (*cluster.BackupResult, error) {
+	cfg := a.Config
+	ex, err := a.Executor()
+	if err != nil {
+		return nil, err
+	}
+	defer ex.Close()
+	cat, err := a.Catalog(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer cat.Backend.Close()
+	o.Sudo = cfg.Cassandra.UseSudo && !cfg.Kubernetes.Enabled
+	return cluster.BackupCluster(ctx, cluster.BackupDeps{
+		Exec:     ex,
+		Catalog:  cat,
+		Discover: func(ctx context.Context) (cluster.Topology, error) { return a.Topology(ctx, seed) },
+		Storage:  a.NodeInfo(version, ""),
+		Out:      out,
+		OnPlan:   onPlan,
+		Logger:   a.Logger,
+	}, o)
 }

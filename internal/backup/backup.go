@@ -67,6 +67,12 @@ type Options struct {
 	// CQLRetry is how long, in total, the CQL requests are retried
 	// ([cassandra] cql_retry_seconds; default 390 s, Medusa's schedule).
 	CQLRetry time.Duration
+	// DownGrace is how long CQL requests are still retried once the node's
+	// Cassandra is seen down (nothing listens, no process of the node):
+	// 0 means cassandra.DownGrace (it may be restarting), a negative value
+	// fails at once (backup-cluster: a node that died after its snapshot
+	// must not hold up the others).
+	DownGrace time.Duration
 }
 
 // Deps are the collaborators of a backup. Storage, Node, Snapshotter and

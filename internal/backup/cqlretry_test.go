@@ -64,3 +64,22 @@ func TestCQLRetryBudget(t *testing.T) {
 		})
 	}
 }
+
+// TestCQLDownGraceNone: with a negative DownGrace (backup-cluster's
+// --fail-fast-if-down) a node that is down fails at the first try, while
+// other failures are still retried.
+func TestCQLDownGraceNone(t *testing.T) {
+	down := fmt.Errorf("cql connect to 127.0.0.1:9042: %w: nothing listens", cassandra.ErrNodeDown)
+	e := newEnv(t, "")
+	d := e.deps()
+	d.Node = failingNode{e.node, down}
+	o := e.opts("b1", Full)
+	o.DownGrace = -1
+	_, err := Run(t.Context(), d, o)
+	if err == nil || stageOf(t, err) != StageMeta || !errors.Is(err, cassandra.ErrNodeDown) {
+		t.Fatalf("Run = %v, want a meta failure with ErrNodeDown", err)
+	}
+	if len(e.clock.sleeps) != 0 {
+		t.Fatalf("slept %v, want no wait", e.clock.sleeps)
+	}
+}

@@ -71,11 +71,12 @@ func (r *run) writeMeta(ctx context.Context) error {
 // retryCQL runs fn until it succeeds, waiting 10 s doubling to 2 min
 // between tries, for at most Options.CQLRetry in total (Medusa: 7 tries).
 // When the node is down for good (nothing listens and no Cassandra process
-// of the node runs) it gives up after cassandra.DownGrace. The first
+// of the node runs) it gives up after Options.DownGrace (default
+// cassandra.DownGrace). The first
 // warning says what is waited for and for how long at most; a cancelled
 // context stops it.
 func (r *run) retryCQL(ctx context.Context, what string, fn func() error) error {
-	b := cassandra.Backoff{Initial: cqlBaseWait, Max: cqlMaxWait, Budget: r.o.CQLRetry}
+	b := cassandra.Backoff{Initial: cqlBaseWait, Max: cqlMaxWait, Budget: r.o.CQLRetry, DownGrace: r.o.DownGrace}
 	if b.Budget <= 0 {
 		b.Budget = cassandra.DefaultRetryBudget
 	}

@@ -34,6 +34,10 @@ type Backoff struct {
 	// Budget caps the time spent waiting between tries (default
 	// DefaultRetryBudget): no wait goes past it.
 	Budget time.Duration
+	// DownGrace is how long tries go on once the node was seen down
+	// (ErrNodeDown): 0 means the package's DownGrace, a negative value
+	// stops at the first such failure.
+	DownGrace time.Duration
 }
 
 // Delay returns the wait after failed try number n (1-based), as
@@ -58,7 +62,11 @@ func DefaultBackoff() Backoff {
 // AtMost is how long retries after a failure like err wait at most.
 func (b Backoff) AtMost(err error) time.Duration {
 	if errors.Is(err, ErrNodeDown) {
-		return min(b.Budget, DownGrace)
+		grace := b.DownGrace
+		if grace == 0 {
+			grace = DownGrace
+		}
+		return max(min(b.Budget, grace), 0)
 	}
 	return b.Budget
 }

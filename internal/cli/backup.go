@@ -23,6 +23,7 @@ type backupFlags struct {
 	mode                string
 	keepSnapshot        bool
 	useExistingSnapshot bool
+	failFastIfDown      bool
 }
 
 // newBackupCmd is `medusa backup` (alias backup-node): back up this node.
@@ -67,6 +68,11 @@ snapshot or upload all exit with status 1; the error names the failed stage.
 	fl.BoolVar(&f.keepSnapshot, "keep-snapshot", false, "do not clear the Cassandra snapshot afterwards")
 	fl.BoolVar(&f.useExistingSnapshot, "use-existing-snapshot", false,
 		"back up the existing snapshot named exactly like --backup-name (required) instead of taking one")
+	// Ours, hidden: backup-cluster sets it on every node it runs.
+	fl.BoolVar(&f.failFastIfDown, failFastIfDownFlag, false,
+		"fail at once when this node's Cassandra is down (nothing listens on its CQL port and no process of "+
+			"it runs) instead of waiting 30 s for a restart")
+	_ = fl.MarkHidden(failFastIfDownFlag)
 	return cmd
 }
 
@@ -99,6 +105,7 @@ func (r *root) backupOptions(cmd *cobra.Command, f backupFlags) (backup.Options,
 		KeepSnapshot:        f.keepSnapshot,
 		UseExistingSnapshot: f.useExistingSnapshot,
 		LockDir:             r.tempDir(),
+		DownGrace:           downGrace(f.failFastIfDown),
 	}, nil
 }
 
@@ -119,6 +126,18 @@ func (r *root) runBackup(cmd *cobra.Command, f backupFlags) error {
 	}
 	metrics.SendAll(a.Config.Monitoring, r.getenv, logger, metrics.NodeBackup(opts.Name, seconds, bytes, err)...)
 	return err
+}
+
+// failFastIfDownFlag is the hidden flag of backup that backup-cluster
+// passes (cluster.FailFastIfDownFlag).
+const failFastIfDownFlag = "fail-fast-if-down"
+
+// downGrace maps --fail-fast-if-down to backup.Options.DownGrace.
+func downGrace(failFast bool) time.Duration {
+	if failFast {
+		return -1
+	}
+	return 0
 }
 
 // progressOutput returns the logger and progress reporter of a long

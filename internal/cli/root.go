@@ -12,6 +12,7 @@ import (
 
 	"github.com/medusa-go/medusa/internal/app"
 	"github.com/medusa-go/medusa/internal/config"
+	"github.com/medusa-go/medusa/internal/remote"
 	"github.com/medusa-go/medusa/internal/storage"
 )
 
@@ -27,6 +28,9 @@ type Env struct {
 	// WrapStorage, when set, wraps the storage stack each command opens
 	// (outermost), e.g. to count the requests a command makes in tests.
 	WrapStorage func(storage.Backend) storage.Backend
+	// NewExecutor, when set, replaces the executor of the cluster
+	// commands (tests).
+	NewExecutor func(cfg *config.Config) (remote.Executor, error)
 }
 
 // globals holds the global options of Medusa's CLI (docs/compatibility.md, Commands and flags).
@@ -61,7 +65,7 @@ const exitHelp = `Exit codes:
 // Execute runs the CLI and returns the process exit code.
 func Execute(ctx context.Context, env Env) int {
 	r := newRoot(env)
-	r.cmd.SetArgs(env.Args)
+	r.cmd.SetArgs(normalizeArgs(env.Args))
 	err := r.cmd.ExecuteContext(ctx)
 	return r.exitCode(ctx, err)
 }
@@ -118,6 +122,8 @@ tool can be listed, verified and restored by the other.
 	cmd.AddCommand(newPurgeCmd(r))
 	cmd.AddCommand(newDeleteBackupCmd(r))
 	cmd.AddCommand(newPurgeDecommissionedCmd(r))
+	cmd.AddCommand(newBackupClusterCmd(r))
+	cmd.AddCommand(newNodeCmds(r)...)
 	return r
 }
 

@@ -2,7 +2,10 @@ package cluster
 
 import (
 	"context"
+	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -27,6 +30,9 @@ type StepResult struct {
 	// LastError is the last output line that looked like an error
 	// (level ERROR), to name the node's own reason in the summary.
 	LastError string
+	// Log is the file that holds the host's output ("" without
+	// Runner.LogDir).
+	Log string
 }
 
 // Runner runs Steps on hosts in batches, copying every output line to Out
@@ -34,7 +40,11 @@ type StepResult struct {
 type Runner struct {
 	Exec remote.Executor
 	Out  io.Writer
-	mu   sync.Mutex
+	// LogDir, when set, also keeps every host's output (without the
+	// prefix) in LogDir/<host>.log on this machine, appended step after
+	// step, so that a failed node's whole output can be read afterwards.
+	LogDir string
+	mu     sync.Mutex
 }
 
 // RunBatches runs steps at most parallel at a time (parallel <= 0 means
@@ -70,9 +80,24 @@ func (r *Runner) RunBatches(ctx context.Context, steps []Step, parallel int) []S
 // Run runs one step and waits for it.
 func (r *Runner) Run(ctx context.Context, s Step) StepResult {
 	out := StepResult{Host: s.Host}
+	var logFile *os.File
+	if r.LogDir != "" {
+		out.Log = filepath.Join(r.LogDir, logName(s.Host))
+		f, err := os.OpenFile(out.Log, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+		if err != nil {
+			out.Err = fmt.Errorf("%s: keep the host's output: %w", s.Host, err)
+			return out
+		}
+		defer f.Close()
+		logFile = f
+		_, _ = fmt.Fprintf(f, "$ %s\n", s.Cmd.String())
+	}
 	line := func(l string) {
 		if strings.Contains(l, "ERROR") || strings.HasPrefix(l, "Error:") {
 			out.LastError = l
+		}
+		if logFile != nil {
+			_, _ = logFile.WriteString(l + "\n")
 		}
 	}
 	w := &remote.PrefixWriter{W: r.Out, Prefix: "[" + s.Host + "] ", Mu: &r.mu, Line: line}
@@ -81,6 +106,16 @@ func (r *Runner) Run(ctx context.Context, s Step) StepResult {
 	_ = w.Flush()
 	out.Duration = time.Since(began)
 	return out
+}
+
+// logName is host made safe as a file name.
+func logName(host string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '/' || r == 0 {
+			return '_'
+		}
+		return r
+	}, host) + ".log"
 }
 
 // Failed returns the hosts whose step failed, sorted.
