@@ -106,6 +106,9 @@ type CQLOptions struct {
 	ConfigFile string
 	// Logger receives retry warnings (default: discarded).
 	Logger *slog.Logger
+	// Remote says the contact point is another machine (a cluster
+	// command's seed): the local process table proves nothing about it.
+	Remote bool
 
 	procRoot string // the process table (tests); "" is /proc
 }

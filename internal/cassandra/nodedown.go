@@ -111,7 +111,7 @@ func isRefused(err error) bool {
 // returns err unchanged. In Kubernetes mode Cassandra runs in another
 // container, so the process table proves nothing there.
 func nodeDown(err error, opts CQLOptions, addr string) error {
-	if err == nil || opts.Kubernetes || !isRefused(err) {
+	if err == nil || opts.Kubernetes || opts.Remote || !isRefused(err) {
 		return err
 	}
 	procRoot := opts.procRoot
