@@ -3,7 +3,6 @@ package cluster
 import (
 	"errors"
 	"fmt"
-	"math/big"
 	"sort"
 	"strings"
 )
@@ -22,16 +21,6 @@ const (
 	// sstableloader (any topology).
 	ModeLoader Mode = "sstableloader"
 )
-
-// Node is one node of the backup (from its token map) or of the target
-// cluster (from CQL).
-type Node struct {
-	Host   string
-	DC     string
-	Rack   string
-	Tokens []string // decimal integers
-	Up     bool
-}
 
 // Assignment is what one target node does: restore Sources (one in the
 // file modes, any number with sstableloader).
@@ -75,45 +64,19 @@ func (p *Plan) Seeds() []string {
 	return out
 }
 
-// firstToken is the smallest token of n (numerically); nil without one.
-func firstToken(n Node) *big.Int {
-	var min *big.Int
-	for _, t := range n.Tokens {
-		v, ok := new(big.Int).SetString(strings.TrimSpace(t), 10)
-		if !ok {
-			continue
-		}
-		if min == nil || v.Cmp(min) < 0 {
-			min = v
-		}
-	}
-	return min
-}
-
-// sortNodes orders nodes by (dc, rack, first token, host); with
-// ignoreRacks by (first token, host) only.
+// sortNodes orders nodes as SortNodes does, or with ignoreRacks by first
+// token (then host) alone.
 func sortNodes(nodes []Node, ignoreRacks bool) []Node {
 	out := append([]Node(nil), nodes...)
+	if !ignoreRacks {
+		SortNodes(out)
+		return out
+	}
 	sort.SliceStable(out, func(i, j int) bool {
-		a, b := out[i], out[j]
-		if !ignoreRacks {
-			if a.DC != b.DC {
-				return a.DC < b.DC
-			}
-			if a.Rack != b.Rack {
-				return a.Rack < b.Rack
-			}
+		if c := compareTokens(out[i].FirstToken(), out[j].FirstToken()); c != 0 {
+			return c < 0
 		}
-		ta, tb := firstToken(a), firstToken(b)
-		switch {
-		case ta != nil && tb != nil && ta.Cmp(tb) != 0:
-			return ta.Cmp(tb) < 0
-		case ta != nil && tb == nil:
-			return true
-		case ta == nil && tb != nil:
-			return false
-		}
-		return a.Host < b.Host
+		return out[i].Host < out[j].Host
 	})
 	return out
 }

@@ -92,6 +92,7 @@ var ErrNotConfirmed = errors.New("restore-cluster not confirmed: nothing was cha
 
 // Restore restores a cluster backup onto the target cluster: plan, checks
 // (nothing changes before every target answered), then the node commands.
+// A dry run prints the plan and runs the checks only.
 func Restore(ctx context.Context, d RestoreDeps, o RestoreOptions) (*RestoreResult, error) {
 	d.defaults(&o)
 	res := &RestoreResult{Began: d.Now(), DryRun: o.DryRun}
@@ -103,12 +104,13 @@ func Restore(ctx context.Context, d RestoreDeps, o RestoreOptions) (*RestoreResu
 	if err := WritePlan(d.Out, p, o); err != nil {
 		return nil, err
 	}
-	if o.DryRun {
-		res.Ended = d.Now()
-		return res, nil
-	}
 	if err := checkTargets(ctx, d, o, p.Targets()); err != nil {
 		return nil, err
+	}
+	if o.DryRun {
+		fmt.Fprintf(d.Out, "Dry run: every target answered over SSH and runs %s; nothing was changed\n", o.Program)
+		res.Ended = d.Now()
+		return res, nil
 	}
 	if !o.Yes && d.Confirm != nil {
 		ok, err := d.Confirm(p)
