@@ -2,8 +2,9 @@
 # Installs everything the tests and the demo need, into a cache outside the
 # repo (${MEDUSA_TESTBED_CACHE:-$HOME/.cache/medusa-testbed}); idempotent, so
 # a second run takes seconds. Needs only the package registries: Maven
-# Central (Cassandra), the Go module proxy (S3 server, fake-gcs-server) and
-# npm (Azurite).
+# Central (Cassandra), the Go module proxy (S3 server, fake-gcs-server),
+# npm (Azurite), PyPI (Python Medusa) and Debian's apt (openssh-server for
+# the cluster test bed, when /usr/sbin/sshd is missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export GOFLAGS="${GOFLAGS:--buildvcs=false}"
@@ -15,6 +16,11 @@ need mvn "Apache Maven (apt-get install maven)"
 need npm "Node.js 20 with npm"
 
 start=$(date +%s)
+# apt-get first: it must not run beside anything else that locks dpkg.
+if ! bash scripts/testbed/ssh/install.sh 2>&1 | sed 's/^/[ssh] /'; then
+  echo "setup: installing OpenSSH's server failed (see above)" >&2
+  exit 1
+fi
 logdir=$(mktemp -d)
 # Maven and npm wait on the network while Go builds use the CPU: run them side by side.
 bash scripts/testbed/cassandra/fetch.sh >"$logdir/cassandra.log" 2>&1 &

@@ -19,8 +19,13 @@ const DefaultCassandraVersion = "5.0.9"
 // CassandraOptions configures StartCluster. The zero value starts one node
 // of DefaultCassandraVersion in a new temporary directory.
 type CassandraOptions struct {
-	// Nodes is the number of nodes, on 127.0.0.1 .. 127.0.0.N (default 1).
+	// Nodes is the number of nodes, on 127.0.0.F .. 127.0.0.(F+N-1) where F
+	// is FirstHost (default 1 node).
 	Nodes int
+	// FirstHost is the last byte of the first node's address (default 1):
+	// a second cluster beside a running one on 127.0.0.1-3 uses e.g. 4 (and
+	// another ClusterName). The first node is the seed.
+	FirstHost int
 	// Dir holds one sub-directory per node (node1, node2, ...). Empty means a
 	// new directory under os.TempDir(), which Cluster.Stop does not remove.
 	Dir string
@@ -71,8 +76,12 @@ func (o *CassandraOptions) setDefaults() error {
 	if o.Nodes <= 0 {
 		o.Nodes = 1
 	}
-	if o.Nodes > 200 {
-		return fmt.Errorf("cassandra test bed: %d nodes requested, at most 200 (127.0.0.1..200)", o.Nodes)
+	if o.FirstHost <= 0 {
+		o.FirstHost = 1
+	}
+	if o.FirstHost+o.Nodes-1 > 200 {
+		return fmt.Errorf("cassandra test bed: %d nodes from 127.0.0.%d requested, the last address allowed is 127.0.0.200",
+			o.Nodes, o.FirstHost)
 	}
 	if o.Version == "" {
 		o.Version = DefaultCassandraVersion
@@ -183,7 +192,7 @@ func NewCluster(ctx context.Context, opts CassandraOptions) (*Cluster, error) {
 	}
 	hosts := make([]string, opts.Nodes)
 	for i := range hosts {
-		hosts[i] = fmt.Sprintf("127.0.0.%d", i+1)
+		hosts[i] = fmt.Sprintf("127.0.0.%d", opts.FirstHost+i)
 	}
 	ports, err := cassPickPorts(hosts, opts.Nodes)
 	if err != nil {

@@ -21,7 +21,7 @@ import (
 type Node struct {
 	Index int    // 1-based
 	Dir   string // node directory: conf/, bin/, data/, commitlog/, logs/, ...
-	Host  string // listen_address = rpc_address = 127.0.0.<Index>
+	Host  string // listen_address = rpc_address = 127.0.0.<FirstHost+Index-1>
 
 	NativePort  int // CQL
 	StoragePort int // internode

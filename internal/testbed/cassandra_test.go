@@ -61,6 +61,27 @@ func TestCassandraFiles(t *testing.T) {
 				n.JMXPort, n.NativePort, c.Nodes[0].JMXPort, c.Nodes[0].NativePort)
 		}
 	}
+	// A second cluster on 127.0.0.4-5: its own addresses, seed and name.
+	c2, err := NewCluster(t.Context(), CassandraOptions{Nodes: 2, FirstHost: 4, ClusterName: "second", Dir: t.TempDir(),
+		CacheDir: cache, Java: "/bin/false"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, n := range c2.Nodes {
+		yaml, err := os.ReadFile(n.ConfigFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range []string{fmt.Sprintf("listen_address: 127.0.0.%d\n", 4+i), "cluster_name: 'second'",
+			fmt.Sprintf("seeds: \"127.0.0.4:%d\"", n.StoragePort)} {
+			if !strings.Contains(string(yaml), w) {
+				t.Errorf("second cluster node %d cassandra.yaml lacks %q", n.Index, w)
+			}
+		}
+		if n.Index != i+1 || n.Host != fmt.Sprintf("127.0.0.%d", 4+i) {
+			t.Errorf("second cluster node %d: index %d host %s", i, n.Index, n.Host)
+		}
+	}
 	if _, err := NewCluster(t.Context(), CassandraOptions{CacheDir: t.TempDir(), Java: "/bin/false"}); err == nil ||
 		!strings.Contains(err.Error(), "fetch.sh") {
 		t.Errorf("missing jars: err = %v, want a hint to run fetch.sh", err)

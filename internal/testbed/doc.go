@@ -9,6 +9,10 @@
 // one test and stop it when the test ends. A package whose tests share one
 // Cassandra node calls Shared from its TestMain and SharedNode in each test:
 // the node starts on first use, stops when the binary exits, and is never
-// started under -short. Every helper skips under -short and otherwise fails
+// started under -short. Cluster tests do the same with SharedClusterMain and
+// SharedCluster: three nodes on 127.0.0.1-3, an S3 server, the medusa
+// binary, and one OpenSSH sshd per node address whose logins see that
+// node's own /etc/medusa/medusa.ini (StartClusterBed, ClusterBedT for a
+// second cluster, e.g. on 127.0.0.4-6 as a restore target). Every helper skips under -short and otherwise fails
 // the test, with the reason, when its server cannot start.
 package testbed
