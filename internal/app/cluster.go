@@ -55,25 +55,24 @@ func (a *App) Topology(ctx context.Context, seed string) (cluster.Topology, erro
 	return cluster.Discover(ctx, seed, s, name)
 }
 
-// Executor opens the executor the cluster commands run node commands
-// with: NewExecutor when set (tests), else SSH per [ssh].
-func (a *App) Executor() (remote.Executor, error) {
+// backupExecutor is NewExecutor when set (tests), else ClusterExecutor.
+func (a *App) backupExecutor() (remote.Executor, error) {
 	if a.NewExecutor != nil {
 		return a.NewExecutor(a.Config)
 	}
-	return nil, errors.New("no SSH executor in this build")
+	return a.ClusterExecutor()
 }
 
 // BackupCluster backs up every node of the cluster from this host
 // (backup-cluster): the topology is read over CQL from seed ("" means
-// [storage] fqdn), node commands run through Executor, and the bucket of
+// [storage] fqdn), node commands run through ClusterExecutor, and the bucket of
 // this host's medusa.ini is where every node must write. Node commands
 // run with sudo per [cassandra] use_sudo. onPlan (optional) gets the plan
 // once every node passed the checks, before anything changes; the caller
 // renders the result.
 func (a *App) BackupCluster(ctx context.Context, seed, version string, o cluster.BackupOptions, out io.Writer, onPlan func(*cluster.BackupResult)) (*cluster.BackupResult, error) {
 	cfg := a.Config
-	ex, err := a.Executor()
+	ex, err := a.backupExecutor()
 	if err != nil {
 		return nil, err
 	}

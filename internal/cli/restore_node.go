@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -23,6 +24,9 @@ type restoreFlags struct {
 	sstableloader    bool
 	versionTarget    string
 	dryRun           bool
+	// seedWait and seedInterval (hidden, ours): how long and how often
+	// --seeds is polled (restore-cluster uses them; Medusa: 60 x 1 min).
+	seedWait, seedInterval time.Duration
 }
 
 // newRestoreNodeCmd is `medusa restore-node`: restore the local node.
@@ -75,6 +79,10 @@ A selection that matches no table exits 0 with an error message.
 	fl.BoolVar(&f.sstableloader, "use-sstableloader", false, "stream the backup into the running node with sstableloader")
 	fl.StringVar(&f.versionTarget, "version-target", "3.11.9", "accepted for compatibility; ports come from cassandra.yaml")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "print the plan and change nothing")
+	fl.DurationVar(&f.seedWait, "seed-wait", 0, "how long to wait for a seed (default 60 checks)")
+	fl.DurationVar(&f.seedInterval, "seed-interval", 0, "how often to check the seeds (default 1m)")
+	_ = fl.MarkHidden("seed-wait")
+	_ = fl.MarkHidden("seed-interval")
 	return cmd
 }
 
@@ -91,11 +99,22 @@ func (f restoreFlags) options() (restore.Options, error) {
 			seeds = append(seeds, s)
 		}
 	}
-	return restore.Options{
+	o := restore.Options{
 		Backup: f.name, InPlace: !f.remote, KeepAuth: f.keepAuth, Seeds: seeds, Verify: f.verify,
 		Keyspaces: f.keyspaces, Tables: f.tables, UseSSTableLoader: f.sstableloader,
 		TempDir: f.tempDir, DryRun: f.dryRun,
-	}, nil
+	}
+	if f.seedInterval > 0 {
+		o.Waits.SeedInterval = f.seedInterval
+	}
+	if f.seedWait > 0 {
+		every := o.Waits.SeedInterval
+		if every <= 0 {
+			every = time.Minute
+		}
+		o.Waits.SeedAttempts = max(int(f.seedWait/every), 1)
+	}
+	return o, nil
 }
 
 func (r *root) runRestoreNode(cmd *cobra.Command, f restoreFlags) error {

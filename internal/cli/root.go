@@ -65,7 +65,7 @@ const exitHelp = `Exit codes:
 // Execute runs the CLI and returns the process exit code.
 func Execute(ctx context.Context, env Env) int {
 	r := newRoot(env)
-	r.cmd.SetArgs(normalizeArgs(env.Args))
+	r.cmd.SetArgs(expandShortFlags(env.Args))
 	err := r.cmd.ExecuteContext(ctx)
 	return r.exitCode(ctx, err)
 }
@@ -118,6 +118,8 @@ tool can be listed, verified and restored by the other.
 	cmd.AddCommand(newBuildIndexCmd(r))
 	cmd.AddCommand(newReportLastBackupCmd(r))
 	cmd.AddCommand(newRestoreNodeCmd(r))
+	cmd.AddCommand(newRestoreClusterCmd(r))
+	cmd.AddCommand(newStopCassandraCmd(r))
 	cmd.AddCommand(newDownloadCmd(r))
 	cmd.AddCommand(newPurgeCmd(r))
 	cmd.AddCommand(newDeleteBackupCmd(r))

@@ -1,0 +1,209 @@
+package cli
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/medusa-go/medusa/internal/cluster"
+)
+
+// restoreClusterFlags are the options of `medusa restore-cluster`.
+type restoreClusterFlags struct {
+	name, seedTarget, hostList string
+	keepAuth, yes               bool
+	verify, noVerify            bool
+	keyspaces, tables           []string
+	sstableloader               bool
+	parallel                    int
+	versionTarget               string
+	ignoreRacks                 bool
+	tempDir                     string
+	dryRun, allowIncomplete     bool
+}
+
+// newRestoreClusterCmd is `medusa restore-cluster`.
+func newRestoreClusterCmd(r *root) *cobra.Command {
+	var f restoreClusterFlags
+	cmd := &cobra.Command{
+		Use:   "restore-cluster",
+		Short: "Restore a whole cluster from a cluster backup, over SSH",
+		Long: `Restore every node of a cluster from a cluster backup, driving the nodes over
+SSH ([ssh] in medusa.ini). Each node runs its own medusa (found on the PATH of
+the SSH login) with its own /etc/medusa/medusa.ini.
+
+The targets are the nodes of the cluster of --seed-target (default: [storage]
+fqdn), read over CQL, or the lines of --host-list ("is_seed,target,source",
+separator [storage] host_file_separator; blank lines and # comments skipped).
+The mode is chosen and printed before anything changes:
+  in-place       the targets are the backed-up nodes;
+  remote         another cluster of the same shape (node count, nodes per
+                 rack, tokens per node; --ignore-racks maps by token order
+                 alone), or a --host-list: each source's files and tokens go to
+                 one target;
+  sstableloader  any other topology, or --use-sstableloader: the schema is
+                 created from the backup, then each target streams its share of
+                 the sources (spread by bytes) while the cluster runs.
+The mapping is deterministic (sorted by datacenter, rack and first token).
+
+A backup missing node backups is refused, naming them, unless
+--allow-incomplete. Every target must answer over SSH and run medusa before
+anything changes. In the file modes every target is stopped first (so no
+restored node meets a node still serving the old data), then each restores its
+source, seeds first: the other nodes start once a seed answers; each node's
+restore ends when it answers CQL. A failure names every failed node with its
+own error and the command to run on it. --dry-run prints the plan (mapping,
+seeds, bytes per node, what is stopped), checks the targets and changes
+nothing.
+
+` + exitHelp,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return r.runRestoreCluster(cmd, f) },
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.name, "backup-name", "", "backup to restore (required)")
+	fl.StringVar(&f.seedTarget, "seed-target", "", "a node of the target cluster (default [storage] fqdn)")
+	fl.StringVar(&f.hostList, "host-list", "", "file of is_seed,target,source lines mapping backup nodes to targets")
+	fl.BoolVar(&f.keepAuth, "keep-auth", false, "keep the target cluster's system_auth (not in place)")
+	fl.BoolVarP(&f.yes, "bypass-checks", "y", false, "do not ask for confirmation")
+	fl.BoolVar(&f.verify, "verify", false, "run the [checks] query on every node once it is up")
+	fl.BoolVar(&f.noVerify, "no-verify", false, "do not run the [checks] query (the default)")
+	fl.StringArrayVar(&f.keyspaces, "keyspace", nil, "restore this keyspace (repeatable)")
+	fl.StringArrayVar(&f.tables, "table", nil, "restore this table, as keyspace.table (repeatable)")
+	fl.BoolVar(&f.sstableloader, "use-sstableloader", false, "stream the backup into the running cluster with sstableloader")
+	fl.IntVar(&f.parallel, "parallel-restores", 500, "nodes restored at the same time (Medusa's -pr works too)")
+	fl.StringVar(&f.versionTarget, "version-target", "3.11.9", "accepted for compatibility; ports come from cassandra.yaml")
+	fl.BoolVar(&f.ignoreRacks, "ignore-racks", false, "map nodes by token order alone, ignoring racks")
+	fl.StringVar(&f.tempDir, "temp-dir", "/tmp", "directory each node downloads into")
+	fl.BoolVar(&f.dryRun, "dry-run", false, "print the plan, check the targets and change nothing")
+	fl.BoolVar(&f.allowIncomplete, "allow-incomplete", false, "restore a backup some nodes' backups are missing from")
+	return cmd
+}
+
+// multiLetterShort are Medusa's two-letter short flags, which pflag
+// cannot declare, and the long flags they stand for.
+var multiLetterShort = map[string]string{
+	"-pr": "--parallel-restores",
+	"-ps": "--parallel-snapshots",
+	"-pu": "--parallel-uploads",
+}
+
+// expandShortFlags rewrites Medusa's two-letter short flags (-pr N,
+// -pr=N) into their long form.
+func expandShortFlags(args []string) []string {
+	out := make([]string, 0, len(args))
+	for _, a := range args {
+		name, val, hasVal := strings.Cut(a, "=")
+		if long, ok := multiLetterShort[name]; ok {
+			a = long
+			if hasVal {
+				a += "=" + val
+			}
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+func (f restoreClusterFlags) options() (cluster.RestoreOptions, error) {
+	if f.seedTarget != "" && f.hostList != "" {
+		return cluster.RestoreOptions{}, usageError{errors.New("--seed-target and --host-list exclude each other")}
+	}
+	if f.verify && f.noVerify {
+		return cluster.RestoreOptions{}, usageError{errors.New("--verify and --no-verify exclude each other")}
+	}
+	if f.parallel < 1 {
+		return cluster.RestoreOptions{}, usageError{fmt.Errorf("--parallel-restores %d: use 1 or more", f.parallel)}
+	}
+	for _, t := range f.tables {
+		if ks, tb, ok := strings.Cut(t, "."); !ok || ks == "" || tb == "" {
+			return cluster.RestoreOptions{}, usageError{fmt.Errorf("--table %q: use <keyspace>.<table>", t)}
+		}
+	}
+	return cluster.RestoreOptions{
+		Backup: f.name, SeedTarget: f.seedTarget, HostList: f.hostList, KeepAuth: f.keepAuth,
+		Verify: f.verify, Keyspaces: f.keyspaces, Tables: f.tables, UseSSTableLoader: f.sstableloader,
+		IgnoreRacks: f.ignoreRacks, AllowIncomplete: f.allowIncomplete, Parallel: f.parallel,
+		TempDir: f.tempDir, DryRun: f.dryRun, Yes: f.yes,
+	}, nil
+}
+
+func (r *root) runRestoreCluster(cmd *cobra.Command, f restoreClusterFlags) error {
+	if err := requireFlag(cmd, "backup-name"); err != nil {
+		return err
+	}
+	opts, err := f.options()
+	if err != nil {
+		return err
+	}
+	a, err := r.open(cmd.Context(), nil)
+	if err != nil {
+		return err
+	}
+	out := cmd.OutOrStdout()
+	confirm := func(p *cluster.Plan) (bool, error) { return askYes(r.env.Stderr, os.Stdin, p) }
+	res, err := a.RestoreCluster(cmd.Context(), opts, confirm, out)
+	if err != nil {
+		return err
+	}
+	if res.DryRun {
+		return nil
+	}
+	fmt.Fprintf(out, "Restored backup %s onto %d nodes (%s) in %s\n", opts.Backup, len(res.Nodes),
+		res.Plan.Mode, res.Ended.Sub(res.Began).Round(100_000_000))
+	for _, n := range res.Nodes {
+		fmt.Fprintf(out, "  %s: done in %s\n", n.Host, n.Duration.Round(100_000_000))
+	}
+	return nil
+}
+
+// askYes asks whether to go on; only y, yes or an empty answer (Medusa's
+// default) proceed. No answer (end of input) is a no.
+func askYes(w io.Writer, in io.Reader, p *cluster.Plan) (bool, error) {
+	what := "restore"
+	if p.Mode != cluster.ModeLoader {
+		what = "stop and restore"
+	}
+	fmt.Fprintf(w, "This will %s %d nodes (%s). Are you sure you want to proceed? (Y/n) ", what, len(p.Assignments),
+		strings.Join(p.Targets(), ", "))
+	line, err := bufio.NewReader(in).ReadString('\n')
+	if err != nil && line == "" {
+		fmt.Fprintln(w)
+		return false, errors.New("no answer on standard input: pass -y to restore without asking")
+	}
+	switch strings.ToLower(strings.TrimSpace(line)) {
+	case "", "y", "yes":
+		return true, nil
+	}
+	return false, nil
+}
+
+// newStopCassandraCmd is the hidden node-side command restore-cluster
+// runs on every target before restoring any: drain, stop_cmd, wait until
+// the node is down.
+func newStopCassandraCmd(r *root) *cobra.Command {
+	var requireDrain bool
+	cmd := &cobra.Command{
+		Use:    cluster.StopCommand,
+		Short:  "Drain and stop the local Cassandra node (run by restore-cluster)",
+		Hidden: true,
+		Args:   cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			a, err := r.open(cmd.Context(), nil)
+			if err != nil {
+				return err
+			}
+			if err := a.StopCassandra(cmd.Context(), requireDrain); err != nil {
+				return fmt.Errorf("stop Cassandra: %w", err)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&requireDrain, "require-drain", false, "fail without stopping when nodetool drain fails")
+	return cmd
+}

@@ -1,0 +1,145 @@
+package cluster_test
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/medusa-go/medusa/internal/testbed"
+)
+
+var fixtureKeyspaces = []string{"fx_shop", "fx_logs"}
+
+// clusterChecksums returns each node's view of every fixture table
+// (TableChecksums through a session to that node alone).
+func clusterChecksums(t *testing.T, ctx context.Context, b *testbed.ClusterBed) []map[string]string {
+	t.Helper()
+	var out []map[string]string
+	for _, n := range b.Nodes() {
+		s, err := n.NewSession("")
+		if err != nil {
+			t.Fatal(err)
+		}
+		sums, err := testbed.TableChecksums(ctx, s, fixtureKeyspaces)
+		s.Close()
+		if err != nil {
+			t.Fatalf("node %s: %v", n.Host, err)
+		}
+		out = append(out, sums)
+	}
+	return out
+}
+
+// backupEveryNode writes rows through node 1, then runs our backup-node on
+// each node (as an operator would without backup-cluster).
+func backupEveryNode(t *testing.T, ctx context.Context, b *testbed.ClusterBed, name string, rows int) {
+	t.Helper()
+	s, err := b.Node(1).NewSession("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = testbed.CreateFixtureSchema(ctx, s)
+	if err == nil {
+		err = testbed.WriteRows(ctx, s, rows)
+	}
+	s.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range b.Nodes() {
+		if _, stderr, err := b.MedusaOn(ctx, i+1, "backup-node", "--backup-name", name); err != nil {
+			t.Fatalf("backup-node on node %d: %v\n%s", i+1, err, stderr)
+		}
+	}
+}
+
+// nodeState is what a dry run must leave alone: every node's PID and its
+// data files (path, size, mtime).
+func nodeState(t *testing.T, b *testbed.ClusterBed) string {
+	t.Helper()
+	var lines []string
+	for _, n := range b.Nodes() {
+		lines = append(lines, fmt.Sprintf("%s pid %d", n.Host, n.PID()))
+		_ = filepath.Walk(n.DataDir, func(p string, fi os.FileInfo, err error) error {
+			if err != nil || fi.IsDir() || strings.Contains(p, string(filepath.Separator)+"system") {
+				return nil // system tables change on their own
+			}
+			lines = append(lines, fmt.Sprintf("%s %d %d", p, fi.Size(), fi.ModTime().UnixNano()))
+			return nil
+		})
+	}
+	return strings.Join(lines, "\n")
+}
+
+func TestRestoreClusterInPlace(t *testing.T) {
+	b := testbed.SharedCluster(t)
+	ctx, cancel := context.WithTimeout(t.Context(), 15*time.Minute)
+	defer cancel()
+	const name = "rc-inplace"
+	backupEveryNode(t, ctx, b, name, 300)
+	want := clusterChecksums(t, ctx, b)
+	if len(want[0]) < 5 || want[0]["fx_shop.users"] == "" {
+		t.Fatalf("fixture checksums: %v", want[0])
+	}
+
+	// Damage: rows deleted, a table dropped (on every node: schema).
+	s, err := b.Node(2).NewSession("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, stmt := range []string{`DELETE FROM fx_shop.users WHERE id IN (1, 2, 3, 150, 299)`,
+		`DELETE FROM fx_shop.orders WHERE user_id = 7`, `DROP TABLE fx_logs.lines`} {
+		if err := s.Query(stmt).ExecContext(ctx); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	}
+	s.Close()
+
+	// A dry run prints the plan and changes nothing.
+	before := nodeState(t, b)
+	out, stderr, err := b.Medusa(ctx, "restore-cluster", "--backup-name", name, "--dry-run")
+	if err != nil {
+		t.Fatalf("dry run: %v\n%s\n%s", err, out, stderr)
+	}
+	for _, w := range []string{"Mode: in-place", "127.0.0.1  ->  127.0.0.1  yes", "127.0.0.2  ->  127.0.0.2  no",
+		"Stopped: 127.0.0.1, 127.0.0.2, 127.0.0.3", "nothing was changed"} {
+		if !strings.Contains(out, w) {
+			t.Errorf("dry run output lacks %q:\n%s", w, out)
+		}
+	}
+	if after := nodeState(t, b); after != before {
+		t.Errorf("the dry run changed the nodes:\nbefore:\n%s\nafter:\n%s", before, after)
+	}
+
+	began := time.Now()
+	out, stderr, err = b.Medusa(ctx, "restore-cluster", "--backup-name", name, "-y")
+	took := time.Since(began)
+	if err != nil {
+		t.Fatalf("restore-cluster: %v\n%s\n%s\n%s", err, out, stderr, b.LogTails(30))
+	}
+	t.Logf("restore-cluster in place: %s", took.Round(100*time.Millisecond))
+	status, err := b.Node(1).Nodetool(ctx, "status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	upAt := time.Since(began)
+	if n := testbed.CountUN(status); n != 3 {
+		t.Errorf("nodetool status shows %d UN, want 3:\n%s", n, status)
+	}
+	t.Logf("3 UN %s after the start", upAt.Round(100*time.Millisecond))
+	for i, got := range clusterChecksums(t, ctx, b) {
+		if !maps.Equal(got, want[i]) {
+			for _, k := range slices.Sorted(maps.Keys(want[i])) {
+				if got[k] != want[i][k] {
+					t.Errorf("node %d: %s is %q, backup had %q", i+1, k, got[k], want[i][k])
+				}
+			}
+		}
+	}
+}

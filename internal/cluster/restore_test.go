@@ -1,0 +1,295 @@
+package cluster
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// fakeExec records every command and answers from fail (host + " " +
+// the sub-command -> exit code).
+type fakeExec struct {
+	mu       sync.Mutex
+	calls    []string // "host: argv"
+	fail     map[string]int
+	unreach  map[string]bool
+	blockNS  chan struct{} // when set, non-seed restores wait for it or ctx
+	seedHost string
+}
+
+func (f *fakeExec) Check(_ context.Context, host string) error {
+	if f.unreach[host] {
+		return fmt.Errorf("%s: ssh: connect: connection refused", host)
+	}
+	return nil
+}
+
+func (f *fakeExec) Run(ctx context.Context, host string, cmd remoteCommand, stdout, stderr io.Writer) error {
+	f.mu.Lock()
+	f.calls = append(f.calls, host+": "+strings.Join(cmd.Argv, " "))
+	f.mu.Unlock()
+	sub := subCmd(cmd.Argv)
+	if f.blockNS != nil && sub == "restore-node" && host != f.seedHost {
+		select {
+		case <-f.blockNS:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	if code := f.fail[host+" "+sub]; code != 0 {
+		fmt.Fprintf(stderr, "ERROR [main] %s failed on %s\n", sub, host)
+		return &exitError{Host: host, Code: code}
+	}
+	fmt.Fprintf(stdout, "%s ok\n", sub)
+	return nil
+}
+
+func (f *fakeExec) Close() error { return nil }
+
+func (f *fakeExec) Calls() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.calls...)
+}
+
+// subCmd is the first argument not a flag or a flag's value.
+func subCmd(argv []string) string {
+	for i := 1; i < len(argv); i++ {
+		if argv[i] == "--fqdn" {
+			i++
+			continue
+		}
+		return argv[i]
+	}
+	return ""
+}
+
+type fakeBackups struct {
+	nodes    []Node
+	finished map[string]int64
+}
+
+func (b fakeBackups) ClusterBackup(context.Context, string) ([]Node, map[string]int64, error) {
+	return b.nodes, b.finished, nil
+}
+
+func restoreDeps(ex *fakeExec, out io.Writer, targets []Node, seeds ...string) RestoreDeps {
+	return RestoreDeps{Exec: ex, Backups: fakeBackups{backup3, finishedAll(backup3)}, Out: out, Seeds: seeds,
+		Targets: func(context.Context, string) ([]Node, error) { return targets, nil }}
+}
+
+func TestRestoreInPlaceOrder(t *testing.T) {
+	t.Parallel()
+	ex := &fakeExec{}
+	var out bytes.Buffer
+	res, err := Restore(t.Context(), restoreDeps(ex, &out, backup3, "10.0.0.3"),
+		RestoreOptions{Backup: "b1", Parallel: 1, Yes: true, Keyspaces: []string{"ks"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := ex.Calls()
+	want := []string{
+		"10.0.0.3: medusa --version", "10.0.0.1: medusa --version", "10.0.0.2: medusa --version",
+		"10.0.0.3: medusa stop-cassandra --require-drain", "10.0.0.1: medusa stop-cassandra --require-drain",
+		"10.0.0.2: medusa stop-cassandra --require-drain",
+		"10.0.0.3: medusa --fqdn 10.0.0.3 restore-node --backup-name b1 --temp-dir /tmp --in-place --keyspace ks",
+		"10.0.0.1: medusa --fqdn 10.0.0.1 restore-node --backup-name b1 --temp-dir /tmp --in-place --keyspace ks --seeds 10.0.0.3 --seed-wait 1h0m0s --seed-interval 2s",
+		"10.0.0.2: medusa --fqdn 10.0.0.2 restore-node --backup-name b1 --temp-dir /tmp --in-place --keyspace ks --seeds 10.0.0.3 --seed-wait 1h0m0s --seed-interval 2s",
+	}
+	// The checks run in parallel: compare them as a set.
+	slices.Sort(calls[:3])
+	slices.Sort(want[:3])
+	if !slices.Equal(calls, want) {
+		t.Errorf("calls:\n  %s\nwant:\n  %s", strings.Join(calls, "\n  "), strings.Join(want, "\n  "))
+	}
+	if len(res.Nodes) != 3 || res.Plan.Mode != ModeInPlace {
+		t.Errorf("result %+v", res)
+	}
+	if !strings.Contains(out.String(), "[10.0.0.1] restore-node ok") || !strings.Contains(out.String(), "Mode: in-place") {
+		t.Errorf("output:\n%s", out.String())
+	}
+}
+
+// Every host gets its own arguments, whatever the batch (Medusa #803).
+func TestRestoreRemoteBatchesOwnArgs(t *testing.T) {
+	t.Parallel()
+	other := []Node{node("n1", "dc1", "ra", "1"), node("n2", "dc1", "ra", "2"), node("n3", "dc1", "rb", "3")}
+	for _, par := range []int{1, 2, 3} {
+		ex := &fakeExec{}
+		if _, err := Restore(t.Context(), restoreDeps(ex, io.Discard, other, "n1"),
+			RestoreOptions{Backup: "b1", Parallel: par, Yes: true, KeepAuth: true}); err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]string{"n1": "10.0.0.1", "n2": "10.0.0.3", "n3": "10.0.0.2"}
+		n := 0
+		for _, c := range ex.Calls() {
+			host, argv, _ := strings.Cut(c, ": ")
+			if !strings.Contains(argv, "restore-node") {
+				continue
+			}
+			n++
+			if !strings.Contains(argv, "--fqdn "+want[host]+" ") || !strings.Contains(argv, "--remote --keep-auth") {
+				t.Errorf("-pr %d: %s runs %s", par, host, argv)
+			}
+		}
+		if n != 3 {
+			t.Errorf("-pr %d: %d restores", par, n)
+		}
+	}
+}
+
+func TestRestoreChecksBeforeAnyChange(t *testing.T) {
+	t.Parallel()
+	ex := &fakeExec{unreach: map[string]bool{"10.0.0.2": true}, fail: map[string]int{"10.0.0.3 --version": 127}}
+	_, err := Restore(t.Context(), restoreDeps(ex, io.Discard, backup3), RestoreOptions{Backup: "b1", Yes: true})
+	if err == nil {
+		t.Fatal("no error")
+	}
+	for _, w := range []string{"2 of 3 target nodes cannot be used; nothing was changed", "10.0.0.2: 10.0.0.2: ssh: connect",
+		"10.0.0.3: medusa is not on the PATH"} {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("error lacks %q:\n%v", w, err)
+		}
+	}
+	for _, c := range ex.Calls() {
+		if !strings.HasSuffix(c, "--version") {
+			t.Errorf("ran %s after a failed check", c)
+		}
+	}
+}
+
+func TestRestoreDryRunChangesNothing(t *testing.T) {
+	t.Parallel()
+	ex := &fakeExec{}
+	var out bytes.Buffer
+	res, err := Restore(t.Context(), restoreDeps(ex, &out, backup3, "10.0.0.1"), RestoreOptions{Backup: "b1", DryRun: true})
+	if err != nil || !res.DryRun {
+		t.Fatal(res, err)
+	}
+	for _, c := range ex.Calls() {
+		if !strings.HasSuffix(c, "--version") {
+			t.Errorf("dry run ran %s", c)
+		}
+	}
+	if !strings.Contains(out.String(), "10.0.0.1  ->  10.0.0.1  yes") || !strings.Contains(out.String(), "nothing was changed") {
+		t.Errorf("dry run output:\n%s", out.String())
+	}
+}
+
+func TestRestoreNotConfirmed(t *testing.T) {
+	t.Parallel()
+	ex := &fakeExec{}
+	d := restoreDeps(ex, io.Discard, backup3)
+	d.Confirm = func(*Plan) (bool, error) { return false, nil }
+	if _, err := Restore(t.Context(), d, RestoreOptions{Backup: "b1"}); !errors.Is(err, ErrNotConfirmed) {
+		t.Fatalf("err = %v", err)
+	}
+	if n := len(ex.Calls()); n != 3 {
+		t.Errorf("%d calls, want the 3 checks", n)
+	}
+}
+
+func TestRestoreStopFailureNamesStoppedNodes(t *testing.T) {
+	t.Parallel()
+	ex := &fakeExec{fail: map[string]int{"10.0.0.2 stop-cassandra": 1}}
+	_, err := Restore(t.Context(), restoreDeps(ex, io.Discard, backup3, "10.0.0.1"), RestoreOptions{Backup: "b1", Yes: true})
+	var re *RestoreError
+	if !errors.As(err, &re) || re.Phase != "stop" {
+		t.Fatalf("err = %v", err)
+	}
+	msg := err.Error()
+	for _, w := range []string{"could not be stopped on 1 nodes; nothing was restored", "10.0.0.2: 10.0.0.2: command exited with status 1",
+		"last error it printed: ERROR [main] stop-cassandra failed on 10.0.0.2", "Left stopped (with their old data): 10.0.0.1, 10.0.0.3"} {
+		if !strings.Contains(msg, w) {
+			t.Errorf("error lacks %q:\n%s", w, msg)
+		}
+	}
+	for _, c := range ex.Calls() {
+		if strings.Contains(c, "restore-node") {
+			t.Errorf("restored after a failed stop: %s", c)
+		}
+	}
+}
+
+func TestRestoreNodeFailuresNamed(t *testing.T) {
+	t.Parallel()
+	ex := &fakeExec{fail: map[string]int{"10.0.0.2 restore-node": 1, "10.0.0.3 restore-node": 2}}
+	_, err := Restore(t.Context(), restoreDeps(ex, io.Discard, backup3, "10.0.0.1"), RestoreOptions{Backup: "b1", Yes: true})
+	if err == nil {
+		t.Fatal("no error")
+	}
+	msg := err.Error()
+	for _, w := range []string{"2 of 3 nodes failed", "10.0.0.2 (backup of 10.0.0.2): 10.0.0.2: command exited with status 1",
+		"10.0.0.3 (backup of 10.0.0.3): 10.0.0.3: command exited with status 2", "still down",
+		"10.0.0.2: medusa --fqdn 10.0.0.2 restore-node --backup-name b1 --temp-dir /tmp --in-place --seeds 10.0.0.1"} {
+		if !strings.Contains(msg, w) {
+			t.Errorf("error lacks %q:\n%s", w, msg)
+		}
+	}
+	if strings.Contains(msg, "10.0.0.1 (backup") {
+		t.Errorf("the node that succeeded is named:\n%s", msg)
+	}
+}
+
+// When every seed fails, the non-seeds waiting for a seed are stopped
+// instead of waiting for the seed wait to run out.
+func TestRestoreAllSeedsFailedCancelsOthers(t *testing.T) {
+	t.Parallel()
+	ex := &fakeExec{fail: map[string]int{"10.0.0.1 restore-node": 1}, blockNS: make(chan struct{}), seedHost: "10.0.0.1"}
+	_, err := Restore(t.Context(), restoreDeps(ex, io.Discard, backup3, "10.0.0.1"), RestoreOptions{Backup: "b1", Yes: true})
+	var re *RestoreError
+	if !errors.As(err, &re) || len(re.Failed) != 3 {
+		t.Fatalf("err = %v", err)
+	}
+	if !strings.Contains(err.Error(), "10.0.0.2 (backup of 10.0.0.2): context canceled") {
+		t.Errorf("error:\n%v", err)
+	}
+}
+
+func TestRestoreLoader(t *testing.T) {
+	t.Parallel()
+	two := []Node{node("n1", "dc1", "ra", "1"), node("n2", "dc1", "ra", "2")}
+	ex := &fakeExec{}
+	d := restoreDeps(ex, io.Discard, two)
+	if _, err := Restore(t.Context(), d, RestoreOptions{Backup: "b1", Yes: true}); err == nil ||
+		!strings.Contains(err.Error(), "nothing was changed") {
+		t.Fatalf("without a schema restorer: %v", err)
+	}
+	sr := &fakeSchema{}
+	d.Schema = sr
+	ex = &fakeExec{}
+	d.Exec = ex
+	if _, err := Restore(t.Context(), d, RestoreOptions{Backup: "b1", Yes: true}); err != nil {
+		t.Fatal(err)
+	}
+	if sr.calls != 1 {
+		t.Errorf("schema created %d times", sr.calls)
+	}
+	var got []string
+	for _, c := range ex.Calls() {
+		if strings.Contains(c, "restore-node") {
+			got = append(got, c)
+		}
+	}
+	slices.Sort(got)
+	want := []string{
+		"n1: medusa --fqdn 10.0.0.2 restore-node --backup-name b1 --temp-dir /tmp --use-sstableloader",
+		"n2: medusa --fqdn 10.0.0.1,10.0.0.3 restore-node --backup-name b1 --temp-dir /tmp --use-sstableloader",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("loader calls %v, want %v", got, want)
+	}
+}
+
+type fakeSchema struct{ calls int }
+
+func (s *fakeSchema) RestoreSchema(context.Context, string, string, []string, []string) error {
+	s.calls++
+	return nil
+}
