@@ -12,7 +12,6 @@ import (
 
 	"github.com/medusa-go/medusa/internal/cassandra"
 	"github.com/medusa-go/medusa/internal/cluster"
-	"github.com/medusa-go/medusa/internal/remote"
 )
 
 // Topology connects over CQL to seed (host or host:port; "" means
@@ -55,14 +54,6 @@ func (a *App) Topology(ctx context.Context, seed string) (cluster.Topology, erro
 	return cluster.Discover(ctx, seed, s, name)
 }
 
-// backupExecutor is NewExecutor when set (tests), else ClusterExecutor.
-func (a *App) backupExecutor() (remote.Executor, error) {
-	if a.NewExecutor != nil {
-		return a.NewExecutor(a.Config)
-	}
-	return a.ClusterExecutor()
-}
-
 // BackupCluster backs up every node of the cluster from this host
 // (backup-cluster): the topology is read over CQL from seed ("" means
 // [storage] fqdn), node commands run through ClusterExecutor, and the bucket of
@@ -72,7 +63,7 @@ func (a *App) backupExecutor() (remote.Executor, error) {
 // renders the result.
 func (a *App) BackupCluster(ctx context.Context, seed, version string, o cluster.BackupOptions, out io.Writer, onPlan func(*cluster.BackupResult)) (*cluster.BackupResult, error) {
 	cfg := a.Config
-	ex, err := a.backupExecutor()
+	ex, err := a.ClusterExecutor()
 	if err != nil {
 		return nil, err
 	}
