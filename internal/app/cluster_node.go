@@ -28,17 +28,18 @@ func (a *App) NodeInfo(version, configFile string) cluster.NodeInfo {
 }
 
 // TakeNodeSnapshot takes snapshot tag of the local node unless it exists
-// (a re-run reuses it). created says whether it was taken now.
+// (a re-run reuses it: Cassandra refuses a tag that exists in any
+// table). created says whether it was taken now.
 func (a *App) TakeNodeSnapshot(ctx context.Context, tag string) (created bool, err error) {
 	nc, err := cassandra.ReadNodeConfig(a.Config.Cassandra.ConfigFile)
 	if err != nil {
 		return false, err
 	}
-	found, err := cassandra.FindSnapshot(nc.DataDir, tag)
+	dirs, err := cassandra.SnapshotDirs(nc.DataDir, tag)
 	if err != nil {
-		return false, fmt.Errorf("find snapshot %s: %w", tag, err)
+		return false, err
 	}
-	if len(found) > 0 {
+	if len(dirs) > 0 {
 		return false, nil
 	}
 	snap, err := Snapshotter(a.Config)
@@ -48,7 +49,8 @@ func (a *App) TakeNodeSnapshot(ctx context.Context, tag string) (created bool, e
 	if err := snap.Create(ctx, tag); err != nil {
 		return false, fmt.Errorf("take snapshot %s: %w", tag, err)
 	}
-	if found, err = cassandra.FindSnapshot(nc.DataDir, tag); err != nil {
+	found, err := cassandra.FindSnapshot(nc.DataDir, tag)
+	if err != nil {
 		return false, fmt.Errorf("find snapshot %s: %w", tag, err)
 	}
 	if len(found) == 0 {
@@ -74,12 +76,12 @@ func (a *App) ClearNodeSnapshot(ctx context.Context, tag string) (ClearResult, e
 	if err != nil {
 		return ClearResult{}, err
 	}
-	found, err := cassandra.FindSnapshot(nc.DataDir, tag)
+	dirs, err := cassandra.SnapshotDirs(nc.DataDir, tag)
 	if err != nil {
-		return ClearResult{}, fmt.Errorf("find snapshot %s: %w", tag, err)
+		return ClearResult{}, err
 	}
-	res := ClearResult{Tables: len(found)}
-	if len(found) == 0 {
+	res := ClearResult{Tables: len(dirs)}
+	if len(dirs) == 0 {
 		return res, nil
 	}
 	snap, err := Snapshotter(a.Config)
@@ -96,8 +98,8 @@ func (a *App) ClearNodeSnapshot(ctx context.Context, tag string) (ClearResult, e
 	a.Logger.Warn("The snapshot tool failed and Cassandra is not running: removing the snapshot from disk",
 		"tag", tag, "error", cerr.Error())
 	var errs []error
-	for _, t := range found {
-		if err := os.RemoveAll(t.Dir); err != nil {
+	for _, d := range dirs {
+		if err := os.RemoveAll(d); err != nil {
 			errs = append(errs, err)
 		}
 	}

@@ -111,7 +111,7 @@ type NodeOutcome struct {
 	Host, DC string
 	Status   string
 	// Files and Bytes are read from the node backup's manifest in the
-	// bucket (finished nodes only).
+	// bucket (finished nodes only; -1 when not read).
 	Files int64
 	Bytes int64
 	// Snapshot and Backup are the durations of the node's two steps.
@@ -332,7 +332,7 @@ func BackupCluster(ctx context.Context, d BackupDeps, o BackupOptions) (*BackupR
 			o.Name, ErrBackupComplete, len(topo.Nodes))
 	}
 	for _, n := range topo.Nodes {
-		out := NodeOutcome{Host: n.Host, DC: n.DC, Status: StatusPlanned}
+		out := NodeOutcome{Host: n.Host, DC: n.DC, Status: StatusPlanned, Files: -1, Bytes: -1}
 		if done[n.Host] {
 			out.Status = StatusEarlier
 		}
@@ -386,6 +386,9 @@ func BackupCluster(ctx context.Context, d BackupDeps, o BackupOptions) (*BackupR
 		for _, r := range failed {
 			n := outcome(r.Host)
 			e.Failed = append(e.Failed, *n)
+		}
+		if phaseName == "snapshot" {
+			readFigures(ctx, d, o.Name, res.Nodes) // of the nodes an earlier run finished
 		}
 		if !o.KeepSnapshot && !o.UseExistingSnapshot {
 			res.Cleared, res.ClearFailed = clearSnapshots(ctx, runner, res.Clear, o.ParallelSnapshots)

@@ -270,9 +270,9 @@ func TestBackupClusterReal(t *testing.T) {
 		if !errors.As(err, &ee) || ee.ExitCode() != 1 {
 			t.Fatalf("backup-cluster: %v, want exit 1\n%s\n%s", err, out, stderr)
 		}
-		t.Logf("backup-cluster with node 2 failing: exit 1 after %s (kill at +%s)\n%s", took.Round(10*time.Millisecond),
-			killedAt.Sub(began).Round(10*time.Millisecond), out)
-		errLine := stderr[strings.LastIndex(stderr, "Error: "):]
+		errLine := stderr[strings.LastIndex(stderr, "\nError: backup-cluster ")+1:]
+		t.Logf("backup-cluster with node 2 failing: exit 1 after %s (kill at +%s)\n%s\n%s", took.Round(10*time.Millisecond),
+			killedAt.Sub(began).Round(10*time.Millisecond), out, errLine)
 		if !strings.Contains(errLine, "on 1 of 3 nodes:\n  "+n2+": ") || strings.Contains(errLine, "\n  "+n1+":") ||
 			strings.Contains(errLine, "\n  "+n3+":") || !strings.Contains(errLine, n2+".log") {
 			t.Errorf("the error does not name node 2 alone with its log:\n%s", errLine)
