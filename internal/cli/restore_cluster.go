@@ -79,7 +79,7 @@ nothing.
 	fl.IntVar(&f.parallel, "parallel-restores", 500, "nodes restored at the same time (Medusa's -pr works too)")
 	fl.StringVar(&f.versionTarget, "version-target", "3.11.9", "accepted for compatibility; ports come from cassandra.yaml")
 	fl.BoolVar(&f.ignoreRacks, "ignore-racks", false, "map nodes by token order alone, ignoring racks")
-	fl.StringVar(&f.tempDir, "temp-dir", "/tmp", "directory each node downloads into")
+	fl.StringVar(&f.tempDir, "temp-dir", "", "directory each node downloads into (default: the node's $TMPDIR, else /tmp)")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "print the plan, check the targets and change nothing")
 	fl.BoolVar(&f.allowIncomplete, "allow-incomplete", false, "restore a backup some nodes' backups are missing from")
 	return cmd

@@ -66,7 +66,7 @@ A selection that matches no table exits 0 with an error message.
 		RunE: func(cmd *cobra.Command, _ []string) error { return r.runRestoreNode(cmd, f) },
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.tempDir, "temp-dir", "/tmp", "directory the backup is downloaded into")
+	fl.StringVar(&f.tempDir, "temp-dir", "", "directory the backup is downloaded into (default $TMPDIR, else /tmp)")
 	fl.StringVar(&f.name, "backup-name", "", "backup to restore (required)")
 	fl.BoolVar(&f.inPlace, "in-place", false, "restore onto the node that was backed up (the default)")
 	fl.BoolVar(&f.remote, "remote", false, "restore another node's backup onto this node")
@@ -120,6 +120,9 @@ func (f restoreFlags) options() (restore.Options, error) {
 func (r *root) runRestoreNode(cmd *cobra.Command, f restoreFlags) error {
 	if err := requireFlag(cmd, "backup-name"); err != nil {
 		return err
+	}
+	if f.tempDir == "" {
+		f.tempDir = r.tempDir()
 	}
 	opts, err := f.options()
 	if err != nil {

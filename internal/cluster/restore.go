@@ -32,7 +32,8 @@ type RestoreOptions struct {
 	AllowIncomplete   bool
 	// Parallel bounds the node commands run at once (default: all).
 	Parallel int
-	// TempDir is each node's download directory.
+	// TempDir is each node's download directory ("": the node's own
+	// default, $TMPDIR else /tmp, is used: no path of this host is sent).
 	TempDir string
 	DryRun  bool
 	// Yes skips the confirmation (-y).
@@ -150,9 +151,6 @@ func (d *RestoreDeps) defaults(o *RestoreOptions) {
 	if o.SeedInterval <= 0 {
 		o.SeedInterval = 2 * time.Second
 	}
-	if o.TempDir == "" {
-		o.TempDir = "/tmp"
-	}
 }
 
 // buildRestorePlan reads the backup, the host list or the target cluster,
@@ -222,8 +220,10 @@ func (c checkExec) Run(ctx context.Context, host string, cmd remote.Command, std
 
 // restoreArgv is the node command restoring a's sources on a.Target.
 func restoreArgv(o RestoreOptions, p *Plan, a Assignment, seeds []string) []string {
-	argv := []string{o.Program, "--fqdn", strings.Join(a.Sources, ","), "restore-node",
-		"--backup-name", o.Backup, "--temp-dir", o.TempDir}
+	argv := []string{o.Program, "--fqdn", strings.Join(a.Sources, ","), "restore-node", "--backup-name", o.Backup}
+	if o.TempDir != "" {
+		argv = append(argv, "--temp-dir", o.TempDir)
+	}
 	switch p.Mode {
 	case ModeInPlace:
 		argv = append(argv, "--in-place")

@@ -98,9 +98,9 @@ func TestRestoreInPlaceOrder(t *testing.T) {
 		"10.0.0.3: medusa --version", "10.0.0.1: medusa --version", "10.0.0.2: medusa --version",
 		"10.0.0.3: medusa stop-cassandra --require-drain", "10.0.0.1: medusa stop-cassandra --require-drain",
 		"10.0.0.2: medusa stop-cassandra --require-drain",
-		"10.0.0.3: medusa --fqdn 10.0.0.3 restore-node --backup-name b1 --temp-dir /tmp --in-place --keyspace ks",
-		"10.0.0.1: medusa --fqdn 10.0.0.1 restore-node --backup-name b1 --temp-dir /tmp --in-place --keyspace ks --seeds 10.0.0.3 --seed-wait 1h0m0s --seed-interval 2s",
-		"10.0.0.2: medusa --fqdn 10.0.0.2 restore-node --backup-name b1 --temp-dir /tmp --in-place --keyspace ks --seeds 10.0.0.3 --seed-wait 1h0m0s --seed-interval 2s",
+		"10.0.0.3: medusa --fqdn 10.0.0.3 restore-node --backup-name b1 --in-place --keyspace ks",
+		"10.0.0.1: medusa --fqdn 10.0.0.1 restore-node --backup-name b1 --in-place --keyspace ks --seeds 10.0.0.3 --seed-wait 1h0m0s --seed-interval 2s",
+		"10.0.0.2: medusa --fqdn 10.0.0.2 restore-node --backup-name b1 --in-place --keyspace ks --seeds 10.0.0.3 --seed-wait 1h0m0s --seed-interval 2s",
 	}
 	// The checks run in parallel: compare them as a set.
 	slices.Sort(calls[:3])
@@ -123,7 +123,7 @@ func TestRestoreRemoteBatchesOwnArgs(t *testing.T) {
 	for _, par := range []int{1, 2, 3} {
 		ex := &fakeExec{}
 		if _, err := Restore(t.Context(), restoreDeps(ex, io.Discard, other, "n1"),
-			RestoreOptions{Backup: "b1", Parallel: par, Yes: true, KeepAuth: true}); err != nil {
+			RestoreOptions{Backup: "b1", Parallel: par, Yes: true, KeepAuth: true, TempDir: "/data/tmp"}); err != nil {
 			t.Fatal(err)
 		}
 		want := map[string]string{"n1": "10.0.0.1", "n2": "10.0.0.3", "n3": "10.0.0.2"}
@@ -134,7 +134,7 @@ func TestRestoreRemoteBatchesOwnArgs(t *testing.T) {
 				continue
 			}
 			n++
-			if !strings.Contains(argv, "--fqdn "+want[host]+" ") || !strings.Contains(argv, "--remote --keep-auth") {
+			if !strings.Contains(argv, "--fqdn "+want[host]+" ") || !strings.Contains(argv, "--temp-dir /data/tmp --remote --keep-auth") {
 				t.Errorf("-pr %d: %s runs %s", par, host, argv)
 			}
 		}
@@ -227,7 +227,7 @@ func TestRestoreNodeFailuresNamed(t *testing.T) {
 	msg := err.Error()
 	for _, w := range []string{"2 of 3 nodes failed", "10.0.0.2 (backup of 10.0.0.2): 10.0.0.2: command exited with status 1",
 		"10.0.0.3 (backup of 10.0.0.3): 10.0.0.3: command exited with status 2", "still down",
-		"10.0.0.2: medusa --fqdn 10.0.0.2 restore-node --backup-name b1 --temp-dir /tmp --in-place --seeds 10.0.0.1"} {
+		"10.0.0.2: medusa --fqdn 10.0.0.2 restore-node --backup-name b1 --in-place --seeds 10.0.0.1"} {
 		if !strings.Contains(msg, w) {
 			t.Errorf("error lacks %q:\n%s", w, msg)
 		}
@@ -279,8 +279,8 @@ func TestRestoreLoader(t *testing.T) {
 	}
 	slices.Sort(got)
 	want := []string{
-		"n1: medusa --fqdn 10.0.0.2 restore-node --backup-name b1 --temp-dir /tmp --use-sstableloader",
-		"n2: medusa --fqdn 10.0.0.1,10.0.0.3 restore-node --backup-name b1 --temp-dir /tmp --use-sstableloader",
+		"n1: medusa --fqdn 10.0.0.2 restore-node --backup-name b1 --use-sstableloader",
+		"n2: medusa --fqdn 10.0.0.1,10.0.0.3 restore-node --backup-name b1 --use-sstableloader",
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("loader calls %v, want %v", got, want)
