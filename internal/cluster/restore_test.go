@@ -293,3 +293,27 @@ func (s *fakeSchema) RestoreSchema(context.Context, string, string, []string, []
 	s.calls++
 	return nil
 }
+
+func TestRestoreVerifySeesEveryNodeUp(t *testing.T) {
+	t.Parallel()
+	ex := &fakeExec{}
+	d := restoreDeps(ex, io.Discard, backup3, "10.0.0.1")
+	calls := 0
+	d.Targets = func(context.Context, string) ([]Node, error) {
+		calls++
+		nodes := slices.Clone(backup3)
+		if calls > 1 {
+			nodes[2].Up = false // after the restore
+		}
+		return nodes, nil
+	}
+	_, err := Restore(t.Context(), d, RestoreOptions{Backup: "b1", Yes: true, Verify: true})
+	if err == nil || !strings.Contains(err.Error(), "the cluster sees 10.0.0.2 down") {
+		t.Errorf("err = %v", err)
+	}
+	for _, c := range ex.Calls() {
+		if strings.Contains(c, "restore-node") && !strings.Contains(c, "--verify") {
+			t.Errorf("restore-node without --verify: %s", c)
+		}
+	}
+}
