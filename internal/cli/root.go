@@ -116,6 +116,7 @@ tool can be listed, verified and restored by the other.
 	cmd.AddCommand(newRestoreNodeCmd(r))
 	cmd.AddCommand(newRestoreClusterCmd(r))
 	cmd.AddCommand(newStopCassandraCmd(r))
+	cmd.AddCommand(newRestoreGateCmd())
 	cmd.AddCommand(newDownloadCmd(r))
 	cmd.AddCommand(newPurgeCmd(r))
 	cmd.AddCommand(newDeleteBackupCmd(r))
