@@ -108,7 +108,20 @@ type SSH struct {
 	UsePTY           bool
 	KeepaliveSeconds int
 	LoginShell       bool
+	// KnownHostsFile is the known_hosts file host keys are checked
+	// against (ours; "~/" is the home directory of the user running medusa).
+	KnownHostsFile string
+	// HostKeyPolicy (ours): HostKeyStrict refuses a host not in
+	// KnownHostsFile; HostKeyAcceptNew adds it there. A changed key is
+	// always refused.
+	HostKeyPolicy string
 }
+
+// [ssh] host_key_policy values.
+const (
+	HostKeyStrict    = "strict"
+	HostKeyAcceptNew = "accept-new"
+)
 
 // Checks is the [checks] section.
 type Checks struct {

@@ -53,7 +53,8 @@ func TestDefaults(t *testing.T) {
 
 			CQLRetrySeconds: 390,
 		},
-		SSH: SSH{Username: "cassandra", KeyFile: "", Port: 22, CertFile: "", KeepaliveSeconds: 60},
+		SSH: SSH{Username: "cassandra", KeyFile: "", Port: 22, CertFile: "", KeepaliveSeconds: 60,
+			KnownHostsFile: "~/.ssh/known_hosts", HostKeyPolicy: "strict"},
 		Checks: Checks{
 			HealthCheck: "cql", ExpectedRows: 0, EnableMD5Checks: false, MD5CheckConcurrency: 1,
 		},

@@ -124,6 +124,8 @@ func (c *Config) otherSpecs(user string) []sectionSpec {
 			def("use_pty", "False", boolV{p: &c.SSH.UsePTY}),
 			def("keepalive_seconds", "60", intV{p: &c.SSH.KeepaliveSeconds}),
 			def("login_shell", "False", boolV{p: &c.SSH.LoginShell}),
+			def("known_hosts_file", "~/.ssh/known_hosts", strV{&c.SSH.KnownHostsFile}),
+			def("host_key_policy", HostKeyStrict, enumV{&c.SSH.HostKeyPolicy, []string{HostKeyStrict, HostKeyAcceptNew}}),
 		}},
 		{"checks", []keySpec{
 			def("health_check", "cql", enumV{&c.Checks.HealthCheck, []string{"cql", "thrift", "all"}}),

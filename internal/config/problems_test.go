@@ -188,6 +188,11 @@ func TestProblems(t *testing.T) {
 			},
 		},
 		{
+			name: "bad host key policy",
+			ini:  validINI + "[ssh]\nhost_key_policy = accept-any\n",
+			want: []string{`medusa.ini: [ssh] host_key_policy = "accept-any": must be one of strict, accept-new`},
+		},
+		{
 			name: "bad addressing style",
 			ini:  validINI + "s3_addressing_style = dns\n",
 			want: []string{`medusa.ini: [storage] s3_addressing_style = "dns": must be one of auto, path, virtual`},

@@ -193,7 +193,9 @@ func (b *ClusterBed) Hosts() []string {
 	return hosts
 }
 
-func (b *ClusterBed) etcDir(i int) string { return filepath.Join(b.Dir, "etc", fmt.Sprintf("node%d", i)) }
+func (b *ClusterBed) etcDir(i int) string {
+	return filepath.Join(b.Dir, "etc", fmt.Sprintf("node%d", i))
+}
 
 // Ini is the path, on this machine, of node i's medusa.ini (i 1-based, as
 // Node.Index); a login on the node's address sees it at

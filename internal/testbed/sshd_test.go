@@ -142,3 +142,23 @@ func TestClusterBedSSH(t *testing.T) {
 		t.Errorf("medusa list-backups with the orchestrator's ini: %v\n%s%s", err, stdout, stderr)
 	}
 }
+
+// TestSecondClusterBed: a restore target beside the shared bed, 2 nodes on
+// 127.0.0.4-5 with another cluster name, the same S3 bucket and binary, its
+// own sshds: node 5's login sees node 5's medusa.ini.
+func TestSecondClusterBed(t *testing.T) {
+	src := SharedCluster(t)
+	b := ClusterBedT(t, ClusterBedOptions{Nodes: 2, FirstHost: 4, ClusterName: "medusa-target", S3: src.S3,
+		MedusaBin: src.MedusaBin})
+	if got := strings.Join(b.Hosts(), ","); got != "127.0.0.4,127.0.0.5" {
+		t.Fatalf("hosts = %s", got)
+	}
+	out, err := b.Node(1).Nodetool(t.Context(), "status")
+	if err != nil || CountUN(out) != 2 || strings.Contains(out, "127.0.0.1 ") {
+		t.Errorf("target's nodetool status: %v\n%s", err, out)
+	}
+	out, err = sshRun(t, b.SSHD, "127.0.0.5", "medusa config")
+	if err != nil || !strings.Contains(out, "fqdn = 127.0.0.5") || !strings.Contains(out, "bucket_name = "+src.Bucket) {
+		t.Errorf("medusa config on 127.0.0.5: %v\n%s", err, out)
+	}
+}
