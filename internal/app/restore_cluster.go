@@ -53,11 +53,10 @@ func (a *App) RestoreCluster(ctx context.Context, o cluster.RestoreOptions, conf
 	return cluster.Restore(ctx, d, o)
 }
 
-var errNoExecutor = errors.New("cluster commands need the SSH executor ([ssh]), which this build lacks")
-
-// ClusterExecutor returns the executor that runs node commands.
+// ClusterExecutor returns the executor that runs node commands: SSH as
+// [ssh] says. Close it.
 func (a *App) ClusterExecutor() (remote.Executor, error) {
-	return nil, errNoExecutor
+	return remote.NewSSH(a.Config.SSH, remote.SSHOptions{Logger: a.Logger})
 }
 
 // localSeeds are the seeds of the local cassandra.yaml, named as the
