@@ -7,7 +7,6 @@ import (
 	"github.com/medusa-go/medusa/internal/catalog"
 	"github.com/medusa-go/medusa/internal/config"
 	"github.com/medusa-go/medusa/internal/purge"
-	"github.com/medusa-go/medusa/internal/remote"
 	"github.com/medusa-go/medusa/internal/storage"
 )
 
@@ -21,9 +20,6 @@ type App struct {
 	// WrapStorage, when set, wraps every storage stack the app opens
 	// (outermost), e.g. to count the requests a command makes in tests.
 	WrapStorage func(storage.Backend) storage.Backend
-	// NewExecutor, when set, replaces the executor of the cluster
-	// commands (tests pass a fake or a local one).
-	NewExecutor func(cfg *config.Config) (remote.Executor, error)
 }
 
 // New returns the app of cfg; a nil logger discards.

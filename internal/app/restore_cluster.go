@@ -53,13 +53,9 @@ func (a *App) RestoreCluster(ctx context.Context, o cluster.RestoreOptions, conf
 	return cluster.Restore(ctx, d, o)
 }
 
-// ClusterExecutor returns the executor that runs node commands: SSH per
-// [ssh] (host keys checked against known_hosts_file), or NewExecutor
-// when set (tests).
+// ClusterExecutor returns the executor that runs node commands: SSH as
+// [ssh] says. Close it.
 func (a *App) ClusterExecutor() (remote.Executor, error) {
-	if a.NewExecutor != nil {
-		return a.NewExecutor(a.Config)
-	}
 	return remote.NewSSH(a.Config.SSH, remote.SSHOptions{Logger: a.Logger})
 }
 

@@ -142,9 +142,6 @@ func (r *root) runBackupCluster(cmd *cobra.Command, f backupClusterFlags) error 
 		Verbosity:           r.g.verbosity,
 		LogDir:              filepath.Join(tempDir, "medusa-backup-cluster-"+name+"-"+now.Format("20060102T150405")),
 	}
-	if r.env.NewExecutor != nil {
-		a.NewExecutor = r.env.NewExecutor
-	}
 	onPlan := func(res *cluster.BackupResult) { _ = res.WritePlan(r.env.Stdout) }
 	res, err := a.BackupCluster(cmd.Context(), f.seedTarget, versionString(r.env.Version), o, r.env.Stderr, onPlan)
 	if res != nil && !f.dryRun && !isNodesError(err) {

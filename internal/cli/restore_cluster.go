@@ -11,20 +11,21 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/medusa-go/medusa/internal/cluster"
+	"github.com/medusa-go/medusa/internal/restore"
 )
 
 // restoreClusterFlags are the options of `medusa restore-cluster`.
 type restoreClusterFlags struct {
 	name, seedTarget, hostList string
-	keepAuth, yes               bool
-	verify, noVerify            bool
-	keyspaces, tables           []string
-	sstableloader               bool
-	parallel                    int
-	versionTarget               string
-	ignoreRacks                 bool
-	tempDir                     string
-	dryRun, allowIncomplete     bool
+	keepAuth, yes              bool
+	verify, noVerify           bool
+	keyspaces, tables          []string
+	sstableloader              bool
+	parallel                   int
+	versionTarget              string
+	ignoreRacks                bool
+	tempDir                    string
+	dryRun, allowIncomplete    bool
 }
 
 // newRestoreClusterCmd is `medusa restore-cluster`.
@@ -79,7 +80,7 @@ nothing.
 	fl.IntVar(&f.parallel, "parallel-restores", 500, "nodes restored at the same time (Medusa's -pr works too)")
 	fl.StringVar(&f.versionTarget, "version-target", "3.11.9", "accepted for compatibility; ports come from cassandra.yaml")
 	fl.BoolVar(&f.ignoreRacks, "ignore-racks", false, "map nodes by token order alone, ignoring racks")
-	fl.StringVar(&f.tempDir, "temp-dir", "/tmp", "directory each node downloads into")
+	fl.StringVar(&f.tempDir, "temp-dir", "", "directory each node downloads into (default: the node's $TMPDIR, else /tmp)")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "print the plan, check the targets and change nothing")
 	fl.BoolVar(&f.allowIncomplete, "allow-incomplete", false, "restore a backup some nodes' backups are missing from")
 	return cmd
@@ -206,4 +207,19 @@ func newStopCassandraCmd(r *root) *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&requireDrain, "require-drain", false, "fail without stopping when nodetool drain fails")
 	return cmd
+}
+
+// newRestoreGateCmd is the hidden node-side command restore-cluster runs
+// to let a `restore-node --gate` waiting on the node go on: `medusa
+// restore-gate <dir> stop|start|abort`.
+func newRestoreGateCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:    cluster.GateCommand + " <dir> stop|start|abort",
+		Short:  "Let a restore-node waiting at a gate go on (run by restore-cluster)",
+		Hidden: true,
+		Args:   cobra.ExactArgs(2),
+		RunE: func(_ *cobra.Command, args []string) error {
+			return restore.OpenGate(args[0], args[1])
+		},
+	}
 }

@@ -1,13 +1,18 @@
 package cli
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/medusa-go/medusa/internal/clock"
 	"github.com/medusa-go/medusa/internal/restore"
 )
 
@@ -27,6 +32,10 @@ type restoreFlags struct {
 	// seedWait and seedInterval (hidden, ours): how long and how often
 	// --seeds is polled (restore-cluster uses them; Medusa: 60 x 1 min).
 	seedWait, seedInterval time.Duration
+	// gate (hidden, ours): hold before the stop and start stages until
+	// restore-cluster answers (restore.FileGate), at most gateTimeout.
+	gate        bool
+	gateTimeout time.Duration
 }
 
 // newRestoreNodeCmd is `medusa restore-node`: restore the local node.
@@ -66,7 +75,7 @@ A selection that matches no table exits 0 with an error message.
 		RunE: func(cmd *cobra.Command, _ []string) error { return r.runRestoreNode(cmd, f) },
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.tempDir, "temp-dir", "/tmp", "directory the backup is downloaded into")
+	fl.StringVar(&f.tempDir, "temp-dir", "", "directory the backup is downloaded into (default $TMPDIR, else /tmp)")
 	fl.StringVar(&f.name, "backup-name", "", "backup to restore (required)")
 	fl.BoolVar(&f.inPlace, "in-place", false, "restore onto the node that was backed up (the default)")
 	fl.BoolVar(&f.remote, "remote", false, "restore another node's backup onto this node")
@@ -81,6 +90,10 @@ A selection that matches no table exits 0 with an error message.
 	fl.BoolVar(&f.dryRun, "dry-run", false, "print the plan and change nothing")
 	fl.DurationVar(&f.seedWait, "seed-wait", 0, "how long to wait for a seed (default 60 checks)")
 	fl.DurationVar(&f.seedInterval, "seed-interval", 0, "how often to check the seeds (default 1m)")
+	fl.BoolVar(&f.gate, "gate", false, "wait for restore-cluster before stopping and before starting Cassandra")
+	fl.DurationVar(&f.gateTimeout, "gate-timeout", time.Hour, "give up (changing nothing, or rolling back) after waiting this long at a gate")
+	_ = fl.MarkHidden("gate")
+	_ = fl.MarkHidden("gate-timeout")
 	_ = fl.MarkHidden("seed-wait")
 	_ = fl.MarkHidden("seed-interval")
 	return cmd
@@ -121,6 +134,9 @@ func (r *root) runRestoreNode(cmd *cobra.Command, f restoreFlags) error {
 	if err := requireFlag(cmd, "backup-name"); err != nil {
 		return err
 	}
+	if f.tempDir == "" {
+		f.tempDir = r.tempDir()
+	}
 	opts, err := f.options()
 	if err != nil {
 		return err
@@ -129,6 +145,13 @@ func (r *root) runRestoreNode(cmd *cobra.Command, f restoreFlags) error {
 	a, err := r.open(cmd.Context(), logger)
 	if err != nil {
 		return err
+	}
+	if f.gate && !opts.DryRun && !opts.UseSSTableLoader {
+		var id [6]byte
+		_, _ = rand.Read(id[:])
+		dir := filepath.Join(opts.TempDir, "medusa-gate-"+hex.EncodeToString(id[:]))
+		defer os.RemoveAll(dir)
+		opts.Gate = restore.FileGate(dir, r.env.Stderr, f.gateTimeout, 200*time.Millisecond, clock.Sleep)
 	}
 	res, err := a.Restore(cmd.Context(), opts, reporter)
 	if errors.Is(err, restore.ErrNothingToRestore) {

@@ -12,7 +12,6 @@ import (
 
 	"github.com/medusa-go/medusa/internal/app"
 	"github.com/medusa-go/medusa/internal/config"
-	"github.com/medusa-go/medusa/internal/remote"
 	"github.com/medusa-go/medusa/internal/storage"
 )
 
@@ -28,9 +27,6 @@ type Env struct {
 	// WrapStorage, when set, wraps the storage stack each command opens
 	// (outermost), e.g. to count the requests a command makes in tests.
 	WrapStorage func(storage.Backend) storage.Backend
-	// NewExecutor, when set, replaces the executor of the cluster
-	// commands (tests).
-	NewExecutor func(cfg *config.Config) (remote.Executor, error)
 }
 
 // globals holds the global options of Medusa's CLI (docs/compatibility.md, Commands and flags).
@@ -120,6 +116,7 @@ tool can be listed, verified and restored by the other.
 	cmd.AddCommand(newRestoreNodeCmd(r))
 	cmd.AddCommand(newRestoreClusterCmd(r))
 	cmd.AddCommand(newStopCassandraCmd(r))
+	cmd.AddCommand(newRestoreGateCmd())
 	cmd.AddCommand(newDownloadCmd(r))
 	cmd.AddCommand(newPurgeCmd(r))
 	cmd.AddCommand(newDeleteBackupCmd(r))

@@ -135,7 +135,7 @@ func (l *lockedWriter) Write(b []byte) (int, error) {
 	return l.w.Write(b)
 }
 
-func hostsOf(calls []recCall) []string {
+func callHosts(calls []recCall) []string {
 	var out []string
 	for _, c := range calls {
 		out = append(out, c.Host)
@@ -185,7 +185,7 @@ func TestBackupClusterCommands(t *testing.T) {
 		}
 	}
 	snaps := e.ex.callsOf(NodeSnapshotCommand)
-	if got := hostsOf(snaps); !slices.Equal(got, []string{"a", "b", "c"}) {
+	if got := callHosts(snaps); !slices.Equal(got, []string{"a", "b", "c"}) {
 		t.Errorf("snapshots on %v", got)
 	}
 	if snaps[0].Argv[len(snaps[0].Argv)-1] != "b1" {
@@ -247,7 +247,7 @@ func TestBackupClusterResume(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, sub := range []string{NodeCheckCommand, NodeSnapshotCommand, "backup-node"} {
-		if got := hostsOf(e.ex.callsOf(sub)); !slices.Equal(got, []string{"b"}) {
+		if got := callHosts(e.ex.callsOf(sub)); !slices.Equal(got, []string{"b"}) {
 			t.Errorf("%s ran on %v, want only b", sub, got)
 		}
 	}
@@ -300,7 +300,7 @@ func TestBackupClusterNodeFails(t *testing.T) {
 	if strings.Contains(msg, "\n  a:") {
 		t.Errorf("error names a:\n%s", msg)
 	}
-	if got := hostsOf(e.ex.callsOf(NodeClearSnapshotCommand)); !slices.Equal(got, []string{"a", "b", "c"}) {
+	if got := callHosts(e.ex.callsOf(NodeClearSnapshotCommand)); !slices.Equal(got, []string{"a", "b", "c"}) {
 		t.Errorf("cleared on %v", got)
 	}
 	if n := res.outcome("a"); n.Status != StatusOK || n.Files != 3 {
@@ -341,7 +341,7 @@ func TestBackupClusterSnapshotFails(t *testing.T) {
 		if keep {
 			want = nil
 		}
-		if got := hostsOf(e.ex.callsOf(NodeClearSnapshotCommand)); !slices.Equal(got, want) {
+		if got := callHosts(e.ex.callsOf(NodeClearSnapshotCommand)); !slices.Equal(got, want) {
 			t.Errorf("keep=%v: cleared on %v", keep, got)
 		}
 	}
@@ -426,7 +426,7 @@ func TestBackupClusterInterrupted(t *testing.T) {
 	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "interrupted") {
 		t.Fatalf("err = %v", err)
 	}
-	if got := hostsOf(e.ex.callsOf(NodeClearSnapshotCommand)); !slices.Equal(got, []string{"a", "b", "c"}) {
+	if got := callHosts(e.ex.callsOf(NodeClearSnapshotCommand)); !slices.Equal(got, []string{"a", "b", "c"}) {
 		t.Errorf("cleared on %v", got)
 	}
 }

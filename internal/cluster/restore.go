@@ -32,7 +32,8 @@ type RestoreOptions struct {
 	AllowIncomplete   bool
 	// Parallel bounds the node commands run at once (default: all).
 	Parallel int
-	// TempDir is each node's download directory.
+	// TempDir is each node's download directory ("": the node's own
+	// default, $TMPDIR else /tmp, is used: no path of this host is sent).
 	TempDir string
 	DryRun  bool
 	// Yes skips the confirmation (-y).
@@ -127,8 +128,41 @@ func Restore(ctx context.Context, d RestoreDeps, o RestoreOptions) (*RestoreResu
 	} else {
 		err = restoreFiles(ctx, d, o, p, run, res)
 	}
+	if err == nil && o.Verify {
+		err = verifyUp(ctx, d, o, p)
+	}
 	res.Ended = d.Now()
 	return res, err
+}
+
+// verifyUp checks, with --verify, that the target cluster sees every
+// target up (each restore-node already waited for its own node and ran
+// the [checks] query). With a host list the targets were named by the
+// user and may be named otherwise by Cassandra: each restore-node's own
+// check stands.
+func verifyUp(ctx context.Context, d RestoreDeps, o RestoreOptions, p *Plan) error {
+	if o.HostList != "" || d.Targets == nil {
+		return nil
+	}
+	nodes, err := d.Targets(ctx, o.SeedTarget)
+	if err != nil {
+		return fmt.Errorf("verify: read the cluster from %s: %w", o.SeedTarget, err)
+	}
+	up := map[string]bool{}
+	for _, n := range nodes {
+		up[n.Host] = n.Up
+	}
+	var down []string
+	for _, h := range p.Targets() {
+		if !up[h] {
+			down = append(down, h)
+		}
+	}
+	if len(down) > 0 {
+		return fmt.Errorf("verify: the restore finished but the cluster sees %s down", strings.Join(down, ", "))
+	}
+	fmt.Fprintf(d.Out, "Verified: the cluster sees all %d restored nodes up\n", len(p.Targets()))
+	return nil
 }
 
 func (d *RestoreDeps) defaults(o *RestoreOptions) {
@@ -149,9 +183,6 @@ func (d *RestoreDeps) defaults(o *RestoreOptions) {
 	}
 	if o.SeedInterval <= 0 {
 		o.SeedInterval = 2 * time.Second
-	}
-	if o.TempDir == "" {
-		o.TempDir = "/tmp"
 	}
 }
 
@@ -222,8 +253,10 @@ func (c checkExec) Run(ctx context.Context, host string, cmd remote.Command, std
 
 // restoreArgv is the node command restoring a's sources on a.Target.
 func restoreArgv(o RestoreOptions, p *Plan, a Assignment, seeds []string) []string {
-	argv := []string{o.Program, "--fqdn", strings.Join(a.Sources, ","), "restore-node",
-		"--backup-name", o.Backup, "--temp-dir", o.TempDir}
+	argv := []string{o.Program, "--fqdn", strings.Join(a.Sources, ","), "restore-node", "--backup-name", o.Backup}
+	if o.TempDir != "" {
+		argv = append(argv, "--temp-dir", o.TempDir)
+	}
 	switch p.Mode {
 	case ModeInPlace:
 		argv = append(argv, "--in-place")

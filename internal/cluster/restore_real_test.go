@@ -143,3 +143,72 @@ func TestRestoreClusterInPlace(t *testing.T) {
 		}
 	}
 }
+
+// nodeTokens reads a node's own tokens (system.local), sorted.
+func nodeTokens(t *testing.T, n *testbed.Node) []string {
+	t.Helper()
+	s, err := n.NewSession("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var tokens []string
+	if err := s.Query(`SELECT tokens FROM system.local`).Scan(&tokens); err != nil {
+		t.Fatalf("tokens of %s: %v", n.Host, err)
+	}
+	slices.Sort(tokens)
+	return tokens
+}
+
+// A backup of the shared cluster restored by --host-list onto a second
+// cluster (127.0.0.4-6, its own tokens): each target takes its source's
+// tokens and rows.
+func TestRestoreClusterHostListOntoOtherCluster(t *testing.T) {
+	b := testbed.SharedCluster(t)
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Minute)
+	defer cancel()
+	const name = "rc-hostlist"
+	backupEveryNode(t, ctx, b, name, 200)
+	want := clusterChecksums(t, ctx, b)
+	var srcTokens [][]string
+	for _, n := range b.Nodes() {
+		srcTokens = append(srcTokens, nodeTokens(t, n))
+	}
+
+	b2 := testbed.ClusterBedT(t, testbed.ClusterBedOptions{FirstHost: 4, ClusterName: "medusa-testbed-2",
+		S3: b.S3, Bucket: b.Bucket, Prefix: b.Prefix, MedusaBin: b.MedusaBin})
+	list := filepath.Join(t.TempDir(), "hosts.txt")
+	var lines []string
+	for i, n := range b2.Nodes() {
+		lines = append(lines, fmt.Sprintf("%s,%s,%s", map[bool]string{true: "True", false: "False"}[i == 0], n.Host, b.Hosts()[i]))
+	}
+	if err := os.WriteFile(list, []byte("# target <- source\n"+strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	began := time.Now()
+	out, stderr, err := b2.Medusa(ctx, "restore-cluster", "--backup-name", name, "--host-list", list, "-y")
+	if err != nil {
+		t.Fatalf("restore-cluster --host-list: %v\n%s\n%s\n%s", err, out, stderr, b2.LogTails(30))
+	}
+	t.Logf("restore-cluster --host-list onto a second cluster: %s", time.Since(began).Round(100*time.Millisecond))
+	if !strings.Contains(out, "Mode: remote (--host-list)") {
+		t.Errorf("output:\n%s", out)
+	}
+	status, err := b2.Node(1).Nodetool(ctx, "status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := testbed.CountUN(status); n != 3 {
+		t.Errorf("second cluster: %d UN, want 3:\n%s", n, status)
+	}
+	for i, n := range b2.Nodes() {
+		if got := nodeTokens(t, n); !slices.Equal(got, srcTokens[i]) {
+			t.Errorf("%s has tokens %v, its source %s had %v", n.Host, got, b.Hosts()[i], srcTokens[i])
+		}
+	}
+	for i, got := range clusterChecksums(t, ctx, b2) {
+		if !maps.Equal(got, want[i]) {
+			t.Errorf("%s: tables %v, source cluster had %v", b2.Hosts()[i], got, want[i])
+		}
+	}
+}

@@ -3,6 +3,7 @@ package cluster
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -14,13 +15,21 @@ import (
 // local Cassandra node and waits until it is down.
 const StopCommand = "stop-cassandra"
 
-// restoreFiles is the file-copy path (in place or remote): every target
-// is stopped first, so that no restored node meets a node still running
+// GateCommand is the hidden node-side command that answers a restore-node
+// waiting at a gate (restore.OpenGate).
+const GateCommand = "restore-gate"
+
+// restoreFiles is the file-copy path (in place or remote). When every
+// target can run at once, restoreGated; else (-pr below the node count)
+// every target is stopped first, so that no restored node meets a node still running
 // the old data; then each target runs restore-node, seeds first. A
 // non-seed waits (restore-node --seeds) until a seed answers before it
 // starts Cassandra, and every restore-node waits until its node answers
 // CQL before it ends. Downloads run meanwhile on every target.
 func restoreFiles(ctx context.Context, d RestoreDeps, o RestoreOptions, p *Plan, run *Runner, res *RestoreResult) error {
+	if o.Parallel <= 0 || o.Parallel >= len(p.Assignments) {
+		return restoreGated(ctx, d, o, p, res)
+	}
 	var stops []Step
 	for _, a := range p.Assignments {
 		argv := []string{o.Program, StopCommand}
@@ -125,8 +134,10 @@ func nodeFailures(o RestoreOptions, p *Plan, steps []Step, res []StepResult) err
 		if s.Err == nil {
 			continue
 		}
+		rerun := steps[i].Cmd
+		rerun.Argv = slices.DeleteFunc(slices.Clone(rerun.Argv), func(a string) bool { return a == "--gate" })
 		e.Failed = append(e.Failed, NodeFailure{Host: s.Host, Sources: p.Assignments[i].Sources,
-			Err: s.Err, LastError: s.LastError, Rerun: steps[i].Cmd.String()})
+			Err: s.Err, LastError: s.LastError, Rerun: rerun.String()})
 	}
 	if len(e.Failed) == 0 {
 		return nil
@@ -143,6 +154,9 @@ type NodeFailure struct {
 	LastError string
 	// Rerun is the command to run on the node to restore it alone.
 	Rerun string
+	// AbortedAt is the gate (stop or start) where restore-cluster
+	// aborted this node because another failed ("" if it failed itself).
+	AbortedAt string
 }
 
 // RestoreError names every node that failed, each with its own error,
@@ -157,17 +171,31 @@ type RestoreError struct {
 	// LeftStopped are nodes stopped by restore-cluster and not started
 	// again (stop phase failures).
 	LeftStopped []string
+	// Gated: the nodes were held at gates (restoreGated), not stopped
+	// by restore-cluster.
+	Gated bool
 }
 
 func (e *RestoreError) Error() string {
 	var b strings.Builder
 	sort.Slice(e.Failed, func(i, j int) bool { return e.Failed[i].Host < e.Failed[j].Host })
-	if e.Phase == "stop" {
-		fmt.Fprintf(&b, "restore-cluster %s: Cassandra could not be stopped on %d nodes; nothing was restored:", e.Backup, len(e.Failed))
-	} else {
-		fmt.Fprintf(&b, "restore-cluster %s: %d of %d nodes failed:", e.Backup, len(e.Failed), e.Total)
-	}
+	var own, unchanged, rolledBack []NodeFailure
 	for _, f := range e.Failed {
+		switch f.AbortedAt {
+		case "":
+			own = append(own, f)
+		case "stop":
+			unchanged = append(unchanged, f)
+		default:
+			rolledBack = append(rolledBack, f)
+		}
+	}
+	if e.Phase == "stop" {
+		fmt.Fprintf(&b, "restore-cluster %s: Cassandra could not be stopped on %d nodes; nothing was restored:", e.Backup, len(own))
+	} else {
+		fmt.Fprintf(&b, "restore-cluster %s: %d of %d nodes failed:", e.Backup, len(own), e.Total)
+	}
+	for _, f := range own {
 		fmt.Fprintf(&b, "\n  %s", f.Host)
 		if len(f.Sources) > 0 {
 			fmt.Fprintf(&b, " (backup of %s)", strings.Join(f.Sources, ","))
@@ -184,15 +212,34 @@ func (e *RestoreError) Error() string {
 		}
 		return b.String()
 	}
-	if e.Mode == ModeLoader {
+	if len(unchanged) > 0 {
+		fmt.Fprintf(&b, "\nStopped by restore-cluster before Cassandra was stopped there, nothing changed: %s", hostsOf(unchanged))
+	}
+	if len(rolledBack) > 0 {
+		fmt.Fprintf(&b, "\nStopped by restore-cluster before starting: rolled back to the data they had before "+
+			"the restore and started again (their own lines say if that failed): %s", hostsOf(rolledBack))
+	}
+	switch {
+	case e.Mode == ModeLoader:
 		b.WriteString("\nThe cluster kept running; loading again is harmless. To load a node alone, run on it:")
-	} else {
+	case e.Gated:
+		b.WriteString("\nA node that failed after stopping Cassandra puts its old data back and starts it again " +
+			"(its last error line says whether that worked). Check with nodetool status; to restore a node alone, run on it:")
+	default:
 		b.WriteString("\nrestore-cluster stopped these nodes. Each restore-node puts the old data back and starts " +
 			"Cassandra when it fails after its own stop step, but a node that failed before (download, check, " +
 			"disk space) or was never started is still down. Check with nodetool status; to restore a node alone, run on it:")
 	}
-	for _, f := range e.Failed {
+	for _, f := range own {
 		fmt.Fprintf(&b, "\n  %s: %s", f.Host, f.Rerun)
 	}
 	return b.String()
+}
+
+func hostsOf(fs []NodeFailure) string {
+	hosts := make([]string, len(fs))
+	for i, f := range fs {
+		hosts[i] = f.Host
+	}
+	return strings.Join(hosts, ", ")
 }

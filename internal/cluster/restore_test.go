@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // fakeExec records every command and answers from fail (host + " " +
@@ -21,6 +22,7 @@ type fakeExec struct {
 	unreach  map[string]bool
 	blockNS  chan struct{} // when set, non-seed restores wait for it or ctx
 	seedHost string
+	gates    map[string]string // gate dir -> step opened
 }
 
 func (f *fakeExec) Check(_ context.Context, host string) error {
@@ -35,6 +37,20 @@ func (f *fakeExec) Run(ctx context.Context, host string, cmd remoteCommand, stdo
 	f.calls = append(f.calls, host+": "+strings.Join(cmd.Argv, " "))
 	f.mu.Unlock()
 	sub := subCmd(cmd.Argv)
+	if sub == GateCommand {
+		f.mu.Lock()
+		if f.gates == nil {
+			f.gates = map[string]string{}
+		}
+		f.gates[cmd.Argv[2]] = cmd.Argv[3]
+		f.mu.Unlock()
+		return nil
+	}
+	if sub == "restore-node" && slices.Contains(cmd.Argv, "--gate") {
+		if err := f.gated(ctx, host, stderr); err != nil {
+			return err
+		}
+	}
 	if f.blockNS != nil && sub == "restore-node" && host != f.seedHost {
 		select {
 		case <-f.blockNS:
@@ -51,6 +67,39 @@ func (f *fakeExec) Run(ctx context.Context, host string, cmd remoteCommand, stdo
 }
 
 func (f *fakeExec) Close() error { return nil }
+
+// gated plays restore-node --gate: ready at stop, ready at start, each
+// time waiting for restore-gate; "<host> download" and "<host> place"
+// in fail make it fail before the stop gate or between the gates.
+func (f *fakeExec) gated(ctx context.Context, host string, stderr io.Writer) error {
+	dir := "/gates/" + host
+	for _, step := range []string{"stop", "start"} {
+		failAt := map[string]string{"stop": "download", "start": "place"}[step]
+		if code := f.fail[host+" "+failAt]; code != 0 {
+			fmt.Fprintf(stderr, "ERROR restore failed at stage %s\n", failAt)
+			return &exitError{Host: host, Code: code}
+		}
+		fmt.Fprintf(stderr, "medusa-gate: ready %s %s\n", step, dir)
+		for {
+			f.mu.Lock()
+			got := f.gates[dir]
+			f.mu.Unlock()
+			if got == "abort" {
+				fmt.Fprintf(stderr, "ERROR aborted by restore-cluster\n")
+				return &exitError{Host: host, Code: 1}
+			}
+			if got == step {
+				break
+			}
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(time.Millisecond):
+			}
+		}
+	}
+	return nil
+}
 
 func (f *fakeExec) Calls() []string {
 	f.mu.Lock()
@@ -98,9 +147,9 @@ func TestRestoreInPlaceOrder(t *testing.T) {
 		"10.0.0.3: medusa --version", "10.0.0.1: medusa --version", "10.0.0.2: medusa --version",
 		"10.0.0.3: medusa stop-cassandra --require-drain", "10.0.0.1: medusa stop-cassandra --require-drain",
 		"10.0.0.2: medusa stop-cassandra --require-drain",
-		"10.0.0.3: medusa --fqdn 10.0.0.3 restore-node --backup-name b1 --temp-dir /tmp --in-place --keyspace ks",
-		"10.0.0.1: medusa --fqdn 10.0.0.1 restore-node --backup-name b1 --temp-dir /tmp --in-place --keyspace ks --seeds 10.0.0.3 --seed-wait 1h0m0s --seed-interval 2s",
-		"10.0.0.2: medusa --fqdn 10.0.0.2 restore-node --backup-name b1 --temp-dir /tmp --in-place --keyspace ks --seeds 10.0.0.3 --seed-wait 1h0m0s --seed-interval 2s",
+		"10.0.0.3: medusa --fqdn 10.0.0.3 restore-node --backup-name b1 --in-place --keyspace ks",
+		"10.0.0.1: medusa --fqdn 10.0.0.1 restore-node --backup-name b1 --in-place --keyspace ks --seeds 10.0.0.3 --seed-wait 1h0m0s --seed-interval 2s",
+		"10.0.0.2: medusa --fqdn 10.0.0.2 restore-node --backup-name b1 --in-place --keyspace ks --seeds 10.0.0.3 --seed-wait 1h0m0s --seed-interval 2s",
 	}
 	// The checks run in parallel: compare them as a set.
 	slices.Sort(calls[:3])
@@ -123,7 +172,7 @@ func TestRestoreRemoteBatchesOwnArgs(t *testing.T) {
 	for _, par := range []int{1, 2, 3} {
 		ex := &fakeExec{}
 		if _, err := Restore(t.Context(), restoreDeps(ex, io.Discard, other, "n1"),
-			RestoreOptions{Backup: "b1", Parallel: par, Yes: true, KeepAuth: true}); err != nil {
+			RestoreOptions{Backup: "b1", Parallel: par, Yes: true, KeepAuth: true, TempDir: "/data/tmp"}); err != nil {
 			t.Fatal(err)
 		}
 		want := map[string]string{"n1": "10.0.0.1", "n2": "10.0.0.3", "n3": "10.0.0.2"}
@@ -134,7 +183,7 @@ func TestRestoreRemoteBatchesOwnArgs(t *testing.T) {
 				continue
 			}
 			n++
-			if !strings.Contains(argv, "--fqdn "+want[host]+" ") || !strings.Contains(argv, "--remote --keep-auth") {
+			if !strings.Contains(argv, "--fqdn "+want[host]+" ") || !strings.Contains(argv, "--temp-dir /data/tmp --remote --keep-auth") {
 				t.Errorf("-pr %d: %s runs %s", par, host, argv)
 			}
 		}
@@ -198,7 +247,7 @@ func TestRestoreNotConfirmed(t *testing.T) {
 func TestRestoreStopFailureNamesStoppedNodes(t *testing.T) {
 	t.Parallel()
 	ex := &fakeExec{fail: map[string]int{"10.0.0.2 stop-cassandra": 1}}
-	_, err := Restore(t.Context(), restoreDeps(ex, io.Discard, backup3, "10.0.0.1"), RestoreOptions{Backup: "b1", Yes: true})
+	_, err := Restore(t.Context(), restoreDeps(ex, io.Discard, backup3, "10.0.0.1"), RestoreOptions{Backup: "b1", Yes: true, Parallel: 2})
 	var re *RestoreError
 	if !errors.As(err, &re) || re.Phase != "stop" {
 		t.Fatalf("err = %v", err)
@@ -220,14 +269,14 @@ func TestRestoreStopFailureNamesStoppedNodes(t *testing.T) {
 func TestRestoreNodeFailuresNamed(t *testing.T) {
 	t.Parallel()
 	ex := &fakeExec{fail: map[string]int{"10.0.0.2 restore-node": 1, "10.0.0.3 restore-node": 2}}
-	_, err := Restore(t.Context(), restoreDeps(ex, io.Discard, backup3, "10.0.0.1"), RestoreOptions{Backup: "b1", Yes: true})
+	_, err := Restore(t.Context(), restoreDeps(ex, io.Discard, backup3, "10.0.0.1"), RestoreOptions{Backup: "b1", Yes: true, Parallel: 2})
 	if err == nil {
 		t.Fatal("no error")
 	}
 	msg := err.Error()
 	for _, w := range []string{"2 of 3 nodes failed", "10.0.0.2 (backup of 10.0.0.2): 10.0.0.2: command exited with status 1",
 		"10.0.0.3 (backup of 10.0.0.3): 10.0.0.3: command exited with status 2", "still down",
-		"10.0.0.2: medusa --fqdn 10.0.0.2 restore-node --backup-name b1 --temp-dir /tmp --in-place --seeds 10.0.0.1"} {
+		"10.0.0.2: medusa --fqdn 10.0.0.2 restore-node --backup-name b1 --in-place --seeds 10.0.0.1"} {
 		if !strings.Contains(msg, w) {
 			t.Errorf("error lacks %q:\n%s", w, msg)
 		}
@@ -242,7 +291,7 @@ func TestRestoreNodeFailuresNamed(t *testing.T) {
 func TestRestoreAllSeedsFailedCancelsOthers(t *testing.T) {
 	t.Parallel()
 	ex := &fakeExec{fail: map[string]int{"10.0.0.1 restore-node": 1}, blockNS: make(chan struct{}), seedHost: "10.0.0.1"}
-	_, err := Restore(t.Context(), restoreDeps(ex, io.Discard, backup3, "10.0.0.1"), RestoreOptions{Backup: "b1", Yes: true})
+	_, err := Restore(t.Context(), restoreDeps(ex, io.Discard, backup3, "10.0.0.1"), RestoreOptions{Backup: "b1", Yes: true, Parallel: 2})
 	var re *RestoreError
 	if !errors.As(err, &re) || len(re.Failed) != 3 {
 		t.Fatalf("err = %v", err)
@@ -279,8 +328,8 @@ func TestRestoreLoader(t *testing.T) {
 	}
 	slices.Sort(got)
 	want := []string{
-		"n1: medusa --fqdn 10.0.0.2 restore-node --backup-name b1 --temp-dir /tmp --use-sstableloader",
-		"n2: medusa --fqdn 10.0.0.1,10.0.0.3 restore-node --backup-name b1 --temp-dir /tmp --use-sstableloader",
+		"n1: medusa --fqdn 10.0.0.2 restore-node --backup-name b1 --use-sstableloader",
+		"n2: medusa --fqdn 10.0.0.1,10.0.0.3 restore-node --backup-name b1 --use-sstableloader",
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("loader calls %v, want %v", got, want)
@@ -292,4 +341,112 @@ type fakeSchema struct{ calls int }
 func (s *fakeSchema) RestoreSchema(context.Context, string, string, []string, []string) error {
 	s.calls++
 	return nil
+}
+
+func TestRestoreVerifySeesEveryNodeUp(t *testing.T) {
+	t.Parallel()
+	ex := &fakeExec{}
+	d := restoreDeps(ex, io.Discard, backup3, "10.0.0.1")
+	calls := 0
+	d.Targets = func(context.Context, string) ([]Node, error) {
+		calls++
+		nodes := slices.Clone(backup3)
+		if calls > 1 {
+			nodes[2].Up = false // after the restore
+		}
+		return nodes, nil
+	}
+	_, err := Restore(t.Context(), d, RestoreOptions{Backup: "b1", Yes: true, Verify: true})
+	if err == nil || !strings.Contains(err.Error(), "the cluster sees 10.0.0.2 down") {
+		t.Errorf("err = %v", err)
+	}
+	for _, c := range ex.Calls() {
+		if strings.Contains(c, "restore-node") && !strings.Contains(c, "--verify") {
+			t.Errorf("restore-node without --verify: %s", c)
+		}
+	}
+}
+
+// gateCalls returns the restore-gate calls, in order, as "host step".
+func gateCalls(ex *fakeExec) []string {
+	var out []string
+	for _, c := range ex.Calls() {
+		host, argv, _ := strings.Cut(c, ": ")
+		if f := strings.Fields(argv); len(f) == 4 && f[1] == GateCommand {
+			if f[2] != "/gates/"+host {
+				panic("gate of another host: " + c)
+			}
+			out = append(out, host+" "+f[3])
+		}
+	}
+	return out
+}
+
+// With every node at once: all download while Cassandra runs, all stop
+// together, all start together (seeds first through --seeds).
+func TestRestoreGated(t *testing.T) {
+	t.Parallel()
+	ex := &fakeExec{}
+	var out bytes.Buffer
+	res, err := Restore(t.Context(), restoreDeps(ex, &out, backup3, "10.0.0.3"), RestoreOptions{Backup: "b1", Yes: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := gateCalls(ex)
+	if len(got) != 6 {
+		t.Fatalf("gate calls %v", got)
+	}
+	for i, g := range got {
+		if want := map[bool]string{true: "stop", false: "start"}[i < 3]; !strings.HasSuffix(g, " "+want) {
+			t.Errorf("gate call %d is %q: every stop before any start", i, g)
+		}
+	}
+	for _, c := range ex.Calls() {
+		if strings.Contains(c, "stop-cassandra") {
+			t.Errorf("gated restore ran %s", c)
+		}
+		if strings.Contains(c, "restore-node") && !strings.HasSuffix(c, " --gate") {
+			t.Errorf("restore-node without --gate: %s", c)
+		}
+	}
+	if len(res.Nodes) != 3 || !strings.Contains(out.String(), "[10.0.0.2] medusa-gate: ready start /gates/10.0.0.2") {
+		t.Errorf("result %+v, output:\n%s", res.Nodes, out.String())
+	}
+}
+
+func TestRestoreGatedFailureBeforeStopChangesNothing(t *testing.T) {
+	t.Parallel()
+	ex := &fakeExec{fail: map[string]int{"10.0.0.2 download": 1}}
+	_, err := Restore(t.Context(), restoreDeps(ex, io.Discard, backup3, "10.0.0.1"), RestoreOptions{Backup: "b1", Yes: true})
+	if err == nil {
+		t.Fatal("no error")
+	}
+	msg := err.Error()
+	for _, w := range []string{"1 of 3 nodes failed", "10.0.0.2 (backup of 10.0.0.2): 10.0.0.2: command exited with status 1",
+		"last error it printed: ERROR restore failed at stage download",
+		"before Cassandra was stopped there, nothing changed: 10.0.0.1, 10.0.0.3",
+		"10.0.0.2: medusa --fqdn 10.0.0.2 restore-node --backup-name b1 --in-place --seeds 10.0.0.1 --seed-wait 1h0m0s --seed-interval 2s\n"} {
+		if !strings.Contains(msg+"\n", w) {
+			t.Errorf("error lacks %q:\n%s", w, msg)
+		}
+	}
+	for _, g := range gateCalls(ex) {
+		if !strings.HasSuffix(g, " abort") {
+			t.Errorf("gate opened after a failure: %s", g)
+		}
+	}
+}
+
+func TestRestoreGatedFailureBeforeStartRollsBackAll(t *testing.T) {
+	t.Parallel()
+	ex := &fakeExec{fail: map[string]int{"10.0.0.3 place": 1}}
+	_, err := Restore(t.Context(), restoreDeps(ex, io.Discard, backup3, "10.0.0.1"), RestoreOptions{Backup: "b1", Yes: true})
+	if err == nil || !strings.Contains(err.Error(), "before starting: rolled back to the data they had before the restore and started again (their own lines say if that failed): 10.0.0.1, 10.0.0.2") {
+		t.Fatalf("err = %v", err)
+	}
+	for _, g := range gateCalls(ex) {
+		if strings.HasSuffix(g, " start") {
+			t.Errorf("a node was let start after another failed: %s", g)
+		}
+	}
 }

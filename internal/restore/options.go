@@ -65,6 +65,10 @@ type Options struct {
 	Waits Waits
 	// ID names this run's scratch and aside directories (default random).
 	ID string
+	// Gate, when set, is called before the stop stage (GateStop) and
+	// before the start stage (GateStart) and holds the restore there; see
+	// FileGate. Not used with UseSSTableLoader.
+	Gate func(ctx context.Context, step string) error
 }
 
 // Checks is the [checks] verification run with Verify.

@@ -104,6 +104,9 @@ func (r *run) execute(ctx context.Context) (*Result, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, r.fail(ctx, s.name, err)
 		}
+		if err := r.gate(ctx, s.name); err != nil {
+			return nil, r.fail(ctx, s.name, err)
+		}
 		r.enterStage(s.name)
 		if err := s.fn(ctx); err != nil {
 			return nil, r.fail(ctx, s.name, err)
@@ -170,6 +173,19 @@ func (r *run) markRolledBack() {
 	if err := r.j.mark(stateRolledBack); err != nil {
 		r.d.Logger.Warn("could not record the rollback", "error", err.Error())
 	}
+}
+
+// gate holds the restore before the stop and start stages when
+// Options.Gate is set.
+func (r *run) gate(ctx context.Context, stage Stage) error {
+	if r.o.Gate == nil || (stage != StageStop && stage != StageStart) {
+		return nil
+	}
+	step := GateStop
+	if stage == StageStart {
+		step = GateStart
+	}
+	return r.o.Gate(ctx, step)
 }
 
 // enterStage tells a fault-injecting FS (tests) which stage starts.
