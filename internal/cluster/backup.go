@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/medusa-go/medusa/internal/layout"
@@ -514,7 +515,11 @@ func ownError(r StepResult) string {
 	if r.LastError != "" {
 		return r.LastError
 	}
-	return r.Err.Error()
+	msg := strings.TrimPrefix(r.Err.Error(), r.Host+": ")
+	if code, ok := remote.ExitCode(r.Err); ok && code > 128 && code < 128+65 {
+		msg += fmt.Sprintf(" (the shell's way of saying: killed by signal %d, %v)", code-128, syscall.Signal(code-128))
+	}
+	return msg
 }
 
 // clearSnapshots clears the backup's snapshot on every node, with a

@@ -345,7 +345,7 @@ func TestBackupClusterReal(t *testing.T) {
 		// Killed once every snapshot was taken, before the first node backup
 		// (the nodes' order follows their random tokens).
 		failing(t, "bc-cass", func(line string) bool {
-			return !strings.HasPrefix(line, "[") && strings.Contains(line, "Backing up the nodes")
+			return !strings.HasPrefix(line, "[127.") && strings.Contains(line, "INFO: Backing up the nodes")
 		}, func() error { return killCassandra(b, 2) }, true)
 	})
 	t.Run("medusa of node 2 killed", func(t *testing.T) {

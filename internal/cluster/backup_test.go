@@ -289,7 +289,7 @@ func TestBackupClusterNodeFails(t *testing.T) {
 	for _, s := range []string{
 		"on 2 of 3 nodes",
 		"b: Error: backup stage meta: the node's Cassandra is not running (its output: " + filepath.Join(logs, "b.log"),
-		"c: c: ssh: connection lost",
+		"c: ssh: connection lost",
 		"cleared on every node",
 		"--backup-name b1 again",
 	} {
