@@ -318,6 +318,11 @@ func TestBackupClusterReal(t *testing.T) {
 			t.Errorf("snapshots left after the failure: %v", s)
 		}
 		if restart {
+			// A node that is down is named before anything changes.
+			out, stderr, err := b.Medusa(ctx, "backup-cluster", "--backup-name", name, "--dry-run")
+			if err == nil || !strings.Contains(stderr, n2+": Cassandra reports the node down") {
+				t.Errorf("dry run with node 2 down: %v\n%s\n%s", err, out, stderr)
+			}
 			ensureUp(t, b, 2)
 		}
 		out, stderr, err = b.Medusa(ctx, "backup-cluster", "--backup-name", name)
