@@ -16,6 +16,7 @@ var caseTitles = map[int]string{
 	3: "Case 3: differential backup with 5% new data (large node)",
 	4: "Case 4: restore (download) of the full backup",
 	5: "Case 5: list-backups with many backups in the index",
+	6: "Case 6: backup-cluster of three nodes over SSH",
 }
 
 func (b *bench) report() string {
@@ -36,7 +37,7 @@ func (b *bench) report() string {
 	} {
 		fmt.Fprintf(&w, "| %s | %s |\n", kv[0], kv[1])
 	}
-	for c := 1; c <= 5; c++ {
+	for c := 1; c <= 6; c++ {
 		rows := b.res.caseRows(c)
 		if len(rows) == 0 {
 			continue

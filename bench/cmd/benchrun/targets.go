@@ -43,7 +43,9 @@ func (b *bench) targets() []target {
 		b.wallMax(2, "go-def", 2, "differential, nothing new, 10,000+ files: < 2 s beyond the snapshot"),
 		b.speedup(2, "go-def", "py-def", "differential, nothing new: speed-up over Python Medusa (defaults)"),
 		b.wallMax(5, "go-def", 2, "list-backups with the index full: < 2 s"),
-		b.speedup(5, "go-def", "py-def", "list-backups: speed-up over Python Medusa"))
+		b.speedup(5, "go-def", "py-def", "list-backups: speed-up over Python Medusa"),
+		b.wallBelow(6, "go-cluster-pu3", "go-hand", 0, "backup-cluster -pu 3: wall time below the node backups run one after another"),
+		b.wallBelow(6, "go-cluster-pu1", "go-hand", 2, "backup-cluster (-pu 1): orchestration cost (wall time beyond the node backups run one after another) < 2 s"))
 	var kept []target
 	for _, t := range out {
 		if t.what != "" {
@@ -96,6 +98,18 @@ func (b *bench) wallMax(c int, key string, maxS float64, what string) target {
 	}
 	s := r.wall()
 	return target{what: what, ok: boolp(s.med < maxS), measured: fmt.Sprintf("%.2f s median (max %.2f)", s.med, s.max)}
+}
+
+// wallBelow checks that row key's median wall time is below base's plus
+// slack seconds.
+func (b *bench) wallBelow(c int, key, base string, slack float64, what string) target {
+	r, rb := b.res.get(c, key), b.res.get(c, base)
+	if r == nil || rb == nil {
+		return target{}
+	}
+	d := r.wall().med - rb.wall().med
+	return target{what: what, ok: boolp(d < slack), measured: fmt.Sprintf("%.2f s vs %.2f s (%+.2f s)",
+		r.wall().med, rb.wall().med, d)}
 }
 
 func (b *bench) speedup(c int, key, base, what string) target {
