@@ -430,3 +430,20 @@ func TestBackupClusterInterrupted(t *testing.T) {
 		t.Errorf("cleared on %v", got)
 	}
 }
+
+// TestOwnError: the node's last error line wins; else the executor's
+// error without the host repeated, a status above 128 read as a signal.
+func TestOwnError(t *testing.T) {
+	for _, tt := range []struct {
+		r    StepResult
+		want string
+	}{
+		{StepResult{Host: "h", Err: &remote.ExitError{Host: "h", Code: 1}, LastError: "Error: boom"}, "Error: boom"},
+		{StepResult{Host: "h", Err: &remote.ExitError{Host: "h", Code: 137}}, "command exited with status 137 (the shell's way of saying: killed by signal 9, killed)"},
+		{StepResult{Host: "h", Err: errors.New("h: ssh: connection lost")}, "ssh: connection lost"},
+	} {
+		if got := ownError(tt.r); got != tt.want {
+			t.Errorf("ownError = %q, want %q", got, tt.want)
+		}
+	}
+}
