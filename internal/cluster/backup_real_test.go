@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	gocql "github.com/apache/cassandra-gocql-driver/v2"
+
 	"github.com/medusa-go/medusa/internal/testbed"
 )
 
@@ -66,15 +68,24 @@ func snapshotsOf(b *testbed.ClusterBed, tag string) []string {
 // node: replication factor 1, tokens spread) and flushes every node.
 func writeEverywhere(t *testing.T, ctx context.Context, b *testbed.ClusterBed, rows int) {
 	t.Helper()
-	s, err := b.Node(1).NewSession("")
-	if err != nil {
-		t.Fatal(err)
+	// Tried three times: on a loaded machine a fresh node may drop the
+	// session during the schema changes ("no hosts available").
+	var err error
+	for try := 1; try <= 3; try++ {
+		var s *gocql.Session
+		if s, err = b.Node(1).NewSession(""); err == nil {
+			err = testbed.CreateFixtureSchema(ctx, s)
+			if err == nil {
+				err = testbed.WriteRows(ctx, s, rows)
+			}
+			s.Close()
+		}
+		if err == nil {
+			break
+		}
+		t.Logf("write the fixture rows (try %d): %v", try, err)
+		time.Sleep(5 * time.Second)
 	}
-	err = testbed.CreateFixtureSchema(ctx, s)
-	if err == nil {
-		err = testbed.WriteRows(ctx, s, rows)
-	}
-	s.Close()
 	if err != nil {
 		t.Fatal(err)
 	}
