@@ -71,6 +71,20 @@ func (c *sshConn) kill(err error) {
 	})
 }
 
+// ConfigError is a problem of the [ssh] settings or the files they name
+// (key, certificate): the user must fix them, retrying cannot help.
+type ConfigError struct{ Err error }
+
+func (e *ConfigError) Error() string { return e.Err.Error() }
+func (e *ConfigError) Unwrap() error { return e.Err }
+
+// IsConfigError reports whether err comes from the [ssh] settings (a
+// usage error: exit 2).
+func IsConfigError(err error) bool {
+	var ce *ConfigError
+	return errors.As(err, &ce)
+}
+
 // NewSSH builds the executor from [ssh]: it reads the key (or finds the
 // agent or a default key) now, so that a bad key_file is reported before
 // any host is contacted; hosts are dialled on first use.
@@ -94,7 +108,7 @@ func NewSSH(cfg config.SSH, opts SSHOptions) (*SSH, error) {
 	if s.home == "" {
 		h, err := os.UserHomeDir()
 		if err != nil && (cfg.KeyFile == "" || strings.HasPrefix(cfg.KnownHostsFile, "~") || cfg.KnownHostsFile == "") {
-			return nil, fmt.Errorf("ssh: the home directory is unknown ($HOME unset); set [ssh] key_file and known_hosts_file to absolute paths")
+			return nil, &ConfigError{errors.New("ssh: the home directory is unknown ($HOME unset); set [ssh] key_file and known_hosts_file to absolute paths")}
 		}
 		s.home = h
 	}
@@ -104,11 +118,11 @@ func NewSSH(cfg config.SSH, opts SSHOptions) (*SSH, error) {
 	}
 	s.keys = &hostKeys{file: s.expand(khf), acceptNew: cfg.HostKeyPolicy == config.HostKeyAcceptNew}
 	if p := cfg.HostKeyPolicy; p != "" && p != config.HostKeyStrict && p != config.HostKeyAcceptNew {
-		return nil, fmt.Errorf("[ssh] host_key_policy = %q: must be %s or %s", p, config.HostKeyStrict, config.HostKeyAcceptNew)
+		return nil, &ConfigError{fmt.Errorf("[ssh] host_key_policy = %q: must be %s or %s", p, config.HostKeyStrict, config.HostKeyAcceptNew)}
 	}
 	auth, err := s.buildAuth(s.expand(cfg.KeyFile), s.expand(cfg.CertFile))
 	if err != nil {
-		return nil, err
+		return nil, &ConfigError{err}
 	}
 	s.auth = auth
 	return s, nil

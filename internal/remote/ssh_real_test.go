@@ -156,7 +156,9 @@ func TestSSHRealCancel(t *testing.T) {
 		}
 	}}
 	done := make(chan error, 1)
-	go func() { done <- e.Run(ctx, "127.0.0.2", remote.Command{Argv: []string{"sh", "-c", script}}, out, &errb) }()
+	go func() {
+		done <- e.Run(ctx, "127.0.0.2", remote.Command{Argv: []string{"sh", "-c", script}}, out, &errb)
+	}()
 	select {
 	case <-ready:
 	case err := <-done:
