@@ -7,6 +7,7 @@ import (
 	"github.com/medusa-go/medusa/internal/catalog"
 	"github.com/medusa-go/medusa/internal/config"
 	"github.com/medusa-go/medusa/internal/purge"
+	"github.com/medusa-go/medusa/internal/remote"
 	"github.com/medusa-go/medusa/internal/storage"
 )
 
@@ -20,6 +21,9 @@ type App struct {
 	// WrapStorage, when set, wraps every storage stack the app opens
 	// (outermost), e.g. to count the requests a command makes in tests.
 	WrapStorage func(storage.Backend) storage.Backend
+	// Remote, when set, is the Executor of the cluster commands instead of
+	// the SSH executor of [ssh] (e.g. remote.Local in tests).
+	Remote remote.Executor
 }
 
 // New returns the app of cfg; a nil logger discards.

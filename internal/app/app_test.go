@@ -9,7 +9,9 @@ import (
 	"testing"
 
 	"github.com/medusa-go/medusa/internal/backup"
+	"github.com/medusa-go/medusa/internal/config"
 	"github.com/medusa-go/medusa/internal/layout"
+	"github.com/medusa-go/medusa/internal/remote"
 	"github.com/medusa-go/medusa/internal/restore"
 	"github.com/medusa-go/medusa/internal/storage"
 )
@@ -121,5 +123,22 @@ func TestRestoreOptionsFromConfig(t *testing.T) {
 				t.Fatalf("options %+v", o)
 			}
 		})
+	}
+}
+
+// TestExecutor: the SSH executor comes from [ssh]; a key_file that is not
+// there is a configuration error (exit 2) naming the file; Remote wins.
+func TestExecutor(t *testing.T) {
+	t.Parallel()
+	missing := filepath.Join(t.TempDir(), "id_nope")
+	a := New(&config.Config{SSH: config.SSH{Username: "u", KeyFile: missing, Port: 22,
+		KnownHostsFile: filepath.Join(t.TempDir(), "known_hosts"), HostKeyPolicy: config.HostKeyStrict}}, nil)
+	_, err := a.Executor()
+	if !remote.IsConfigError(err) || !strings.Contains(err.Error(), missing) {
+		t.Errorf("missing key_file: err = %v, want a config error naming %s", err, missing)
+	}
+	a.Remote = &remote.Local{}
+	if e, err := a.Executor(); err != nil || e != a.Remote {
+		t.Errorf("Remote: %v, %v", e, err)
 	}
 }

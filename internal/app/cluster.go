@@ -56,14 +56,14 @@ func (a *App) Topology(ctx context.Context, seed string) (cluster.Topology, erro
 
 // BackupCluster backs up every node of the cluster from this host
 // (backup-cluster): the topology is read over CQL from seed ("" means
-// [storage] fqdn), node commands run through ClusterExecutor, and the bucket of
+// [storage] fqdn), node commands run through Executor, and the bucket of
 // this host's medusa.ini is where every node must write. Node commands
 // run with sudo per [cassandra] use_sudo. onPlan (optional) gets the plan
 // once every node passed the checks, before anything changes; the caller
 // renders the result.
 func (a *App) BackupCluster(ctx context.Context, seed, version string, o cluster.BackupOptions, out io.Writer, onPlan func(*cluster.BackupResult)) (*cluster.BackupResult, error) {
 	cfg := a.Config
-	ex, err := a.ClusterExecutor()
+	ex, err := a.Executor()
 	if err != nil {
 		return nil, err
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/medusa-go/medusa/internal/app"
 	"github.com/medusa-go/medusa/internal/config"
+	"github.com/medusa-go/medusa/internal/remote"
 	"github.com/medusa-go/medusa/internal/storage"
 )
 
@@ -182,7 +183,7 @@ func (r *root) exitCode(ctx context.Context, err error) int {
 	var ue usageError
 	var ce configError
 	switch {
-	case errors.As(err, &ue), errors.As(err, &ce), isCobraUsage(err), storage.IsMisconfigured(err):
+	case errors.As(err, &ue), errors.As(err, &ce), isCobraUsage(err), storage.IsMisconfigured(err), remote.IsConfigError(err):
 		return 2
 	default:
 		return 1

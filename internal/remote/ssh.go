@@ -71,6 +71,20 @@ func (c *sshConn) kill(err error) {
 	})
 }
 
+// ConfigError is a problem of the [ssh] settings or the files they name
+// (key, certificate): the user must fix them, retrying cannot help.
+type ConfigError struct{ Err error }
+
+func (e *ConfigError) Error() string { return e.Err.Error() }
+func (e *ConfigError) Unwrap() error { return e.Err }
+
+// IsConfigError reports whether err comes from the [ssh] settings (a
+// usage error: exit 2).
+func IsConfigError(err error) bool {
+	var ce *ConfigError
+	return errors.As(err, &ce)
+}
+
 // NewSSH builds the executor from [ssh]: it reads the key (or finds the
 // agent or a default key) now, so that a bad key_file is reported before
 // any host is contacted; hosts are dialled on first use.
@@ -94,7 +108,7 @@ func NewSSH(cfg config.SSH, opts SSHOptions) (*SSH, error) {
 	if s.home == "" {
 		h, err := os.UserHomeDir()
 		if err != nil && (cfg.KeyFile == "" || strings.HasPrefix(cfg.KnownHostsFile, "~") || cfg.KnownHostsFile == "") {
-			return nil, fmt.Errorf("ssh: the home directory is unknown ($HOME unset); set [ssh] key_file and known_hosts_file to absolute paths")
+			return nil, &ConfigError{errors.New("ssh: the home directory is unknown ($HOME unset); set [ssh] key_file and known_hosts_file to absolute paths")}
 		}
 		s.home = h
 	}
@@ -104,11 +118,11 @@ func NewSSH(cfg config.SSH, opts SSHOptions) (*SSH, error) {
 	}
 	s.keys = &hostKeys{file: s.expand(khf), acceptNew: cfg.HostKeyPolicy == config.HostKeyAcceptNew}
 	if p := cfg.HostKeyPolicy; p != "" && p != config.HostKeyStrict && p != config.HostKeyAcceptNew {
-		return nil, fmt.Errorf("[ssh] host_key_policy = %q: must be %s or %s", p, config.HostKeyStrict, config.HostKeyAcceptNew)
+		return nil, &ConfigError{fmt.Errorf("[ssh] host_key_policy = %q: must be %s or %s", p, config.HostKeyStrict, config.HostKeyAcceptNew)}
 	}
 	auth, err := s.buildAuth(s.expand(cfg.KeyFile), s.expand(cfg.CertFile))
 	if err != nil {
-		return nil, err
+		return nil, &ConfigError{err}
 	}
 	s.auth = auth
 	return s, nil
@@ -270,14 +284,23 @@ func (s *SSH) Close() error {
 	return nil
 }
 
-// line is the shell line sent for cmd: the program exec'd by the remote
-// shell (so a signal reaches it), through sudo and a login shell when asked.
+// line is the shell line sent for cmd. The command runs in the
+// background of the remote shell, which passes on SIGTERM, SIGHUP and
+// SIGINT to it and also sends it SIGTERM when the session's standard input
+// ends (the session closed or the connection dropped): sshd delivers
+// signal requests only to non-root logins, so the end of input is what
+// stops a cancelled command everywhere. The shell exits with the command's
+// status.
 func (s *SSH) line(cmd Command) string {
 	c := cmd
 	c.Dir = ""
-	line := "exec " + c.String()
+	line := "exec 3<&0; " + c.String() + " 3<&- </dev/null & p=$!; " +
+		"trap 'kill -TERM $p 2>/dev/null' TERM HUP INT; " +
+		"(read -r eof <&3; kill -TERM $p) >/dev/null 2>&1 & w=$!; exec 3<&-; " +
+		"wait $p; s=$?; while [ $s -gt 128 ] && kill -0 $p 2>/dev/null; do wait $p; s=$?; done; " +
+		"kill $w 2>/dev/null; exit $s"
 	if cmd.Dir != "" {
-		line = "mkdir -p " + Quote(cmd.Dir) + " && cd " + Quote(cmd.Dir) + " && " + line
+		line = "{ mkdir -p " + Quote(cmd.Dir) + " && cd " + Quote(cmd.Dir) + "; } || exit 1; " + line
 	}
 	if s.cfg.LoginShell {
 		line = `exec "${SHELL:-/bin/sh}" -lc ` + Quote(line)
@@ -286,7 +309,8 @@ func (s *SSH) line(cmd Command) string {
 }
 
 // Run runs cmd on host in a new session of host's connection. A cancelled
-// ctx sends SIGTERM to the command, closes the session after KillGrace and
+// ctx sends SIGTERM to the command (a signal request, and the end of its
+// session's input, see line), closes the session after KillGrace and
 // returns ctx.Err().
 func (s *SSH) Run(ctx context.Context, host string, cmd Command, stdout, stderr io.Writer) error {
 	if len(cmd.Argv) == 0 {
@@ -298,6 +322,12 @@ func (s *SSH) Run(ctx context.Context, host string, cmd Command, stdout, stderr 
 	}
 	defer sess.Close()
 	sess.Stdout, sess.Stderr = stdout, stderr
+	// Kept open while the command runs: its end stops the command (line).
+	stdin, err := sess.StdinPipe()
+	if err != nil {
+		return fmt.Errorf("%s: %w", s.who(host), err)
+	}
+	defer stdin.Close()
 	if s.cfg.UsePTY {
 		modes := ssh.TerminalModes{ssh.ECHO: 0, ssh.TTY_OP_ISPEED: 38400, ssh.TTY_OP_OSPEED: 38400}
 		if err := sess.RequestPty("xterm", 50, 200, modes); err != nil {
@@ -314,6 +344,7 @@ func (s *SSH) Run(ctx context.Context, host string, cmd Command, stdout, stderr 
 		return s.result(host, c, cmd, err)
 	case <-ctx.Done():
 		_ = sess.Signal(ssh.SIGTERM)
+		_ = stdin.Close()
 		select {
 		case <-done:
 		case <-time.After(s.opts.KillGrace):

@@ -120,10 +120,15 @@ func TestSSHRunExitCodesAndOutput(t *testing.T) {
 	}
 	_ = e.Run(t.Context(), x.host, Command{Argv: []string{"medusa", "x"}, Dir: "/var/tmp/a b", Sudo: true}, io.Discard, io.Discard)
 	cmds := x.srv.Commands()
-	want := []string{"exec medusa say-hello 'a b'", "exec medusa exit-3",
-		"mkdir -p '/var/tmp/a b' && cd '/var/tmp/a b' && exec sudo -n -- medusa x"}
-	if strings.Join(cmds, "\n") != strings.Join(want, "\n") {
-		t.Errorf("commands sent:\n%s\nwant:\n%s", strings.Join(cmds, "\n"), strings.Join(want, "\n"))
+	want := []string{"medusa say-hello 'a b' 3<&- </dev/null &", "medusa exit-3 3<&- </dev/null &",
+		"{ mkdir -p '/var/tmp/a b' && cd '/var/tmp/a b'; } || exit 1; exec 3<&0; sudo -n -- medusa x 3<&- </dev/null &"}
+	if len(cmds) != len(want) {
+		t.Fatalf("commands sent: %q", cmds)
+	}
+	for i, w := range want {
+		if !strings.Contains(cmds[i], w) {
+			t.Errorf("command %d sent: %q, want it to contain %q", i, cmds[i], w)
+		}
 	}
 }
 
@@ -136,7 +141,9 @@ func TestSSHLoginShellAndPTY(t *testing.T) {
 	if err := e.Run(t.Context(), x.host, Command{Argv: []string{"medusa", "it's"}}, io.Discard, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	want := `exec "${SHELL:-/bin/sh}" -lc 'exec medusa '\''it'\''\'\'''\''s'\'''`
+	plain := &SSH{cfg: cfg}
+	plain.cfg.LoginShell = false
+	want := `exec "${SHELL:-/bin/sh}" -lc ` + Quote(plain.line(Command{Argv: []string{"medusa", "it's"}}))
 	if got := x.srv.Commands(); len(got) != 1 || got[0] != want {
 		t.Errorf("command = %q, want %q", got, want)
 	}

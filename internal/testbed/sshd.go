@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"testing"
 	"time"
 
 	"golang.org/x/crypto/ssh"
@@ -315,4 +316,30 @@ func freePortOn(hosts []string) (int, error) {
 		}
 	}
 	return 0, errors.New("no port free on every host address after 50 tries")
+}
+
+// SSHDT starts sshds for a test (opts.Dir defaults to a t.TempDir()) and
+// stops them when it ends, logging each sshd's log tail if it failed.
+// Skips under -short; servers that cannot start fail the test.
+func SSHDT(t testing.TB, opts SSHDOptions) *SSHD {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("needs OpenSSH's sshd; run without -short")
+	}
+	if opts.Dir == "" {
+		opts.Dir = t.TempDir()
+	}
+	s, err := StartSSHD(t.Context(), opts)
+	if err != nil {
+		t.Fatalf("%v", err)
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			for _, h := range s.Hosts {
+				t.Logf("sshd on %s:\n%s", h, s.LogTail(h, 30))
+			}
+		}
+		s.Stop()
+	})
+	return s
 }
