@@ -124,6 +124,9 @@ func TestRestoreClusterInPlace(t *testing.T) {
 		t.Fatalf("restore-cluster: %v\n%s\n%s\n%s", err, out, stderr, b.LogTails(30))
 	}
 	t.Logf("restore-cluster in place: %s", took.Round(100*time.Millisecond))
+	if testing.Verbose() {
+		t.Logf("restore-cluster output:\n%s\n%s", out, stderr)
+	}
 	status, err := b.Node(1).Nodetool(ctx, "status")
 	if err != nil {
 		t.Fatal(err)
