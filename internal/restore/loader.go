@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/medusa-go/medusa/internal/cassandra"
@@ -55,7 +56,11 @@ func runLoader(ctx context.Context, d *Deps, o *Options) (*Result, error) {
 		}
 		staging := filepath.Join(o.TempDir, fmt.Sprintf("medusa-restore-%s-%d", o.ID, i))
 		if o.DryRun {
-			res.Previews = append(res.Previews, Preview{Plan: p, Staging: staging, Loader: true, KeepAuth: o.KeepAuth})
+			res.Previews = append(res.Previews, Preview{Plan: p, Staging: staging, Loader: true, KeepAuth: o.KeepAuth,
+				Select: f, Schema: o.Schema, First: i == 0})
+			if o.Schema == SchemaOnly {
+				break
+			}
 			continue
 		}
 		err = loadOne(ctx, d, o, p, staging)
@@ -133,7 +138,7 @@ func loadOne(ctx context.Context, d *Deps, o *Options, p *Plan, staging string) 
 	if err := newChecker(d, o.SkipContentHash).checkAll(ctx, p, files); err != nil {
 		return stageErr(StageCheck, err)
 	}
-	for _, t := range loadable(p, o.KeepAuth) {
+	for _, t := range loadable(p, o.KeepAuth, Filter{Keyspaces: o.Keyspaces, Tables: o.Tables}) {
 		dir := filepath.Join(staging, t.Keyspace, t.Dir)
 		d.Logger.Info(fmt.Sprintf("Loading %s (%d files, %s) with sstableloader", t.Name(), len(t.Files),
 			layout.FormatBytes(t.Bytes)))
@@ -146,12 +151,19 @@ func loadOne(ctx context.Context, d *Deps, o *Options, p *Plan, staging string) 
 
 // loadable returns the tables sstableloader streams: those with files,
 // outside system and system_schema (never loaded) and system_auth with
-// keepAuth.
-func loadable(p *Plan, keepAuth bool) []Table {
+// keepAuth. With a selection (--keyspace, --table), the other system
+// keyspaces (system_auth, system_distributed, ...) are loaded only when
+// selected by name: the plan keeps them for the file restores, but loading
+// a user table must not stream the backup's roles into the cluster.
+func loadable(p *Plan, keepAuth bool, sel Filter) []Table {
 	var out []Table
 	for _, t := range p.Tables {
 		if len(t.Files) == 0 || t.Keyspace == "system" || t.Keyspace == "system_schema" ||
 			(keepAuth && t.Keyspace == "system_auth") {
+			continue
+		}
+		if strings.HasPrefix(t.Keyspace, "system") && (len(sel.Keyspaces) > 0 || len(sel.Tables) > 0) &&
+			!slices.Contains(sel.Keyspaces, t.Keyspace) && !slices.Contains(sel.Tables, t.Keyspace+"."+TableName(t.Dir)) {
 			continue
 		}
 		out = append(out, t)
