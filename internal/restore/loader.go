@@ -89,11 +89,6 @@ func createSchema(ctx context.Context, d *Deps, o *Options, p *Plan) (*cassandra
 	if err != nil {
 		return nil, fmt.Errorf("read the dropped columns of backup %s of %s: %w", p.Backup, p.FQDN, err)
 	}
-	if !recorded {
-		d.Logger.Warn("The backup has no record of dropped columns (meta/" + layout.DroppedColumnsFile +
-			"; backups of Python Medusa and of older medusa versions have none): a table this restore creates " +
-			"cannot load SSTables that still hold cells of a column dropped before the backup")
-	}
 	sel := cassandra.SchemaSelection{Keyspaces: o.Keyspaces, Tables: o.Tables, Truncate: o.Truncate}
 	sr, err := d.Schema.RecreateSchema(ctx, string(p.Schema), dropped, sel)
 	for _, st := range sr.Done {
@@ -110,6 +105,13 @@ func createSchema(ctx context.Context, d *Deps, o *Options, p *Plan) (*cassandra
 		}
 		return nil, fmt.Errorf("create the schema of backup %s (from %s): %w (schema changes made before the "+
 			"failure: %s; running the restore again continues from there)", p.Backup, p.FQDN, err, done)
+	}
+	if !recorded && slices.ContainsFunc(sr.Done, func(st cassandra.SchemaStep) bool {
+		return strings.HasPrefix(st.What, "create table ")
+	}) {
+		d.Logger.Warn("The backup has no record of dropped columns (meta/" + layout.DroppedColumnsFile +
+			"; backups of Python Medusa and of older medusa versions have none): a table this restore created " +
+			"cannot load SSTables that still hold cells of a column dropped before the backup")
 	}
 	for _, w := range sr.Warnings {
 		d.Logger.Warn("Schema: " + w)
@@ -143,6 +145,11 @@ func loadOne(ctx context.Context, d *Deps, o *Options, p *Plan, staging string) 
 		d.Logger.Info(fmt.Sprintf("Loading %s (%d files, %s) with sstableloader", t.Name(), len(t.Files),
 			layout.FormatBytes(t.Bytes)))
 		if err := d.Loader.Load(ctx, dir); err != nil {
+			if strings.Contains(err.Error(), "Unknown column") {
+				err = fmt.Errorf("%w (the table in the cluster lacks the record of a column dropped before the backup; "+
+					"record it with ALTER TABLE <table> ADD <column> <type> then ALTER TABLE <table> DROP <column> "+
+					"USING TIMESTAMP <a time in microseconds before the backup>, and run the restore again)", err)
+			}
 			return stageErr(StageLoad, fmt.Errorf("%s: %w", t.Name(), err))
 		}
 	}
