@@ -131,6 +131,16 @@ func (c *Cassandra) SchemaCQL(ctx context.Context) (string, error) {
 	return s.SchemaCQL(ctx)
 }
 
+// DroppedColumns are the columns dropped from the node's tables
+// (system_schema.dropped_columns), stored as meta/dropped_columns.json.
+func (c *Cassandra) DroppedColumns(ctx context.Context) ([]layout.DroppedColumn, error) {
+	s, err := c.Session(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s.DroppedColumns(ctx)
+}
+
 // TokenMap is the token map of the node's datacenter, hosts named as
 // [cassandra] resolve_ip_addresses says.
 func (c *Cassandra) TokenMap(ctx context.Context) (layout.Tokenmap, error) {

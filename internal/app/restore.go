@@ -9,6 +9,7 @@ import (
 
 	"github.com/medusa-go/medusa/internal/cassandra"
 	"github.com/medusa-go/medusa/internal/config"
+	"github.com/medusa-go/medusa/internal/layout"
 	"github.com/medusa-go/medusa/internal/progress"
 	"github.com/medusa-go/medusa/internal/restore"
 )
@@ -109,6 +110,7 @@ func (a *App) OpenRestore(ctx context.Context) (*Restore, error) {
 			Storage: b,
 			Node:    node,
 			Loader:  loaderFor(cfg, nc, logger),
+			Schema:  schemaCreator{cql: node.cql},
 			FS:      restore.WithFaults(restoreFS(cfg), os.Getenv),
 			Logger:  logger,
 		},
@@ -168,6 +170,20 @@ func (s *sstableLoader) Load(ctx context.Context, dir string) error {
 		}
 	}
 	return err
+}
+
+// schemaCreator creates a backup's schema over a new CQL session to the
+// local node.
+type schemaCreator struct{ cql cassandra.CQLOptions }
+
+func (c schemaCreator) RecreateSchema(ctx context.Context, script string, dropped []layout.DroppedColumn,
+	sel cassandra.SchemaSelection) (cassandra.SchemaResult, error) {
+	s, err := cassandra.Connect(ctx, c.cql)
+	if err != nil {
+		return cassandra.SchemaResult{}, err
+	}
+	defer s.Close()
+	return s.RecreateSchema(ctx, script, dropped, sel)
 }
 
 // restoreNode is restore.Node for the local node.

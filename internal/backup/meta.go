@@ -18,14 +18,17 @@ const (
 	cqlMaxWait  = 2 * time.Minute
 )
 
-// writeMeta is stage meta: read schema, token map and server
-// version over CQL, then write meta/schema.cql (from then on the backup
-// exists), meta/tokenmap.json, meta/server_version.json and, for a
+// writeMeta is stage meta: read schema, token map, server version (and
+// dropped columns) over CQL, then write meta/schema.cql (from then on the
+// backup exists), meta/tokenmap.json, meta/server_version.json,
+// meta/dropped_columns.json when the node lists them and, for a
 // differential backup, meta/differential.
 func (r *run) writeMeta(ctx context.Context) error {
 	r.d.Logger.Info("Saving tokenmap and schema")
 	var schema string
 	var version layout.ServerVersion
+	var dropped []layout.DroppedColumn
+	dc, hasDropped := r.d.Node.(DroppedColumner)
 	err := r.retryCQL(ctx, "read schema, token map and server version", func() error {
 		var err error
 		if schema, err = r.d.Node.SchemaCQL(ctx); err != nil {
@@ -36,6 +39,11 @@ func (r *run) writeMeta(ctx context.Context) error {
 		}
 		if version, err = r.d.Node.ServerVersion(ctx); err != nil {
 			return fmt.Errorf("server version: %w", err)
+		}
+		if hasDropped {
+			if dropped, err = dc.DroppedColumns(ctx); err != nil {
+				return fmt.Errorf("dropped columns: %w", err)
+			}
 		}
 		return nil
 	})
@@ -53,6 +61,16 @@ func (r *run) writeMeta(ctx context.Context) error {
 		{layout.SchemaFile, r.schema},
 		{layout.TokenmapFile, r.tokenJSON},
 		{layout.ServerVersionFile, layout.MarshalServerVersion(version)},
+	}
+	if hasDropped {
+		data, err := layout.MarshalDroppedColumns(dropped)
+		if err != nil {
+			return err
+		}
+		writes = append(writes, struct {
+			file string
+			data []byte
+		}{layout.DroppedColumnsFile, data})
 	}
 	if r.o.Mode == Differential {
 		writes = append(writes, struct {

@@ -22,6 +22,15 @@ type Node interface {
 	ServerVersion(ctx context.Context) (layout.ServerVersion, error)
 }
 
+// DroppedColumner is a Node that can also list the table columns dropped
+// so far (system_schema.dropped_columns). When the Node has it, the
+// backup stores them as meta/dropped_columns.json (ours, ignored by Python
+// Medusa), so that a restore which re-creates a table can replay the drops
+// (see cassandra.PlanSchema).
+type DroppedColumner interface {
+	DroppedColumns(ctx context.Context) ([]layout.DroppedColumn, error)
+}
+
 // Snapshotter takes and clears the snapshot of every keyspace of the node
 // under a tag (nodetool snapshot -t / clearsnapshot -t, Jolokia or the
 // management API; cassandra.Snapshotter has this shape).

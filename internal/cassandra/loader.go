@@ -79,5 +79,22 @@ func (l SSTableLoader) Load(ctx context.Context, dir string) (string, error) {
 	if err := cmd.Run(); err != nil {
 		return out.String(), fmt.Errorf("%s: %w: %s", l.Redacted(dir), err, lastLines(out.String(), 8))
 	}
+	if skipped := skippedFiles(out.String()); len(skipped) > 0 {
+		return out.String(), fmt.Errorf("%s: sstableloader exited 0 but did not load every file (does the table "+
+			"exist in the cluster?): %s", l.Redacted(dir), strings.Join(skipped, " | "))
+	}
 	return out.String(), nil
+}
+
+// skippedFiles returns the loader's "Skipping file ..." lines: a file it
+// could not open, or whose table the cluster does not have. sstableloader
+// still exits 0 then, having loaded nothing of it.
+func skippedFiles(out string) []string {
+	var lines []string
+	for _, line := range strings.Split(out, "\n") {
+		if line = strings.TrimSpace(line); strings.HasPrefix(line, "Skipping file") {
+			lines = append(lines, line)
+		}
+	}
+	return lines
 }

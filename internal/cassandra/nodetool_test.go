@@ -45,3 +45,14 @@ func TestNodetoolRunErrorHidesPassword(t *testing.T) {
 		t.Fatalf("error = %q", msg)
 	}
 }
+
+func TestLoaderSkippedFiles(t *testing.T) {
+	out := "Opening sstables and calculating sections to stream\n" +
+		"Skipping file nb-1-big-Data.db: table dc.t doesn't exist\n\nSummary statistics:\n"
+	if got := skippedFiles(out); len(got) != 1 || got[0] != "Skipping file nb-1-big-Data.db: table dc.t doesn't exist" {
+		t.Errorf("skippedFiles = %q", got)
+	}
+	if got := skippedFiles("Summary statistics:\n"); len(got) != 0 {
+		t.Errorf("skippedFiles = %q", got)
+	}
+}

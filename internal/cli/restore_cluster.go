@@ -54,13 +54,16 @@ The mapping is deterministic (sorted by datacenter, rack and first token).
 
 A backup missing node backups is refused, naming them, unless
 --allow-incomplete. Every target must answer over SSH and run medusa before
-anything changes. In the file modes every target is stopped first (so no
-restored node meets a node still serving the old data), then each restores its
-source, seeds first: the other nodes start once a seed answers; each node's
-restore ends when it answers CQL. A failure names every failed node with its
-own error and the command to run on it. --dry-run prints the plan (mapping,
-seeds, bytes per node, what is stopped), checks the targets and changes
-nothing.
+anything changes. In the file modes every target downloads and checks its
+backup while Cassandra still runs everywhere; once all are ready, all stop and
+move the files in place (so no restored node meets a node still serving the
+old data); once all are done, the seeds start first and the others once a seed
+answers; each node's restore ends when it answers CQL. A failure before the
+start aborts the others (unchanged, or rolled back and started again). With
+-pr below the number of targets, every target is stopped first and restored
+-pr at a time, seeds first. A failure names every failed node with its own
+error and the command to run on it. --dry-run prints the plan (mapping, seeds,
+bytes per node, what is stopped), checks the targets and changes nothing.
 
 ` + exitHelp,
 		Args: cobra.NoArgs,

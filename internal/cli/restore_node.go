@@ -36,6 +36,9 @@ type restoreFlags struct {
 	// restore-cluster answers (restore.FileGate), at most gateTimeout.
 	gate        bool
 	gateTimeout time.Duration
+	skipSchema  bool
+	schemaOnly  bool
+	truncate    bool
 }
 
 // newRestoreNodeCmd is `medusa restore-node`: restore the local node.
@@ -66,7 +69,16 @@ into cassandra.yaml (initial_token, num_tokens, auto_bootstrap: false) and
 this node keeps its own system.local and system.peers tables; --keep-auth also
 keeps its system_auth. --keyspace and --table (repeatable, ks.table) restore
 only those, plus the system keyspaces. --use-sstableloader streams the backup
-into the running node with sstableloader instead, without stopping it.
+into the running node with sstableloader instead, without stopping it:
+first the part of the backup's schema the selection needs is created where
+the cluster lacks it (keyspaces, user types, tables, indexes, views; columns
+dropped before the backup are replayed on the tables it creates, so their
+SSTables load); nothing is dropped and existing tables are kept (--truncate
+empties them first). With --fqdn a,b,c the backups of several nodes are
+loaded one after the other, each downloaded, loaded and removed before the
+next. --schema-only creates the schema and loads nothing; --skip-schema
+loads without touching the schema (a cluster restore creates the schema once,
+then loads on every node with --skip-schema).
 
 A selection that matches no table exits 0 with an error message.
 
@@ -96,6 +108,12 @@ A selection that matches no table exits 0 with an error message.
 	_ = fl.MarkHidden("gate-timeout")
 	_ = fl.MarkHidden("seed-wait")
 	_ = fl.MarkHidden("seed-interval")
+	fl.BoolVar(&f.skipSchema, "skip-schema", false,
+		"with --use-sstableloader: load only, do not create the backup's schema (it was created beforehand)")
+	fl.BoolVar(&f.schemaOnly, "schema-only", false,
+		"with --use-sstableloader: create the backup's schema where it is missing, load nothing")
+	fl.BoolVar(&f.truncate, "truncate", false,
+		"with --use-sstableloader: truncate the selected tables that exist before loading")
 	return cmd
 }
 
@@ -106,6 +124,22 @@ func (f restoreFlags) options() (restore.Options, error) {
 	if f.verify && f.noVerify {
 		return restore.Options{}, usageError{errors.New("--verify and --no-verify exclude each other")}
 	}
+	if f.skipSchema && f.schemaOnly {
+		return restore.Options{}, usageError{errors.New("--skip-schema and --schema-only exclude each other")}
+	}
+	if (f.skipSchema || f.schemaOnly || f.truncate) && !f.sstableloader {
+		return restore.Options{}, usageError{errors.New("--skip-schema, --schema-only and --truncate need --use-sstableloader")}
+	}
+	if f.skipSchema && f.truncate {
+		return restore.Options{}, usageError{errors.New("--truncate runs with the schema step: it excludes --skip-schema")}
+	}
+	schema := restore.SchemaCreate
+	switch {
+	case f.skipSchema:
+		schema = restore.SchemaSkip
+	case f.schemaOnly:
+		schema = restore.SchemaOnly
+	}
 	var seeds []string
 	for _, s := range strings.Split(f.seeds, ",") {
 		if s = strings.TrimSpace(s); s != "" {
@@ -115,7 +149,7 @@ func (f restoreFlags) options() (restore.Options, error) {
 	o := restore.Options{
 		Backup: f.name, InPlace: !f.remote, KeepAuth: f.keepAuth, Seeds: seeds, Verify: f.verify,
 		Keyspaces: f.keyspaces, Tables: f.tables, UseSSTableLoader: f.sstableloader,
-		TempDir: f.tempDir, DryRun: f.dryRun,
+		Schema: schema, Truncate: f.truncate, TempDir: f.tempDir, DryRun: f.dryRun,
 	}
 	if f.seedInterval > 0 {
 		o.Waits.SeedInterval = f.seedInterval

@@ -55,12 +55,6 @@ type BackupReader interface {
 	ClusterBackup(ctx context.Context, name string) (nodes []Node, finished map[string]int64, err error)
 }
 
-// SchemaRestorer creates the backup's schema in the target cluster before
-// an sstableloader restore (never dropping a table that exists).
-type SchemaRestorer interface {
-	RestoreSchema(ctx context.Context, backup, source string, keyspaces, tables []string) error
-}
-
 // RestoreDeps are restore-cluster's collaborators.
 type RestoreDeps struct {
 	Exec    remote.Executor
@@ -68,8 +62,7 @@ type RestoreDeps struct {
 	// Targets reads the target cluster's nodes over CQL from seedTarget.
 	Targets func(ctx context.Context, seedTarget string) ([]Node, error)
 	// Seeds are the target cluster's seeds (the local cassandra.yaml).
-	Seeds  []string
-	Schema SchemaRestorer // sstableloader mode only
+	Seeds []string
 	// Confirm asks the user to go on (nil: yes).
 	Confirm func(p *Plan) (bool, error)
 	// Out receives the plan and every node's output, "[host] " in front.

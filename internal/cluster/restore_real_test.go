@@ -124,6 +124,9 @@ func TestRestoreClusterInPlace(t *testing.T) {
 		t.Fatalf("restore-cluster: %v\n%s\n%s\n%s", err, out, stderr, b.LogTails(30))
 	}
 	t.Logf("restore-cluster in place: %s", took.Round(100*time.Millisecond))
+	if testing.Verbose() {
+		t.Logf("restore-cluster output:\n%s\n%s", out, stderr)
+	}
 	status, err := b.Node(1).Nodetool(ctx, "status")
 	if err != nil {
 		t.Fatal(err)
@@ -209,6 +212,128 @@ func TestRestoreClusterHostListOntoOtherCluster(t *testing.T) {
 	for i, got := range clusterChecksums(t, ctx, b2) {
 		if !maps.Equal(got, want[i]) {
 			t.Errorf("%s: tables %v, source cluster had %v", b2.Hosts()[i], got, want[i])
+		}
+	}
+}
+
+// A cluster backup made by Python Medusa (its backup-node on each node)
+// restored in place by our restore-cluster.
+func TestRestoreClusterPythonBackup(t *testing.T) {
+	b := testbed.SharedCluster(t)
+	py := testbed.PyMedusaT(t)
+	ctx, cancel := context.WithTimeout(t.Context(), 15*time.Minute)
+	defer cancel()
+	const name = "rc-python"
+	backupEveryNode(t, ctx, b, "rc-python-setup", 250) // schema and rows (our backup, unused)
+	for i := range b.Nodes() {
+		p := testbed.PyMedusa{Exe: py, Config: b.Ini(i + 1), Dir: t.TempDir(), Env: []string{"TMPDIR=" + b.TmpDir(i+1)}}
+		if _, stderr, err := p.Run(ctx, "backup-node", "--backup-name", name); err != nil {
+			t.Fatalf("python backup-node on node %d: %v\n%s", i+1, err, stderr)
+		}
+	}
+	want := clusterChecksums(t, ctx, b)
+	s, err := b.Node(3).NewSession("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, stmt := range []string{`DELETE FROM fx_shop.users WHERE id IN (4, 5, 6, 200)`, `TRUNCATE fx_logs.lines`} {
+		if err := s.Query(stmt).ExecContext(ctx); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	}
+	s.Close()
+	began := time.Now()
+	out, stderr, err := b.Medusa(ctx, "restore-cluster", "--backup-name", name, "-y")
+	if err != nil {
+		t.Fatalf("restore-cluster of a Python backup: %v\n%s\n%s\n%s", err, out, stderr, b.LogTails(30))
+	}
+	t.Logf("restore-cluster in place of a Python Medusa backup: %s", time.Since(began).Round(100*time.Millisecond))
+	status, err := b.Node(1).Nodetool(ctx, "status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := testbed.CountUN(status); n != 3 {
+		t.Errorf("nodetool status shows %d UN, want 3:\n%s", n, status)
+	}
+	for i, got := range clusterChecksums(t, ctx, b) {
+		if !maps.Equal(got, want[i]) {
+			t.Errorf("node %d: tables %v, the Python backup had %v", i+1, got, want[i])
+		}
+	}
+}
+
+// A backup of the 3-node cluster restored with sstableloader into a
+// 2-node cluster (the topologies differ): the schema is created once from
+// the backup, a table with a dropped column included, and every row is
+// there.
+func TestRestoreClusterLoaderOntoTwoNodes(t *testing.T) {
+	b := testbed.SharedCluster(t)
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Minute)
+	defer cancel()
+	const name = "rc-loader"
+	s, err := b.Node(1).NewSession("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, stmt := range []string{
+		`CREATE KEYSPACE IF NOT EXISTS rc_drop WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`,
+		`DROP TABLE IF EXISTS rc_drop.t`,
+		`CREATE TABLE rc_drop.t (k int PRIMARY KEY, a text, gone text)`,
+	} {
+		if err := s.Query(stmt).ExecContext(ctx); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	}
+	for i := range 60 {
+		if err := s.Query(`INSERT INTO rc_drop.t (k, a, gone) VALUES (?, ?, ?)`, i, fmt.Sprint("a", i), "x").ExecContext(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, n := range b.Nodes() {
+		if _, err := n.Nodetool(ctx, "flush", "rc_drop"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Query(`ALTER TABLE rc_drop.t DROP gone`).ExecContext(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	backupEveryNode(t, ctx, b, name, 120)
+	keyspaces := append(slices.Clone(fixtureKeyspaces), "rc_drop")
+	src, err := b.Node(1).NewSession("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := testbed.TableChecksums(ctx, src, keyspaces)
+	src.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	b2 := testbed.ClusterBedT(t, testbed.ClusterBedOptions{Nodes: 2, FirstHost: 4, ClusterName: "medusa-testbed-loader",
+		S3: b.S3, Bucket: b.Bucket, Prefix: b.Prefix, MedusaBin: b.MedusaBin})
+	began := time.Now()
+	out, stderr, err := b2.Medusa(ctx, "restore-cluster", "--backup-name", name, "--seed-target", b2.Hosts()[0], "-y",
+		"--keyspace", "fx_shop", "--keyspace", "fx_logs", "--keyspace", "rc_drop")
+	if err != nil {
+		t.Fatalf("restore-cluster (sstableloader): %v\n%s\n%s\n%s", err, out, stderr, b2.LogTails(30))
+	}
+	t.Logf("restore-cluster 3 -> 2 nodes with sstableloader: %s", time.Since(began).Round(100*time.Millisecond))
+	if !strings.Contains(out, "Mode: sstableloader (the topologies differ") {
+		t.Errorf("output:\n%s", out)
+	}
+	dst, err := b2.Node(2).NewSession("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dst.Close()
+	got, err := testbed.TableChecksums(ctx, dst, keyspaces)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range slices.Sorted(maps.Keys(want)) {
+		if got[k] != want[k] {
+			t.Errorf("%s: %q after the restore, %q in the source cluster", k, got[k], want[k])
 		}
 	}
 }

@@ -107,21 +107,28 @@ func runSeedsFirst(ctx context.Context, run *Runner, p *Plan, steps []Step, para
 	return res
 }
 
-// restoreLoader is the sstableloader path: the schema is created once,
-// then every target streams its sources; the cluster keeps running.
+// restoreLoader is the sstableloader path: the backup's schema is
+// created once, through the first target (restore-node --schema-only:
+// what the selection needs and the cluster lacks, nothing dropped), then
+// every target streams its sources (--skip-schema); the cluster keeps
+// running. Creating tables on several nodes at once could give a table
+// two ids, hence the single schema step.
 func restoreLoader(ctx context.Context, d RestoreDeps, o RestoreOptions, p *Plan, run *Runner, res *RestoreResult) error {
-	if d.Schema == nil {
-		return fmt.Errorf("restore-cluster %s: sstableloader mode needs the schema from the backup, "+
-			"which this build cannot create yet; nothing was changed", o.Backup)
-	}
-	src := p.Assignments[0].Sources[0]
-	d.Logger.Info("Creating the backup's schema in the target cluster (from the backup of " + src + ")")
-	if err := d.Schema.RestoreSchema(ctx, o.Backup, src, o.Keyspaces, o.Tables); err != nil {
-		return fmt.Errorf("restore-cluster %s: create the schema: %w (no data was loaded)", o.Backup, err)
+	first := p.Assignments[0]
+	schema := first
+	schema.Sources = first.Sources[:1]
+	argv := append(restoreArgv(o, p, schema, nil), "--schema-only")
+	d.Logger.Info("Creating the backup's schema in the target cluster through " + first.Target)
+	sr := run.Run(ctx, Step{Host: first.Target, Cmd: remote.Command{Argv: argv, Sudo: o.Sudo}})
+	if sr.Err != nil {
+		e := &RestoreError{Backup: o.Backup, Phase: "schema", Mode: p.Mode, Total: 1}
+		e.Failed = []NodeFailure{{Host: first.Target, Sources: schema.Sources, Err: sr.Err, LastError: sr.LastError,
+			Rerun: remote.Command{Argv: argv, Sudo: o.Sudo}.String()}}
+		return e
 	}
 	steps := make([]Step, len(p.Assignments))
 	for i, a := range p.Assignments {
-		steps[i] = Step{Host: a.Target, Cmd: remote.Command{Argv: restoreArgv(o, p, a, nil), Sudo: o.Sudo}}
+		steps[i] = Step{Host: a.Target, Cmd: remote.Command{Argv: append(restoreArgv(o, p, a, nil), "--skip-schema"), Sudo: o.Sudo}}
 	}
 	res.Nodes = run.RunBatches(ctx, steps, o.Parallel)
 	return nodeFailures(o, p, steps, res.Nodes)
@@ -190,9 +197,12 @@ func (e *RestoreError) Error() string {
 			rolledBack = append(rolledBack, f)
 		}
 	}
-	if e.Phase == "stop" {
+	switch e.Phase {
+	case "stop":
 		fmt.Fprintf(&b, "restore-cluster %s: Cassandra could not be stopped on %d nodes; nothing was restored:", e.Backup, len(own))
-	} else {
+	case "schema":
+		fmt.Fprintf(&b, "restore-cluster %s: the backup's schema could not be created; no data was loaded:", e.Backup)
+	default:
 		fmt.Fprintf(&b, "restore-cluster %s: %d of %d nodes failed:", e.Backup, len(own), e.Total)
 	}
 	for _, f := range own {
@@ -220,6 +230,8 @@ func (e *RestoreError) Error() string {
 			"the restore and started again (their own lines say if that failed): %s", hostsOf(rolledBack))
 	}
 	switch {
+	case e.Phase == "schema":
+		b.WriteString("\nThe cluster kept running. To create the schema by hand, run on the node:")
 	case e.Mode == ModeLoader:
 		b.WriteString("\nThe cluster kept running; loading again is harmless. To load a node alone, run on it:")
 	case e.Gated:

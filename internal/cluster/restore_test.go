@@ -305,20 +305,8 @@ func TestRestoreLoader(t *testing.T) {
 	t.Parallel()
 	two := []Node{node("n1", "dc1", "ra", "1"), node("n2", "dc1", "ra", "2")}
 	ex := &fakeExec{}
-	d := restoreDeps(ex, io.Discard, two)
-	if _, err := Restore(t.Context(), d, RestoreOptions{Backup: "b1", Yes: true}); err == nil ||
-		!strings.Contains(err.Error(), "nothing was changed") {
-		t.Fatalf("without a schema restorer: %v", err)
-	}
-	sr := &fakeSchema{}
-	d.Schema = sr
-	ex = &fakeExec{}
-	d.Exec = ex
-	if _, err := Restore(t.Context(), d, RestoreOptions{Backup: "b1", Yes: true}); err != nil {
+	if _, err := Restore(t.Context(), restoreDeps(ex, io.Discard, two), RestoreOptions{Backup: "b1", Yes: true, Keyspaces: []string{"ks"}}); err != nil {
 		t.Fatal(err)
-	}
-	if sr.calls != 1 {
-		t.Errorf("schema created %d times", sr.calls)
 	}
 	var got []string
 	for _, c := range ex.Calls() {
@@ -326,44 +314,32 @@ func TestRestoreLoader(t *testing.T) {
 			got = append(got, c)
 		}
 	}
+	want := "n1: medusa --fqdn 10.0.0.2 restore-node --backup-name b1 --use-sstableloader --keyspace ks --schema-only"
+	if len(got) != 3 || got[0] != want {
+		t.Fatalf("calls %v, want the schema step first: %s", got, want)
+	}
+	got = got[1:]
 	slices.Sort(got)
-	want := []string{
-		"n1: medusa --fqdn 10.0.0.2 restore-node --backup-name b1 --use-sstableloader",
-		"n2: medusa --fqdn 10.0.0.1,10.0.0.3 restore-node --backup-name b1 --use-sstableloader",
+	loads := []string{
+		"n1: medusa --fqdn 10.0.0.2 restore-node --backup-name b1 --use-sstableloader --keyspace ks --skip-schema",
+		"n2: medusa --fqdn 10.0.0.1,10.0.0.3 restore-node --backup-name b1 --use-sstableloader --keyspace ks --skip-schema",
 	}
-	if !slices.Equal(got, want) {
-		t.Errorf("loader calls %v, want %v", got, want)
-	}
-}
-
-type fakeSchema struct{ calls int }
-
-func (s *fakeSchema) RestoreSchema(context.Context, string, string, []string, []string) error {
-	s.calls++
-	return nil
-}
-
-func TestRestoreVerifySeesEveryNodeUp(t *testing.T) {
-	t.Parallel()
-	ex := &fakeExec{}
-	d := restoreDeps(ex, io.Discard, backup3, "10.0.0.1")
-	calls := 0
-	d.Targets = func(context.Context, string) ([]Node, error) {
-		calls++
-		nodes := slices.Clone(backup3)
-		if calls > 1 {
-			nodes[2].Up = false // after the restore
-		}
-		return nodes, nil
-	}
-	_, err := Restore(t.Context(), d, RestoreOptions{Backup: "b1", Yes: true, Verify: true})
-	if err == nil || !strings.Contains(err.Error(), "the cluster sees 10.0.0.2 down") {
-		t.Errorf("err = %v", err)
+	if !slices.Equal(got, loads) {
+		t.Errorf("loads %v, want %v", got, loads)
 	}
 	for _, c := range ex.Calls() {
-		if strings.Contains(c, "restore-node") && !strings.Contains(c, "--verify") {
-			t.Errorf("restore-node without --verify: %s", c)
+		if strings.Contains(c, "stop-cassandra") || strings.Contains(c, GateCommand) {
+			t.Errorf("loader mode ran %s", c)
 		}
+	}
+	// A failed schema step loads nothing.
+	ex = &fakeExec{fail: map[string]int{"n1 restore-node": 1}}
+	_, err := Restore(t.Context(), restoreDeps(ex, io.Discard, two), RestoreOptions{Backup: "b1", Yes: true})
+	if err == nil || !strings.Contains(err.Error(), "the backup's schema could not be created; no data was loaded") {
+		t.Fatalf("err = %v", err)
+	}
+	if n := len(ex.Calls()); n != 3 {
+		t.Errorf("%d calls after a failed schema step, want 2 checks and the schema step", n)
 	}
 }
 

@@ -130,7 +130,7 @@ func checkLayoutKey(l layout.Layout, fqdn, key string) error {
 	}
 	backup, file, ok := strings.Cut(strings.TrimPrefix(key, l.NodePrefix(fqdn)), "/meta/")
 	metaFiles := []string{layout.SchemaFile, layout.TokenmapFile, layout.ServerVersionFile,
-		layout.DifferentialFile, layout.ManifestFile}
+		layout.DifferentialFile, layout.ManifestFile, layout.DroppedColumnsFile}
 	if ok && slices.Contains(metaFiles, file) && key == l.MetaKey(fqdn, backup, file) &&
 		layout.ValidateBackupName(backup) == nil {
 		return nil

@@ -13,6 +13,9 @@ const (
 	IncrementalFile        = "incremental" // legacy marker: read, never written
 	ManifestFile           = "manifest.json"
 	RestoreVerifyQueryFile = "restore_verify_query.json" // defined by Medusa, never written
+	// DroppedColumnsFile is ours: the table columns dropped before the
+	// backup (DroppedColumns). Python Medusa neither writes nor reads it.
+	DroppedColumnsFile = "dropped_columns.json"
 )
 
 // Layout builds and parses the object keys of one Medusa storage prefix.
@@ -217,4 +220,9 @@ func (l Layout) LatestTokenmapKey(fqdn string) string {
 // whose content is the backup name without a newline.
 func (l Layout) LatestBackupNameKey(fqdn string) string {
 	return l.LatestBackupPrefix(fqdn) + "backup_name.txt"
+}
+
+// DroppedColumnsKey returns P<fqdn>/<backup>/meta/dropped_columns.json.
+func (l Layout) DroppedColumnsKey(fqdn, backup string) string {
+	return l.MetaKey(fqdn, backup, DroppedColumnsFile)
 }

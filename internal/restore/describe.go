@@ -16,8 +16,12 @@ type Preview struct {
 	// Staging is the directory the files would be downloaded into.
 	Staging string
 	// Loader: the backup would be streamed with sstableloader; KeepAuth
-	// then leaves system_auth out.
+	// then leaves system_auth out. Select is the selection, Schema what is
+	// done with the schema before the first node's load (First).
 	Loader, KeepAuth bool
+	Select           Filter
+	Schema           SchemaMode
+	First            bool
 	// Space is one line per file system the restore needs room on.
 	Space []string
 	// Aside are the commit log and saved caches directories whose entries
@@ -144,8 +148,22 @@ func (pv Preview) write(pr *printer) {
 func (pv Preview) writeLoad(pr *printer) {
 	p := pv.Plan
 	pr.f("Restore plan (dry run) for backup %s of %s with sstableloader (Cassandra keeps running)", p.Backup, p.FQDN)
+	if pv.First {
+		switch pv.Schema {
+		case SchemaSkip:
+			pr.f("Schema: not touched (--skip-schema): every table loaded must exist")
+		default:
+			pr.f("Schema: what the selection needs and the cluster lacks would be created from the backup's schema.cql, " +
+				"dropped columns replayed; nothing dropped")
+		}
+		if pv.Schema == SchemaOnly {
+			pr.f("Nothing would be loaded (--schema-only).")
+			pr.f("Dry run: nothing was downloaded or loaded.")
+			return
+		}
+	}
 	pr.f("Download: %d files, %s into %s", p.Files, layout.FormatBytes(p.Bytes), pv.Staging)
-	for _, t := range loadable(p, pv.KeepAuth) {
+	for _, t := range loadable(p, pv.KeepAuth, pv.Select) {
 		pr.f("  load %s: %d files, %s", t.Name(), len(t.Files), layout.FormatBytes(t.Bytes))
 	}
 	pr.f("Dry run: nothing was downloaded or loaded.")

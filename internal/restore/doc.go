@@ -73,15 +73,20 @@
 // nothing. A --keyspace or --table the backup does not hold fails at the
 // plan stage.
 //
-// --use-sstableloader keeps Cassandra running: each node of the
-// comma-separated fqdn is downloaded, checked and streamed table by table
-// (not system or system_schema, nor system_auth with --keep-auth).
+// --use-sstableloader keeps Cassandra running. First (stage schema,
+// unless Options.Schema is SchemaSkip) the selected part of the backup's
+// schema is created where the cluster lacks it, dropped columns replayed
+// (cassandra.PlanSchema; nothing is dropped). Then each node of the
+// comma-separated fqdn, one at a time, is downloaded, checked and streamed
+// table by table (not system or system_schema, nor system_auth with
+// --keep-auth), and its download removed before the next.
 // Download (medusa download) runs plan, prepare, download and check into a
 // directory of the user's.
 //
 // Cassandra, the file operations (direct, or through sudo with
 // use_sudo_for_restore) and sstableloader are reached through small
-// interfaces (Node, FS, Loader), so every stage runs against fakes.
+// interfaces (Node, FS, Loader, SchemaCreator), so every stage runs
+// against fakes.
 //
 // # Differences from Medusa
 //

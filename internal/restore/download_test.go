@@ -78,6 +78,7 @@ func TestSSTableLoader(t *testing.T) {
 		loader := &fakeLoader{}
 		d := f.deps()
 		d.Loader = loader
+		d.Schema = &fakeSchema{}
 		o := f.options()
 		o.UseSSTableLoader, o.InPlace, o.KeepAuth = true, !keepAuth, keepAuth
 		if _, err := runText(t.Context(), d, o, &bytes.Buffer{}); err != nil {

@@ -21,6 +21,7 @@ const (
 	StageWaitUp    Stage = "wait-up"    // health check and CQL
 	StageVerify    Stage = "verify"     // [checks] query
 	StageCleanup   Stage = "cleanup"    // remove what was moved aside and the download
+	StageSchema    Stage = "schema"     // sstableloader: create the missing schema
 	StageLoad      Stage = "load"       // sstableloader
 	StageRollback  Stage = "rollback"
 )

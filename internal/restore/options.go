@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/medusa-go/medusa/internal/cassandra"
 	"github.com/medusa-go/medusa/internal/clock"
 	"github.com/medusa-go/medusa/internal/layout"
 	"github.com/medusa-go/medusa/internal/progress"
@@ -45,6 +46,12 @@ type Options struct {
 	// UseSSTableLoader streams the backup into the running node with
 	// sstableloader instead of replacing its files.
 	UseSSTableLoader bool
+	// Schema says what a UseSSTableLoader restore does with the schema
+	// before loading (default SchemaCreate).
+	Schema SchemaMode
+	// Truncate empties the selected tables that exist before loading
+	// (UseSSTableLoader, with SchemaCreate or SchemaOnly).
+	Truncate bool
 	// TempDir receives the download (default os.TempDir()).
 	TempDir string
 	// DryRun prints the plan and changes nothing.
@@ -144,6 +151,32 @@ type Node interface {
 	Query(ctx context.Context, stmt string) (rows int, first []string, err error)
 }
 
+// SchemaMode is what a restore with sstableloader does with the schema.
+type SchemaMode int
+
+const (
+	// SchemaCreate (the default) creates what the selection needs and the
+	// cluster lacks from the backup's schema, replaying dropped columns,
+	// then loads (see cassandra.PlanSchema: nothing is dropped, existing
+	// tables are kept). Harmless to repeat, but run it on one node at a
+	// time: two nodes creating the same table at once can give it two ids.
+	SchemaCreate SchemaMode = iota
+	// SchemaSkip loads without looking at the schema: for the targets of a
+	// cluster restore whose schema was created once beforehand.
+	SchemaSkip
+	// SchemaOnly creates the schema (and truncates with Truncate) and loads
+	// nothing: the cluster restore's schema step, run on one node.
+	SchemaOnly
+)
+
+// SchemaCreator creates the selected part of a backup's schema in the
+// cluster (cassandra.Session.RecreateSchema over a session to the local
+// node).
+type SchemaCreator interface {
+	RecreateSchema(ctx context.Context, script string, dropped []layout.DroppedColumn,
+		sel cassandra.SchemaSelection) (cassandra.SchemaResult, error)
+}
+
 // Loader streams one downloaded table directory into the cluster.
 type Loader interface {
 	Load(ctx context.Context, dir string) error
@@ -154,8 +187,11 @@ type Deps struct {
 	Storage storage.Backend
 	Node    Node
 	Loader  Loader // only for UseSSTableLoader
-	FS      FS     // default DirectFS
-	Logger  *slog.Logger
+	// Schema creates the backup's schema (UseSSTableLoader unless
+	// SchemaSkip).
+	Schema SchemaCreator
+	FS     FS // default DirectFS
+	Logger *slog.Logger
 	// Progress receives download and check progress (default: discarded).
 	Progress progress.Reporter
 	// Now and Sleep are the clock (defaults: time.Now, a timer).
@@ -222,6 +258,15 @@ func (o *Options) validate(d *Deps) error {
 	}
 	if o.UseSSTableLoader && d.Loader == nil {
 		return errors.New("restore: --use-sstableloader needs sstableloader ([cassandra] sstableloader_bin)")
+	}
+	if !o.UseSSTableLoader && (o.Schema != SchemaCreate || o.Truncate) {
+		return errors.New("--skip-schema, --schema-only and --truncate go with --use-sstableloader")
+	}
+	if o.UseSSTableLoader && o.Schema == SchemaSkip && o.Truncate {
+		return errors.New("--truncate needs the schema step: it cannot go with --skip-schema")
+	}
+	if o.UseSSTableLoader && o.Schema != SchemaSkip && d.Schema == nil && !o.DryRun {
+		return errors.New("restore: --use-sstableloader needs a CQL session to create the schema")
 	}
 	if !o.UseSSTableLoader && o.Node.DataDir == "" {
 		return errors.New("restore: the data directory is unknown (cassandra.yaml data_file_directories)")

@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/medusa-go/medusa/internal/cassandra"
 )
 
 // Result describes a finished restore.
@@ -19,6 +21,9 @@ type Result struct {
 	// Replaced are the table directories that were moved aside and
 	// replaced (or wiped), now removed.
 	Replaced []string
+	// Schema is what the schema step of a restore with sstableloader did
+	// (nil when it did not run).
+	Schema   *cassandra.SchemaResult
 	Began    time.Time
 	Stopped  time.Time // Cassandra stopped (zero if it was not)
 	Up       time.Time // Cassandra up again
