@@ -426,3 +426,21 @@ func TestRestoreGatedFailureBeforeStartRollsBackAll(t *testing.T) {
 		}
 	}
 }
+
+// Without a known seed among the targets, no node waits for another.
+func TestRestoreNoSeedStartsAllAtOnce(t *testing.T) {
+	t.Parallel()
+	ex := &fakeExec{}
+	var out bytes.Buffer
+	if _, err := Restore(t.Context(), restoreDeps(ex, &out, backup3), RestoreOptions{Backup: "b1", Yes: true}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range ex.Calls() {
+		if strings.Contains(c, "--seeds") {
+			t.Errorf("%s waits for a seed", c)
+		}
+	}
+	if !strings.Contains(out.String(), "every node starts at once") {
+		t.Errorf("plan:\n%s", out.String())
+	}
+}
