@@ -4,8 +4,7 @@
 // medusa's node commands on every node through a remote.Executor (SSH in
 // production), streaming each node's output with the node's name in front
 // and ending with one summary per node.
-package cluster
-
+//
 // restore-cluster (Restore) first builds a plan with no I/O (BuildPlan:
 // in place, remote onto a cluster of the same shape, a --host-list, or
 // sstableloader), checks that every target answers over SSH and runs
@@ -13,3 +12,4 @@ package cluster
 // nodes are held at two gates (restore-node --gate): all download while
 // Cassandra runs, then all stop and place the files, then all start, seeds
 // first; a failure before the start aborts the others.
+package cluster
