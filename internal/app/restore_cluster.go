@@ -70,12 +70,21 @@ func (a *App) localSeeds(ctx context.Context) []string {
 		}
 		return nil
 	}
+	name := func(ip string) string {
+		return cassandra.HostName(ctx, nil, ip, a.Config.Cassandra.ResolveIPAddresses, a.Config.Kubernetes.Enabled)
+	}
 	var out []string
 	for _, s := range nc.Seeds {
 		if net.ParseIP(s) != nil {
-			s = cassandra.HostName(ctx, nil, s, a.Config.Cassandra.ResolveIPAddresses, a.Config.Kubernetes.Enabled)
+			out = append(out, name(s))
+			continue
 		}
+		// A seed given by name: the token map may name it by address.
 		out = append(out, s)
+		addrs, _ := net.DefaultResolver.LookupHost(ctx, s)
+		for _, ip := range addrs {
+			out = append(out, name(ip))
+		}
 	}
 	return out
 }

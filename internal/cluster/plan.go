@@ -194,9 +194,10 @@ func sortAssignments(as []Assignment) {
 	})
 }
 
-// markSeeds sets Seed on the assignments whose target is in seeds; when
-// none is, the first target (by name) is made the seed, so that one node
-// always starts before the others. It returns a note for that case.
+// markSeeds sets Seed on the assignments whose target is in seeds. When
+// none is (seeds unknown, or named otherwise than the targets), no target
+// waits for another: every node starts at once, as Cassandra's seeds are
+// among them anyway. It returns a note for that case.
 func markSeeds(as []Assignment, seeds []string) string {
 	set := map[string]bool{}
 	for _, s := range seeds {
@@ -210,12 +211,8 @@ func markSeeds(as []Assignment, seeds []string) string {
 	if any || len(as) == 0 {
 		return ""
 	}
-	first := 0
-	for i := range as {
-		if as[i].Target < as[first].Target {
-			first = i
-		}
+	if len(seeds) == 0 {
+		return "no seed known (no cassandra.yaml here, no is_seed in the host list): every node starts at once"
 	}
-	as[first].Seed = true
-	return fmt.Sprintf("no target is in the seed list %v: %s starts first", seeds, as[first].Target)
+	return fmt.Sprintf("no target is in the seed list %v: every node starts at once", seeds)
 }

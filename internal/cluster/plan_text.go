@@ -46,10 +46,14 @@ func WritePlan(w io.Writer, p *Plan, o RestoreOptions) error {
 			rest = append(rest, a.Target)
 		}
 	}
-	order := "Steps: stop every target; restore-node on each target (download, check, place, start); seeds " +
-		strings.Join(p.Seeds(), ", ") + " start first"
-	if len(rest) > 0 {
-		order += ", then " + strings.Join(rest, ", ") + " once a seed answers"
+	order := "Steps: stop every target; restore-node on each target (download, check, place, start); "
+	switch {
+	case len(p.Seeds()) == 0:
+		order += "every node starts at once (no seed among the targets)"
+	case len(rest) > 0:
+		order += "seeds " + strings.Join(p.Seeds(), ", ") + " start first, then " + strings.Join(rest, ", ") + " once a seed answers"
+	default:
+		order += "seeds " + strings.Join(p.Seeds(), ", ") + " start"
 	}
 	if o.Parallel > 0 && o.Parallel < len(p.Assignments) {
 		order += fmt.Sprintf("; at most %d nodes at a time", o.Parallel)

@@ -95,6 +95,9 @@ func Restore(ctx context.Context, d RestoreDeps, o RestoreOptions) (*RestoreResu
 		return nil, err
 	}
 	res.Plan = p
+	if o.KeepAuth && p.Mode == ModeInPlace {
+		d.Logger.Warn("--keep-auth is ignored in place: each node gets back its own system_auth from the backup")
+	}
 	if err := WritePlan(d.Out, p, o); err != nil {
 		return nil, err
 	}

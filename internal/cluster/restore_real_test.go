@@ -337,3 +337,43 @@ func TestRestoreClusterLoaderOntoTwoNodes(t *testing.T) {
 		}
 	}
 }
+
+// With -pr below the node count, every node is stopped first (hidden
+// stop-cassandra), then restored one at a time, the seed first.
+func TestRestoreClusterOneAtATime(t *testing.T) {
+	b := testbed.SharedCluster(t)
+	ctx, cancel := context.WithTimeout(t.Context(), 15*time.Minute)
+	defer cancel()
+	const name = "rc-pr1"
+	backupEveryNode(t, ctx, b, name, 150)
+	want := clusterChecksums(t, ctx, b)
+	s, err := b.Node(1).NewSession("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Query(`TRUNCATE fx_shop.orders`).ExecContext(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	began := time.Now()
+	out, stderr, err := b.Medusa(ctx, "restore-cluster", "--backup-name", name, "-pr", "1", "-y")
+	if err != nil {
+		t.Fatalf("restore-cluster -pr 1: %v\n%s\n%s\n%s", err, out, stderr, b.LogTails(30))
+	}
+	t.Logf("restore-cluster in place, -pr 1: %s", time.Since(began).Round(100*time.Millisecond))
+	if !strings.Contains(out, "at most 1 nodes at a time") || !strings.Contains(out, "[127.0.0.3] ") {
+		t.Errorf("output:\n%s", out)
+	}
+	status, err := b.Node(1).Nodetool(ctx, "status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := testbed.CountUN(status); n != 3 {
+		t.Errorf("nodetool status shows %d UN, want 3:\n%s", n, status)
+	}
+	for i, got := range clusterChecksums(t, ctx, b) {
+		if !maps.Equal(got, want[i]) {
+			t.Errorf("node %d: tables %v, the backup had %v", i+1, got, want[i])
+		}
+	}
+}

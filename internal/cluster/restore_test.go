@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/medusa-go/medusa/internal/remote"
 )
 
 // fakeExec records every command and answers from fail (host + " " +
@@ -32,7 +34,7 @@ func (f *fakeExec) Check(_ context.Context, host string) error {
 	return nil
 }
 
-func (f *fakeExec) Run(ctx context.Context, host string, cmd remoteCommand, stdout, stderr io.Writer) error {
+func (f *fakeExec) Run(ctx context.Context, host string, cmd remote.Command, stdout, stderr io.Writer) error {
 	f.mu.Lock()
 	f.calls = append(f.calls, host+": "+strings.Join(cmd.Argv, " "))
 	f.mu.Unlock()
@@ -60,7 +62,7 @@ func (f *fakeExec) Run(ctx context.Context, host string, cmd remoteCommand, stdo
 	}
 	if code := f.fail[host+" "+sub]; code != 0 {
 		fmt.Fprintf(stderr, "ERROR [main] %s failed on %s\n", sub, host)
-		return &exitError{Host: host, Code: code}
+		return &remote.ExitError{Host: host, Code: code}
 	}
 	fmt.Fprintf(stdout, "%s ok\n", sub)
 	return nil
@@ -77,7 +79,7 @@ func (f *fakeExec) gated(ctx context.Context, host string, stderr io.Writer) err
 		failAt := map[string]string{"stop": "download", "start": "place"}[step]
 		if code := f.fail[host+" "+failAt]; code != 0 {
 			fmt.Fprintf(stderr, "ERROR restore failed at stage %s\n", failAt)
-			return &exitError{Host: host, Code: code}
+			return &remote.ExitError{Host: host, Code: code}
 		}
 		fmt.Fprintf(stderr, "medusa-gate: ready %s %s\n", step, dir)
 		for {
@@ -86,7 +88,7 @@ func (f *fakeExec) gated(ctx context.Context, host string, stderr io.Writer) err
 			f.mu.Unlock()
 			if got == "abort" {
 				fmt.Fprintf(stderr, "ERROR aborted by restore-cluster\n")
-				return &exitError{Host: host, Code: 1}
+				return &remote.ExitError{Host: host, Code: 1}
 			}
 			if got == step {
 				break
@@ -424,5 +426,23 @@ func TestRestoreGatedFailureBeforeStartRollsBackAll(t *testing.T) {
 		if strings.HasSuffix(g, " start") {
 			t.Errorf("a node was let start after another failed: %s", g)
 		}
+	}
+}
+
+// Without a known seed among the targets, no node waits for another.
+func TestRestoreNoSeedStartsAllAtOnce(t *testing.T) {
+	t.Parallel()
+	ex := &fakeExec{}
+	var out bytes.Buffer
+	if _, err := Restore(t.Context(), restoreDeps(ex, &out, backup3), RestoreOptions{Backup: "b1", Yes: true}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range ex.Calls() {
+		if strings.Contains(c, "--seeds") {
+			t.Errorf("%s waits for a seed", c)
+		}
+	}
+	if !strings.Contains(out.String(), "every node starts at once") {
+		t.Errorf("plan:\n%s", out.String())
 	}
 }
