@@ -321,7 +321,10 @@ func (s *SSH) Run(ctx context.Context, host string, cmd Command, stdout, stderr 
 		return err
 	}
 	defer sess.Close()
-	sess.Stdout, sess.Stderr = stdout, stderr
+	// The session copies stdout and stderr in two goroutines; callers
+	// often pass one writer for both (a PrefixWriter), so writes take turns.
+	var wmu sync.Mutex
+	sess.Stdout, sess.Stderr = &lockedWriter{mu: &wmu, w: stdout}, &lockedWriter{mu: &wmu, w: stderr}
 	// Kept open while the command runs: its end stops the command (line).
 	stdin, err := sess.StdinPipe()
 	if err != nil {
@@ -425,4 +428,19 @@ func signalNumber(sig string) int {
 		return 127
 	}
 	return n
+}
+
+// lockedWriter writes to w under mu (nil w discards).
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(b []byte) (int, error) {
+	if l.w == nil {
+		return len(b), nil
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(b)
 }
