@@ -104,6 +104,9 @@ func NewSSH(cfg config.SSH, opts SSHOptions) (*SSH, error) {
 	if cfg.Port == 0 {
 		cfg.Port = 22
 	}
+	if cfg.Username == "" {
+		return nil, &ConfigError{errors.New("[ssh] username is empty (its default, $USER, is unset): set it, or pass --ssh-username")}
+	}
 	s := &SSH{cfg: cfg, opts: opts, home: opts.Home, conns: map[string]*sshConn{}}
 	if s.home == "" {
 		h, err := os.UserHomeDir()

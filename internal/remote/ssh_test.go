@@ -224,10 +224,17 @@ func TestSSHAuth(t *testing.T) {
 		t.Errorf("refused key: err = %v", err)
 	}
 
+	// No username.
+	nouser := x.cfg()
+	nouser.Username = ""
+	if _, err := NewSSH(nouser, x.opts()); !IsConfigError(err) || !strings.Contains(err.Error(), "[ssh] username") {
+		t.Errorf("no username: err = %v", err)
+	}
+
 	// An encrypted key: a clear error, nothing of the key in it.
 	cfg.KeyFile, _ = writeKey(t, x.dir, "encrypted", "s3cret-pass")
 	_, err = NewSSH(cfg, x.opts())
-	if err == nil || !strings.Contains(err.Error(), "passphrase") || strings.Contains(err.Error(), "s3cret") ||
+	if !IsConfigError(err) || !strings.Contains(err.Error(), "passphrase") || strings.Contains(err.Error(), "s3cret") ||
 		strings.Contains(err.Error(), "PRIVATE KEY") {
 		t.Errorf("encrypted key: err = %v", err)
 	}
