@@ -104,6 +104,9 @@ func NewSSH(cfg config.SSH, opts SSHOptions) (*SSH, error) {
 	if cfg.Port == 0 {
 		cfg.Port = 22
 	}
+	if cfg.Username == "" {
+		return nil, &ConfigError{errors.New("[ssh] username is empty (its default, $USER, is unset): set it, or pass --ssh-username")}
+	}
 	s := &SSH{cfg: cfg, opts: opts, home: opts.Home, conns: map[string]*sshConn{}}
 	if s.home == "" {
 		h, err := os.UserHomeDir()
@@ -321,7 +324,10 @@ func (s *SSH) Run(ctx context.Context, host string, cmd Command, stdout, stderr 
 		return err
 	}
 	defer sess.Close()
-	sess.Stdout, sess.Stderr = stdout, stderr
+	// The session copies stdout and stderr in two goroutines; callers
+	// often pass one writer for both (a PrefixWriter), so writes take turns.
+	var wmu sync.Mutex
+	sess.Stdout, sess.Stderr = &lockedWriter{mu: &wmu, w: stdout}, &lockedWriter{mu: &wmu, w: stderr}
 	// Kept open while the command runs: its end stops the command (line).
 	stdin, err := sess.StdinPipe()
 	if err != nil {
@@ -425,4 +431,19 @@ func signalNumber(sig string) int {
 		return 127
 	}
 	return n
+}
+
+// lockedWriter writes to w under mu (nil w discards).
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(b []byte) (int, error) {
+	if l.w == nil {
+		return len(b), nil
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(b)
 }

@@ -108,6 +108,17 @@ func TestSSHRunExitCodesAndOutput(t *testing.T) {
 	if out.String() != "hello\n" || errb.String() != "a warning\n" {
 		t.Errorf("stdout %q stderr %q", out.String(), errb.String())
 	}
+	// One PrefixWriter for both streams (as the cluster runner does).
+	var both strings.Builder
+	pw := &PrefixWriter{W: &both, Prefix: "[h] "}
+	for range 20 {
+		if err := e.Run(t.Context(), x.host, Command{Argv: []string{"medusa", "say-hello"}}, pw, pw); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := strings.Count(both.String(), "[h] hello\n"); n != 20 || strings.Count(both.String(), "[h] a warning\n") != 20 {
+		t.Errorf("shared writer: %d hello lines of 20:\n%s", n, both.String())
+	}
 	err := e.Run(t.Context(), x.host, Command{Argv: []string{"medusa", "exit-3"}}, io.Discard, io.Discard)
 	if code, ok := ExitCode(err); !ok || code != 3 || !strings.Contains(err.Error(), x.host) {
 		t.Errorf("exit 3: err = %v", err)
@@ -116,15 +127,16 @@ func TestSSHRunExitCodesAndOutput(t *testing.T) {
 		t.Fatal(err)
 	}
 	if n := x.srv.handshakes.Load(); n != 1 {
-		t.Errorf("%d connections for 2 runs and a check, want 1", n)
+		t.Errorf("%d connections for 22 runs and a check, want 1", n)
 	}
 	_ = e.Run(t.Context(), x.host, Command{Argv: []string{"medusa", "x"}, Dir: "/var/tmp/a b", Sudo: true}, io.Discard, io.Discard)
 	cmds := x.srv.Commands()
 	want := []string{"medusa say-hello 'a b' 3<&- </dev/null &", "medusa exit-3 3<&- </dev/null &",
 		"{ mkdir -p '/var/tmp/a b' && cd '/var/tmp/a b'; } || exit 1; exec 3<&0; sudo -n -- medusa x 3<&- </dev/null &"}
-	if len(cmds) != len(want) {
+	if len(cmds) != 23 {
 		t.Fatalf("commands sent: %q", cmds)
 	}
+	cmds = []string{cmds[0], cmds[21], cmds[22]} // without the 20 runs of the shared writer
 	for i, w := range want {
 		if !strings.Contains(cmds[i], w) {
 			t.Errorf("command %d sent: %q, want it to contain %q", i, cmds[i], w)
@@ -212,10 +224,17 @@ func TestSSHAuth(t *testing.T) {
 		t.Errorf("refused key: err = %v", err)
 	}
 
+	// No username.
+	nouser := x.cfg()
+	nouser.Username = ""
+	if _, err := NewSSH(nouser, x.opts()); !IsConfigError(err) || !strings.Contains(err.Error(), "[ssh] username") {
+		t.Errorf("no username: err = %v", err)
+	}
+
 	// An encrypted key: a clear error, nothing of the key in it.
 	cfg.KeyFile, _ = writeKey(t, x.dir, "encrypted", "s3cret-pass")
 	_, err = NewSSH(cfg, x.opts())
-	if err == nil || !strings.Contains(err.Error(), "passphrase") || strings.Contains(err.Error(), "s3cret") ||
+	if !IsConfigError(err) || !strings.Contains(err.Error(), "passphrase") || strings.Contains(err.Error(), "s3cret") ||
 		strings.Contains(err.Error(), "PRIVATE KEY") {
 		t.Errorf("encrypted key: err = %v", err)
 	}
