@@ -97,6 +97,20 @@ func (r result) message() string {
 // saw is "exit N: <message>" for the results table.
 func (r result) saw() string { return fmt.Sprintf("exit %d: %s", r.code, clip(r.message(), 160)) }
 
+// sawFirst is saw with, when the command succeeded, the first line
+// matching re as the message (else the last line).
+func (r result) sawFirst(re *regexp.Regexp) string {
+	if r.code == 0 {
+		for _, l := range strings.Split(r.out, "\n") {
+			if re.MatchString(l) {
+				l = tmpPath.ReplaceAllString(logStamp.ReplaceAllString(strings.TrimSpace(l), ""), "<tmp>")
+				return fmt.Sprintf("exit 0: %s", clip(l, 160))
+			}
+		}
+	}
+	return r.saw()
+}
+
 func (r result) String() string {
 	return fmt.Sprintf("medusa %s: exit %d after %s\n%s", strings.Join(r.args, " "), r.code, r.dur.Round(time.Millisecond), r.out)
 }
