@@ -134,10 +134,16 @@ func writeAndFlush(ctx context.Context, n *testbed.Node, start, count int) error
 	return testbed.WriteRowsAndFlush(ctx, n, start, count)
 }
 
-// checksums returns the fixture tables' row checksums.
+// checksums returns the fixture tables' row checksums on the shared node.
 func checksums(t *testing.T) map[string]string {
 	t.Helper()
-	s, err := bed.node.NewSession("")
+	return checksumsOf(t, bed.node)
+}
+
+// checksumsOf returns the fixture tables' row checksums on node.
+func checksumsOf(t *testing.T, node *testbed.Node) map[string]string {
+	t.Helper()
+	s, err := node.NewSession("")
 	if err != nil {
 		t.Fatalf("connect to cassandra: %v", err)
 	}

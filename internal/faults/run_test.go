@@ -37,6 +37,12 @@ type env struct {
 // newEnv writes a medusa.ini for prefix; extra sets more keys.
 func newEnv(t *testing.T, prefix string, extra map[string]map[string]string) *env {
 	t.Helper()
+	return newEnvOn(t, bed.node, prefix, extra)
+}
+
+// newEnvOn is newEnv for another node than the shared one.
+func newEnvOn(t *testing.T, node *testbed.Node, prefix string, extra map[string]map[string]string) *env {
+	t.Helper()
 	dir := t.TempDir()
 	e := &env{t: t, ini: filepath.Join(dir, "medusa.ini"), prefix: prefix, dir: dir}
 	ex := map[string]map[string]string{"storage": {
@@ -53,7 +59,7 @@ func newEnv(t *testing.T, prefix string, extra map[string]map[string]string) *en
 		maps.Copy(ex[sec], kv)
 	}
 	err := testbed.MedusaINI{S3: bed.srv, KeyFile: filepath.Join(dir, "credentials"), User: bed.srv.Restricted,
-		Bucket: bed.srv.Bucket, Prefix: prefix, Node: bed.node, FQDN: bed.node.Host, Extra: ex}.Write(e.ini)
+		Bucket: bed.srv.Bucket, Prefix: prefix, Node: node, FQDN: node.Host, Extra: ex}.Write(e.ini)
 	if err != nil {
 		t.Fatal(err)
 	}
