@@ -73,8 +73,8 @@ const (
 // when dataDir is given, what the data directory's file system needs to
 // hold the download beside the files it replaces (kept aside until the
 // restore succeeded): on the same file system the download is renamed
-// into place, so the one need names both directories; on another one the
-// files are copied, so the data directory needs the room too.
+// into place, so the one need's hint names the data directory; on another
+// one the files are copied, so the data directory needs the room too.
 func spaceNeeds(space func(string) (uint64, uint64, error), bytes int64, tempDir, dataDir string) ([]spaceNeed, error) {
 	free, dev, err := space(tempDir)
 	if err != nil {
@@ -89,10 +89,9 @@ func spaceNeeds(space func(string) (uint64, uint64, error), bytes int64, tempDir
 		return nil, err
 	}
 	if ddev == dev {
-		download.What = "download, renamed from there into the data directory " + dataDir +
-			" (the same file system), beside the replaced files kept aside until the restore succeeded"
-		download.Hint = "free some space on that file system (it holds the data directory " + dataDir +
-			") or point --temp-dir at another one with room; the data directory's file system then needs room for a copy"
+		download.Hint = "that file system also holds the data directory " + dataDir + ", where the download is " +
+			"renamed beside the replaced files kept aside until the restore succeeded: free some space there or point " +
+			"--temp-dir at another file system with room (the data directory's then needs room for a copy)"
 		return []spaceNeed{download}, nil
 	}
 	return []spaceNeed{download, {Dir: dataDir, Bytes: bytes, Free: dfree, Hint: hintData,

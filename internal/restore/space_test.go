@@ -22,8 +22,8 @@ func TestSpaceNeeds(t *testing.T) {
 	}{
 		{"same file system, room", map[string]fsys{"/tmp": {5000, 1}, "/data": {5000, 1}}, 1, nil, ""},
 		{"same file system, short", map[string]fsys{"/tmp": {1000, 1}, "/data": {1000, 1}}, 1,
-			[]string{"not enough free space in /tmp: needs 4096 bytes", "data directory /data (the same file system)",
-				"1000 bytes (1000.00 B) free: 3096 bytes", "free some space on that file system (it holds the data directory /data)"}, ""},
+			[]string{"not enough free space in /tmp: needs 4096 bytes (4.00 KB) for the download, 1000 bytes (1000.00 B) free: 3096",
+				"that file system also holds the data directory /data", "free some space there or point --temp-dir"}, ""},
 		{"other file system, room", map[string]fsys{"/tmp": {5000, 1}, "/data": {5000, 2}}, 2, nil, ""},
 		{"other file system, data short", map[string]fsys{"/tmp": {5000, 1}, "/data": {100, 2}}, 2,
 			[]string{"not enough free space in /data: needs 4096 bytes (4.00 KB) for the copy into the data directory",
