@@ -1,4 +1,4 @@
-package purge_test
+package e2e
 
 import (
 	"maps"
@@ -9,19 +9,19 @@ import (
 	"github.com/medusa-go/medusa/internal/testbed"
 )
 
-// TestRetentionScenario: five differential backups of the real node with
+// TestPurgeRetentionScenario: five differential backups of the real node with
 // data changing (and compactions) between them; purge with
 // max_backup_count = 2 removes the three oldest; both remaining backups
 // verify, the files only the purged backups used are gone, and the bucket
 // holds exactly the remaining backups' meta, index and manifest files.
-func TestRetentionScenario(t *testing.T) {
+func TestPurgeRetentionScenario(t *testing.T) {
 	n := testNode(t)
-	for _, open := range targets(t) {
+	for _, open := range purgeTargets(t) {
 		tg := open(t)
 		t.Run(tg.name, func(t *testing.T) {
 			prefix := "tenant-" + tg.name
-			m := newMedusa(t, tg, n, prefix, map[string]string{"max_backup_count": "2"})
-			f := newFxOn(t, tg.b, tg.root, prefix)
+			m := newPurgeMedusa(t, tg, n, prefix, map[string]string{"max_backup_count": "2"})
+			f := testbed.NewBucket(t, tg.b, tg.root, prefix)
 			names := []string{"d1", "d2", "d3", "d4", "d5"}
 			sums := map[string]map[string]string{}
 			for i, name := range names {
@@ -47,9 +47,9 @@ func TestRetentionScenario(t *testing.T) {
 				t.Fatal("no file is used only by d1..d3: the scenario does not exercise the pool clean-up")
 			}
 
-			before := f.keys()
+			before := f.Keys()
 			out := m.must("--backup-grace-period-in-days", "0", "purge", "--dry-run")
-			if !slices.Equal(before, f.keys()) {
+			if !slices.Equal(before, f.Keys()) {
 				t.Fatal("purge --dry-run changed the bucket")
 			}
 			for _, want := range []string{"Dry run", "backup d1 of " + n.Host + " would be deleted",
@@ -74,7 +74,7 @@ func TestRetentionScenario(t *testing.T) {
 				}
 			}
 			for p := range onlyPurged {
-				if f.exists(p) {
+				if f.Exists(p) {
 					t.Errorf("%s, used only by purged backups, still exists", p)
 				}
 			}
@@ -113,7 +113,7 @@ func checksums(t *testing.T, n *testbed.Node) map[string]string {
 // checkBucketMatches: the bucket holds exactly the meta files and index
 // entries of the remaining backups, the latest markers, and in the pool
 // exactly the objects their manifests name, with those sizes.
-func checkBucketMatches(t *testing.T, f *fx, fqdn string, remaining []string, used map[string]map[string]int64) {
+func checkBucketMatches(t *testing.T, f *testbed.Bucket, fqdn string, remaining []string, used map[string]map[string]int64) {
 	t.Helper()
 	want := map[string]int64{}
 	for _, name := range remaining {
@@ -126,24 +126,24 @@ func checkBucketMatches(t *testing.T, f *fx, fqdn string, remaining []string, us
 		wantBytes += size
 	}
 	pool := 0
-	for o, err := range f.b.List(t.Context(), f.l.KeyPrefix()) {
+	for o, err := range f.B.List(t.Context(), f.L.KeyPrefix()) {
 		if err != nil {
 			t.Fatal(err)
 		}
 		switch {
-		case strings.HasPrefix(o.Key, f.l.PoolPrefix(fqdn)):
+		case strings.HasPrefix(o.Key, f.L.PoolPrefix(fqdn)):
 			size, ok := want[o.Key]
 			if !ok || size != o.Size {
 				t.Errorf("pool object %s (%d bytes) is not in a remaining manifest (%d, %v)", o.Key, o.Size, size, ok)
 			}
 			pool++
 			poolBytes += o.Size
-		case strings.HasPrefix(o.Key, f.l.IndexPrefix()+"latest_backup/"+fqdn+"/"):
+		case strings.HasPrefix(o.Key, f.L.IndexPrefix()+"latest_backup/"+fqdn+"/"):
 		default:
 			ok := false
 			for _, name := range remaining {
-				ok = ok || strings.HasPrefix(o.Key, f.l.NodeBackupPrefix(fqdn, name)+"meta/") ||
-					strings.HasPrefix(o.Key, f.l.BackupIndexPrefix(name))
+				ok = ok || strings.HasPrefix(o.Key, f.L.NodeBackupPrefix(fqdn, name)+"meta/") ||
+					strings.HasPrefix(o.Key, f.L.BackupIndexPrefix(name))
 			}
 			if !ok {
 				t.Errorf("unexpected object %s", o.Key)
