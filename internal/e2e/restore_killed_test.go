@@ -1,11 +1,10 @@
-package restore_test
+package e2e
 
 import (
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -82,15 +81,4 @@ func TestKilledRestoreRecovers(t *testing.T) {
 			t.FailNow()
 		}
 	}
-}
-
-// buildMedusa builds the medusa binary into a temporary directory.
-func buildMedusa(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "medusa")
-	cmd := exec.CommandContext(t.Context(), "go", "build", "-o", bin, "github.com/medusa-go/medusa/cmd/medusa")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
 }

@@ -1,4 +1,4 @@
-package restore_test
+package e2e
 
 import (
 	"context"
@@ -87,7 +87,7 @@ func stepRefusedDownloads(b *bed, backed map[string]string) {
 	rs.Deps.Storage = unwrapping{Backend: faulty, inner: rs.Deps.Storage}
 	pid := b.n.PID()
 	_, err = restore.Run(t.Context(), rs.Deps, restore.Options{Backup: "b1", FQDN: cfg.Storage.FQDN,
-		Prefix: scenarioPrefix, InPlace: true, TempDir: b.tmp, Concurrency: 4, ManageCassandra: true,
+		Prefix: restorePrefix, InPlace: true, TempDir: b.tmp, Concurrency: 4, ManageCassandra: true,
 		Node: rs.Paths})
 	var se *restore.StageError
 	if !errors.As(err, &se) || se.Stage != restore.StageDownload || se.NodeTouched {
@@ -138,7 +138,7 @@ func multipartObject(b *bed) string {
 		b.t.Fatal(err)
 	}
 	defer st.Close()
-	m, err := (&catalog.Catalog{Backend: st, Prefix: scenarioPrefix}).Manifest(b.t.Context(), "b1", b.n.Host)
+	m, err := (&catalog.Catalog{Backend: st, Prefix: restorePrefix}).Manifest(b.t.Context(), "b1", b.n.Host)
 	if err != nil {
 		b.t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package restore_test
+package e2e
 
 import (
 	"bytes"
@@ -28,7 +28,7 @@ type bed struct {
 	tmp string // $TMPDIR of the medusa commands
 }
 
-const scenarioPrefix = "restore"
+const restorePrefix = "restore"
 
 // writeINI writes a medusa.ini for node n whose backups are those of
 // fqdn; start overrides start_cmd when not empty.
@@ -45,7 +45,7 @@ func (b *bed) writeINI(name string, n *testbed.Node, fqdn, start string) string 
 		extra["cassandra"] = map[string]string{"start_cmd": start}
 	}
 	err := testbed.MedusaINI{S3: b.srv, KeyFile: filepath.Join(b.dir, name+".credentials"), User: b.srv.Restricted,
-		Bucket: b.srv.Bucket, Prefix: scenarioPrefix, Node: n, FQDN: fqdn, Extra: extra}.Write(path)
+		Bucket: b.srv.Bucket, Prefix: restorePrefix, Node: n, FQDN: fqdn, Extra: extra}.Write(path)
 	if err != nil {
 		b.t.Fatal(err)
 	}
