@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"sync"
@@ -88,7 +87,7 @@ func startBed() {
 	if bed.err = os.MkdirAll(bed.tmp, 0o755); bed.err != nil {
 		return
 	}
-	if bed.bin, bed.err = buildMedusa(ctx, bed.dir); bed.err != nil {
+	if bed.bin, bed.err = testbed.BuildMedusa(ctx, bed.dir); bed.err != nil {
 		return
 	}
 	if bed.srv, bed.err = testbed.StartS3(ctx, filepath.Join(bed.dir, "s3")); bed.err != nil {
@@ -116,16 +115,6 @@ func startBed() {
 		return
 	}
 	bed.err = writeAndFlush(ctx, bed.node, 0, 100)
-}
-
-// buildMedusa builds cmd/medusa into dir once for the whole run.
-func buildMedusa(ctx context.Context, dir string) (string, error) {
-	bin := filepath.Join(dir, "medusa")
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "github.com/medusa-go/medusa/cmd/medusa")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go build cmd/medusa: %w\n%s", err, out)
-	}
-	return bin, nil
 }
 
 // writeAndFlush writes fixture rows start..start+count-1 and flushes them
