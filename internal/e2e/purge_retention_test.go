@@ -27,7 +27,7 @@ func TestPurgeRetentionScenario(t *testing.T) {
 			for i, name := range names {
 				changeData(t, n, 40, i == 2 || i == 3)
 				m.must("backup", "--backup-name", name)
-				sums[name] = checksums(t, n)
+				sums[name] = testbed.FixtureChecksums(t, n)
 			}
 			used := map[string]map[string]int64{}
 			for _, name := range names {
@@ -87,27 +87,12 @@ func TestPurgeRetentionScenario(t *testing.T) {
 				if !strings.Contains(out, "Restore done") {
 					t.Errorf("restore-node %s:\n%s", name, out)
 				}
-				if got := checksums(t, n); !maps.Equal(got, sums[name]) {
+				if got := testbed.FixtureChecksums(t, n); !maps.Equal(got, sums[name]) {
 					t.Errorf("after restoring %s the tables differ from when it was taken:\n%v\nwant\n%v", name, got, sums[name])
 				}
 			}
 		})
 	}
-}
-
-// checksums returns a checksum of every fixture table's rows.
-func checksums(t *testing.T, n *testbed.Node) map[string]string {
-	t.Helper()
-	s, err := n.NewSession("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	sums, err := testbed.TableChecksums(t.Context(), s, testbed.FixtureKeyspaces)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return sums
 }
 
 // checkBucketMatches: the bucket holds exactly the meta files and index

@@ -126,22 +126,7 @@ func writeAndFlush(ctx context.Context, n *testbed.Node, start, count int) error
 // checksums returns the fixture tables' row checksums on the shared node.
 func checksums(t *testing.T) map[string]string {
 	t.Helper()
-	return checksumsOf(t, bed.node)
-}
-
-// checksumsOf returns the fixture tables' row checksums on node.
-func checksumsOf(t *testing.T, node *testbed.Node) map[string]string {
-	t.Helper()
-	s, err := node.NewSession("")
-	if err != nil {
-		t.Fatalf("connect to cassandra: %v", err)
-	}
-	defer s.Close()
-	sums, err := testbed.TableChecksums(t.Context(), s, testbed.FixtureKeyspaces)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return sums
+	return testbed.FixtureChecksums(t, bed.node)
 }
 
 // cassandraUp fails the test unless the node answers CQL.

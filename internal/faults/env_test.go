@@ -171,7 +171,7 @@ func TestRestoreDataDirFull(t *testing.T) {
 	need, _ := strconv.ParseUint(m[1], 10, 64)
 	row := record(t, outcome{Case: "restore-node with the data directory too full for the download beside the replaced files",
 		Injected: fmt.Sprintf("data directory on a tmpfs with half the download (%d bytes) free; --temp-dir on another file system", need)})
-	before, pid, backed := treeOf(t, node.DataDir), node.PID(), checksumsOf(t, node)
+	before, pid, backed := treeOf(t, node.DataDir), node.PID(), testbed.FixtureChecksums(t, node)
 	// Cassandra writes to its data directory at any time: the file system
 	// stays this full only while the restore runs.
 	resizeTmpfs(t, node.DataDir, usedBytes(t, node.DataDir)+need/2)
@@ -188,7 +188,7 @@ func TestRestoreDataDirFull(t *testing.T) {
 		t.Fatalf("cassandra is not up: %v", err)
 	}
 	after := treeOf(t, node.DataDir)
-	if node.PID() != pid || !maps.Equal(checksumsOf(t, node), backed) || !maps.Equal(after, before) {
+	if node.PID() != pid || !maps.Equal(testbed.FixtureChecksums(t, node), backed) || !maps.Equal(after, before) {
 		t.Errorf("the refused restore changed the node: PID %d -> %d, files before %v, after %v", pid, node.PID(), before, after)
 	}
 	left, _ := os.ReadDir(tmp)

@@ -248,3 +248,19 @@ func (f *Bucket) FourBackups() {
 	f.Backup(NodeBackupSpec{FQDN: "n2", Name: "b1", Started: DaysAgo(40), Finished: true, Files: []string{"ks/t-1/f1"}})
 	f.Put(f.Pool("n1", "ks/t-1/young"), []byte("young"), DaysAgo(1))
 }
+
+// FixtureChecksums returns TableChecksums of the fixture keyspaces on node
+// n, failing the test when they cannot be read.
+func FixtureChecksums(t testing.TB, n *Node) map[string]string {
+	t.Helper()
+	s, err := n.NewSession("")
+	if err != nil {
+		t.Fatalf("connect to cassandra: %v", err)
+	}
+	defer s.Close()
+	sums, err := TableChecksums(t.Context(), s, FixtureKeyspaces)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sums
+}
