@@ -24,24 +24,7 @@ import (
 // failures before and after Cassandra is stopped. The steps share the
 // node and run in order; Cassandra is restarted four times.
 func TestRestoreAgainstRealServers(t *testing.T) {
-	srv := testbed.S3T(t)
-	c := testbed.CassandraT(t)
-	n := c.Nodes[0]
-	b := &bed{t: t, srv: srv, n: n, dir: t.TempDir(), tmp: t.TempDir()}
-	b.ini = b.writeINI("medusa.ini", n, n.Host, "")
-	s := b.session(n)
-	if err := testbed.CreateFixtureSchema(t.Context(), s); err != nil {
-		t.Fatal(err)
-	}
-	if err := testbed.WriteRows(t.Context(), s, 100); err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
-	if _, err := n.Nodetool(t.Context(), "flush"); err != nil {
-		t.Fatal(err)
-	}
-	backed := b.checksums(n)
-	b.mustMedusa(b.ini, "backup", "--backup-name", "b1", "--mode", "full")
+	b, backed := newRestoreBed(t)
 
 	steps := []struct {
 		name string
