@@ -59,9 +59,16 @@ func TestResumeUploadsOnlyTheRest(t *testing.T) {
 		t.Run(string(mode), func(t *testing.T) {
 			e := newEnv(t, "")
 			stored := e.interrupt("b1", mode, 2)
-			// The earlier run's start is older: its index entry must go.
-			e.ageObject(e.l.SchemaKey(fqdn, "b1"), time.Now().Add(-time.Hour))
-			oldStart := time.Now().Add(-time.Hour).Unix()
+			// The earlier run started an hour ago (its schema and its
+			// started_ entry say so): its index entry must go. Its real
+			// entry is replaced, or a resumed run in another second
+			// would find two.
+			hourAgo := time.Unix(time.Now().Add(-time.Hour).Unix(), 0)
+			e.ageObject(e.l.SchemaKey(fqdn, "b1"), hourAgo)
+			if err := e.st.DeleteMany(t.Context(), e.st.keys(t, e.l.BackupIndexListPrefix()+"/b1/started_")); err != nil {
+				t.Fatal(err)
+			}
+			oldStart := hourAgo.Unix()
 			if err := writeIndexStarted(e, "b1", oldStart); err != nil {
 				t.Fatal(err)
 			}

@@ -35,6 +35,16 @@
 // (HEAD). Catalog.ClusterBackup and Catalog.NodeBackup list only the index
 // entries of one backup.
 //
+// # Data check
+//
+// Catalog.LoadDetailsAndCheck (status) and Catalog.LatestCheckedComplete
+// (report-last-backup) also compare each finished node backup's own
+// meta/manifest.json with one listing of its data path: objects not stored
+// or stored with another size make it damaged (layout.DataDamage), and its
+// cluster backup is then not complete. Differential backups of a node
+// checked together share one listing of its pool; the listing is streamed
+// against the manifests, so memory follows the manifests, not the pool.
+//
 // # Self-healing
 //
 // Like Medusa, a listing checks meta/schema.cql of the node backups in

@@ -219,16 +219,32 @@ func (c *Catalog) clusterBackups(ctx context.Context, prefix string) ([]layout.C
 // unparsable is logged with the manifest's key and no longer counts as
 // finished (Finished is cleared): its figures stay 0.
 func (c *Catalog) LoadDetails(ctx context.Context, backups []layout.ClusterBackup) error {
-	type ref struct{ b, n int }
-	var refs []ref
+	return c.loadDetails(ctx, backups, false)
+}
+
+// LoadDetailsAndCheck is LoadDetails reading each node backup's own
+// meta/manifest.json (the one a restore reads, not the index's copy),
+// followed, for every finished node backup, by a check of its data objects
+// (see checkData): the node backup's Damage says which objects of its
+// manifest are not stored or stored with another size, and a damaged node
+// backup makes its cluster backup not complete. It costs one listing of
+// each data path (a page per 1,000 objects), never a request per object.
+func (c *Catalog) LoadDetailsAndCheck(ctx context.Context, backups []layout.ClusterBackup) error {
+	return c.loadDetails(ctx, backups, true)
+}
+
+func (c *Catalog) loadDetails(ctx context.Context, backups []layout.ClusterBackup, check bool) error {
+	var nodes []*layout.NodeBackup
 	for b := range backups {
 		for n := range backups[b].Nodes {
-			refs = append(refs, ref{b, n})
+			nodes = append(nodes, &backups[b].Nodes[n])
 		}
 	}
+	// manifests[i] is node i's manifest, kept only for the data check.
+	manifests := make([]layout.Manifest, len(nodes))
 	l := c.layout()
-	return forEach(ctx, len(refs), c.Concurrency, func(ctx context.Context, i int) error {
-		nb := &backups[refs[i].b].Nodes[refs[i].n]
+	err := forEach(ctx, len(nodes), c.Concurrency, func(ctx context.Context, i int) error {
+		nb := nodes[i]
 		v, err := c.ServerVersion(ctx, nb.Name, nb.FQDN)
 		if err != nil {
 			return err
@@ -237,8 +253,12 @@ func (c *Catalog) LoadDetails(ctx context.Context, backups []layout.ClusterBacku
 		if !nb.IsFinished() {
 			return nil
 		}
+		// The index's copy of the manifest saves nothing but is what
+		// Medusa reads; the check reads meta/manifest.json, which a
+		// restore reads: index entries left behind by a backup whose files
+		// were deleted do not pass.
 		key := nb.ManifestKey
-		if key == "" {
+		if key == "" || check {
 			key = l.ManifestKey(nb.FQDN, nb.Name)
 		}
 		m, err := c.manifestAt(ctx, key)
@@ -255,8 +275,15 @@ func (c *Catalog) LoadDetails(ctx context.Context, backups []layout.ClusterBacku
 			return nil
 		}
 		nb.Size, nb.NumObjects = m.Stats()
+		if check {
+			manifests[i] = m
+		}
 		return nil
 	})
+	if err != nil || !check {
+		return err
+	}
+	return c.checkData(ctx, nodes, manifests)
 }
 
 // isContentProblem reports errors that concern one object (missing, or

@@ -6,10 +6,8 @@ import (
 	"fmt"
 	"io"
 	"sort"
-	"strings"
 
 	"github.com/medusa-go/medusa/internal/layout"
-	"github.com/medusa-go/medusa/internal/storage"
 )
 
 // VerifyResult is what Verify found.
@@ -142,23 +140,14 @@ func (c *Catalog) verifyNode(ctx context.Context, n layout.NodeBackup, md5 bool)
 		c.log().Error("Unable to read manifest from storage", "key", manifestKey, "error", err)
 		return []string{fmt.Sprintf("  - [%s] Unable to read manifest: %v", manifestKey, err)}, nil, nil, nil
 	}
-	dataPrefix := l.DataPrefix(n.FQDN, n.Name)
-	if n.Differential {
-		dataPrefix = l.PoolPrefix(n.FQDN)
-	}
-	inStorage := map[string]storage.ObjectInfo{}
-	for obj, err := range c.Backend.List(ctx, dataPrefix) {
-		if err != nil {
-			return nil, nil, nil, fmt.Errorf("verify %s of %s: list %s: %w", n.Name, n.FQDN, dataPrefix, err)
-		}
-		if !strings.Contains(obj.Key, "-Statistics.db") {
-			inStorage[obj.Key] = obj
-		}
+	inStorage, err := c.listData(ctx, n)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("verify %s of %s: %w", n.Name, n.FQDN, err)
 	}
 	inManifest := map[string]bool{}
 	for _, s := range m {
 		for _, o := range s.Objects {
-			if strings.Contains(o.Path, "-Statistics.db") {
+			if unchecked(o.Path) {
 				continue
 			}
 			inManifest[o.Path] = true
@@ -181,7 +170,7 @@ func (c *Catalog) verifyNode(ctx context.Context, n layout.NodeBackup, md5 bool)
 			if bc.ok {
 				continue
 			}
-			if strings.Contains(blob.Key, "-Summary.db") {
+			if mayBeRebuilt(blob.Key) {
 				msg := fmt.Sprintf("Blob [%s] mismatches manifest. It's a Summary.db file which might be re-written "+
 					"once Cassandra rebuilds index summaries. Therefore we are not causing this mismatch to fail "+
 					"the verification. Cassandra will (re-)write this file during bootstrap if needed.", blob.Key)

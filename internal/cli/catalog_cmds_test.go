@@ -122,6 +122,7 @@ func TestReportLastBackupLocalMetrics(t *testing.T) {
 		`{"seq": 4, "tags": ["medusa-cluster-backup", "missing-backups-node-count", "b3"], "value": 2}`,
 		`{"seq": 5, "tags": ["medusa-cluster-backup", "backup-total-size", "b3"], "value": 150}`,
 		`{"seq": 6, "tags": ["medusa-cluster-backup", "backup-total-file-count", "b3"], "value": 2}`,
+		`{"seq": 7, "tags": ["medusa-cluster-backup", "damaged-backups-node-count", "b3"], "value": 0}`,
 	}
 	if len(lines) != len(want) {
 		t.Fatalf("metrics.json:\n%s", data)
@@ -180,5 +181,36 @@ func TestCatalogCommandsHelp(t *testing.T) {
 		if code != 0 || !strings.Contains(out, "Exit codes") || !strings.Contains(out, c.flag) {
 			t.Errorf("%s --help: exit %d\n%s", c.cmd, code, out)
 		}
+	}
+}
+
+// TestStatusAndReportDamaged: with a data object of b2 (the only complete
+// backup) deleted, status shows b2 damaged with the key and what to run
+// (exit 0, as for an incomplete backup), and report-last-backup no longer
+// counts it as the latest complete backup.
+func TestStatusAndReportDamaged(t *testing.T) {
+	f := newCatFixture(t, "[monitoring]\nmonitoring_provider = local\n")
+	f.populate(t)
+	t.Chdir(f.dir)
+	key := layout.New(fxPrefix).DataPrefix("n3.example.com", "b2") + "ks/t-0123456789abcdef0123456789abcdef/nb-1-big-Data.db"
+	catMust(t, f.b.Delete(t.Context(), key))
+	out, errOut, code := f.run(t, nil, "status", "--backup-name", "b2")
+	for _, want := range []string{"b2 [Damaged!]\n", "- Damaged nodes:", "    n3.example.com: 1 of ",
+		"      missing: " + key + "\n", "medusa verify --backup-name b2"} {
+		if code != 0 || !strings.Contains(out, want) {
+			t.Errorf("status: exit %d, lacks %q:\n%s\n%s", code, want, out, errOut)
+		}
+	}
+	_, errOut, code = f.run(t, nil, "report-last-backup", "--push-metrics")
+	for _, want := range []string{"Backup b2 is not counted as complete: node n3.example.com: 1 of ",
+		"(first: " + key + ")", "has no complete backup yet"} {
+		if code != 0 || !strings.Contains(errOut, want) {
+			t.Errorf("report-last-backup: exit %d, lacks %q:\n%s", code, want, errOut)
+		}
+	}
+	data, err := os.ReadFile("metrics.json")
+	catMust(t, err)
+	if strings.Contains(string(data), `"medusa-cluster-backup", "seconds-since-backup", "b2"`) {
+		t.Errorf("the damaged backup was pushed as the latest complete one:\n%s", data)
 	}
 }

@@ -20,6 +20,13 @@ backup finished last and how long ago, and the node counts, total size and
 file count of the latest cluster backup. When this node has no latest-backup
 marker, the index is rebuilt first (as build-index does).
 
+The data objects of the backups reported as complete are checked against
+their manifests (one listing of each node's data path, no request per
+object, as status does): a backup with objects missing or stored with
+another size is damaged, is not counted as complete (a warning names it,
+its nodes and the first key), and the next complete backup is reported
+instead.
+
 With --push-metrics the figures are also sent to [monitoring]
 monitoring_provider: None (nothing), local (JSON lines appended to
 ./metrics.json) or dog-statsd (UDP gauges to $DD_AGENT_HOST, default
@@ -27,7 +34,8 @@ localhost, port $DD_DOGSTATSD_PORT, default 8125; the backup_name tag only
 with send_backup_name_tag = true). Metrics: medusa-node-backup.seconds-since-backup,
 medusa-cluster-backup.{seconds-since-backup, complete-backups-node-count,
 incomplete-backups-node-count, missing-backups-node-count, backup-total-size,
-backup-total-file-count}.
+backup-total-file-count, damaged-backups-node-count}; the last one is ours
+(Medusa has no data check), the node counts exclude damaged nodes.
 
 A failed attempt is retried twice, 15 seconds apart. When all fail,
 medusa-cluster-backup.seconds-since-backup = 315365400 is pushed with the tag

@@ -18,15 +18,24 @@ func newStatusCmd(r *root) *cobra.Command {
 		Short: "Show the status of one cluster backup",
 		Long: `Show one cluster backup from the backup index:
 
-  <name>   or   <name> [Incomplete!]
+  <name>   or   <name> [Incomplete!]   or   <name> [Damaged!]
   - Started: <time>, Finished: <time|never>
   - X nodes completed, Y nodes incomplete, Z nodes missing
   - Incomplete nodes: / - Missing nodes:   (when there are any)
+  - Damaged nodes: ...   (when there are any)
   - N files, <size>
 
-Times are local ($TZ). --output json prints the cluster backup as JSON.
-An incomplete backup is reported with exit code 0; an unknown backup
-exits 1 (with --output json after printing {}).
+The data objects of each finished node are checked against its manifest
+(one listing of the node's data path, no request per object): a node whose
+objects are missing or stored with another size is damaged, with the count
+and the first keys, and the backup is not complete (a restore of it would
+fail); objects stored again since the backup with the same size are
+counted, for verify --enable-md5-checks to read.
+
+Times are local ($TZ). --output json prints the cluster backup as JSON
+(with damaged_nodes, damaged_nodes_list and stored_again_objects when the
+check found any). An incomplete or damaged backup is reported with exit
+code 0; an unknown backup exits 1 (with --output json after printing {}).
 
 ` + exitHelp,
 		Args: cobra.NoArgs,
@@ -51,7 +60,7 @@ exits 1 (with --output json after printing {}).
 					return err
 				}
 				backups := []layout.ClusterBackup{cb}
-				if err := cat.LoadDetails(cmd.Context(), backups); err != nil {
+				if err := cat.LoadDetailsAndCheck(cmd.Context(), backups); err != nil {
 					return err
 				}
 				if output == "json" {

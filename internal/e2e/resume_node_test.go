@@ -5,7 +5,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -20,12 +19,9 @@ import (
 // buildMedusa builds the medusa binary into a temporary directory.
 func buildMedusa(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "medusa")
-	cmd := exec.CommandContext(t.Context(), filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", bin,
-		"../../cmd/medusa")
-	cmd.Env = append(os.Environ(), "GOFLAGS=-buildvcs=false")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	bin, err := testbed.BuildMedusa(t.Context(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
 	}
 	return bin
 }

@@ -59,21 +59,6 @@ func (m *nodeMedusa) must(args ...string) string {
 	return out
 }
 
-// rowSums returns a checksum of every fixture table's rows.
-func rowSums(t *testing.T, n *testbed.Node) map[string]string {
-	t.Helper()
-	s, err := n.NewSession("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	sums, err := testbed.TableChecksums(t.Context(), s, testbed.FixtureKeyspaces)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return sums
-}
-
 // TestDifferentialAfterInPlaceRestore is issue 13's case on the real node:
 // backup A, rows + flush, backup B, restore A in place, other rows + flush
 // (Cassandra reuses B's generation numbers: same file names, some of the
@@ -88,7 +73,7 @@ func TestDifferentialAfterInPlaceRestore(t *testing.T) {
 	ctx := t.Context()
 
 	m.must("backup", "--backup-name", "A")
-	sumsA := rowSums(t, n)
+	sumsA := testbed.FixtureChecksums(t, n)
 	pathsA := manifestSizes(t, m, l, "A")
 	if err := writeAndFlush(ctx, n, 30000, 40); err != nil {
 		t.Fatal(err)
@@ -96,14 +81,14 @@ func TestDifferentialAfterInPlaceRestore(t *testing.T) {
 	m.must("backup", "--backup-name", "B")
 	pathsB := manifestSizes(t, m, l, "B")
 	m.must("restore-node", "--backup-name", "A", "--in-place", "--temp-dir", t.TempDir())
-	if got := rowSums(t, n); !maps.Equal(got, sumsA) {
+	if got := testbed.FixtureChecksums(t, n); !maps.Equal(got, sumsA) {
 		t.Fatalf("after restoring A the rows are not A's")
 	}
 	if err := writeAndFlush(ctx, n, 40000, 40); err != nil {
 		t.Fatal(err)
 	}
 	out := m.must("backup", "--backup-name", "C")
-	sumsC := rowSums(t, n)
+	sumsC := testbed.FixtureChecksums(t, n)
 	pathsC := manifestSizes(t, m, l, "C")
 
 	checkCollisions(t, out, pathsA, pathsB, pathsC)
@@ -119,11 +104,11 @@ func TestDifferentialAfterInPlaceRestore(t *testing.T) {
 	}
 	checkPythonReads(t, m, l, "C", pathsC)
 	m.must("restore-node", "--backup-name", "C", "--in-place", "--temp-dir", t.TempDir())
-	if got := rowSums(t, n); !maps.Equal(got, sumsC) {
+	if got := testbed.FixtureChecksums(t, n); !maps.Equal(got, sumsC) {
 		t.Errorf("after restoring C the rows are not C's:\n%v\nwant\n%v", got, sumsC)
 	}
 	m.must("restore-node", "--backup-name", "A", "--in-place", "--temp-dir", t.TempDir())
-	if got := rowSums(t, n); !maps.Equal(got, sumsA) {
+	if got := testbed.FixtureChecksums(t, n); !maps.Equal(got, sumsA) {
 		t.Errorf("after restoring A again the rows are not A's")
 	}
 }

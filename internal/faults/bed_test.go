@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"sync"
@@ -88,7 +87,7 @@ func startBed() {
 	if bed.err = os.MkdirAll(bed.tmp, 0o755); bed.err != nil {
 		return
 	}
-	if bed.bin, bed.err = buildMedusa(ctx, bed.dir); bed.err != nil {
+	if bed.bin, bed.err = testbed.BuildMedusa(ctx, bed.dir); bed.err != nil {
 		return
 	}
 	if bed.srv, bed.err = testbed.StartS3(ctx, filepath.Join(bed.dir, "s3")); bed.err != nil {
@@ -118,35 +117,16 @@ func startBed() {
 	bed.err = writeAndFlush(ctx, bed.node, 0, 100)
 }
 
-// buildMedusa builds cmd/medusa into dir once for the whole run.
-func buildMedusa(ctx context.Context, dir string) (string, error) {
-	bin := filepath.Join(dir, "medusa")
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "github.com/medusa-go/medusa/cmd/medusa")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go build cmd/medusa: %w\n%s", err, out)
-	}
-	return bin, nil
-}
-
 // writeAndFlush writes fixture rows start..start+count-1 and flushes them
 // into new SSTables.
 func writeAndFlush(ctx context.Context, n *testbed.Node, start, count int) error {
 	return testbed.WriteRowsAndFlush(ctx, n, start, count)
 }
 
-// checksums returns the fixture tables' row checksums.
+// checksums returns the fixture tables' row checksums on the shared node.
 func checksums(t *testing.T) map[string]string {
 	t.Helper()
-	s, err := bed.node.NewSession("")
-	if err != nil {
-		t.Fatalf("connect to cassandra: %v", err)
-	}
-	defer s.Close()
-	sums, err := testbed.TableChecksums(t.Context(), s, testbed.FixtureKeyspaces)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return sums
+	return testbed.FixtureChecksums(t, bed.node)
 }
 
 // cassandraUp fails the test unless the node answers CQL.

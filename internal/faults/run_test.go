@@ -37,6 +37,12 @@ type env struct {
 // newEnv writes a medusa.ini for prefix; extra sets more keys.
 func newEnv(t *testing.T, prefix string, extra map[string]map[string]string) *env {
 	t.Helper()
+	return newEnvOn(t, bed.node, prefix, extra)
+}
+
+// newEnvOn is newEnv for another node than the shared one.
+func newEnvOn(t *testing.T, node *testbed.Node, prefix string, extra map[string]map[string]string) *env {
+	t.Helper()
 	dir := t.TempDir()
 	e := &env{t: t, ini: filepath.Join(dir, "medusa.ini"), prefix: prefix, dir: dir}
 	ex := map[string]map[string]string{"storage": {
@@ -53,7 +59,7 @@ func newEnv(t *testing.T, prefix string, extra map[string]map[string]string) *en
 		maps.Copy(ex[sec], kv)
 	}
 	err := testbed.MedusaINI{S3: bed.srv, KeyFile: filepath.Join(dir, "credentials"), User: bed.srv.Restricted,
-		Bucket: bed.srv.Bucket, Prefix: prefix, Node: bed.node, FQDN: bed.node.Host, Extra: ex}.Write(e.ini)
+		Bucket: bed.srv.Bucket, Prefix: prefix, Node: node, FQDN: node.Host, Extra: ex}.Write(e.ini)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,6 +102,20 @@ func (r result) message() string {
 
 // saw is "exit N: <message>" for the results table.
 func (r result) saw() string { return fmt.Sprintf("exit %d: %s", r.code, clip(r.message(), 160)) }
+
+// sawFirst is saw with, when the command succeeded, the first line
+// matching re as the message (else the last line).
+func (r result) sawFirst(re *regexp.Regexp) string {
+	if r.code == 0 {
+		for _, l := range strings.Split(r.out, "\n") {
+			if re.MatchString(l) {
+				l = tmpPath.ReplaceAllString(logStamp.ReplaceAllString(strings.TrimSpace(l), ""), "<tmp>")
+				return fmt.Sprintf("exit 0: %s", clip(l, 160))
+			}
+		}
+	}
+	return r.saw()
+}
 
 func (r result) String() string {
 	return fmt.Sprintf("medusa %s: exit %d after %s\n%s", strings.Join(r.args, " "), r.code, r.dur.Round(time.Millisecond), r.out)

@@ -31,10 +31,17 @@ type NodeBackup struct {
 	ServerVersion ServerVersion
 	Size          int64
 	NumObjects    int64
+	// Damage is what a check of the data objects against the manifest
+	// found, when the caller ran one (status and report-last-backup do).
+	Damage DataDamage
 }
 
 // IsFinished reports whether the node backup has a finished time.
 func (n NodeBackup) IsFinished() bool { return n.Finished != nil }
+
+// IsDamaged reports whether the node backup finished but a data check
+// found objects of its manifest missing or with another size.
+func (n NodeBackup) IsDamaged() bool { return n.Finished != nil && n.Damage.Damaged() }
 
 type nodeID struct{ backup, fqdn string }
 
@@ -181,6 +188,15 @@ func (c ClusterBackup) Finished() *int64 {
 	if !c.IsComplete() {
 		return nil
 	}
+	return c.LastFinish()
+}
+
+// LastFinish returns the latest finish of its node backups when every
+// node of the tokenmap finished, damaged or not; else nil.
+func (c ClusterBackup) LastFinish() *int64 {
+	if !c.allFinished() {
+		return nil
+	}
 	var max int64
 	for i, n := range c.Nodes {
 		if i == 0 || *n.Finished > max {
@@ -191,8 +207,18 @@ func (c ClusterBackup) Finished() *int64 {
 }
 
 // IsComplete reports whether the tokenmap names at least one host, every
-// host has a node backup, and every node backup finished.
+// host has a node backup, every node backup finished and none was found
+// damaged.
 func (c ClusterBackup) IsComplete() bool {
+	return c.allFinished() && len(c.DamagedNodes()) == 0
+}
+
+// IsDamaged reports whether a data check found a node backup damaged.
+func (c ClusterBackup) IsDamaged() bool { return len(c.DamagedNodes()) > 0 }
+
+// allFinished reports whether the tokenmap names at least one host, every
+// host has a node backup, and every node backup finished.
+func (c ClusterBackup) allFinished() bool {
 	if c.Tokenmap.Len() == 0 || len(c.MissingNodes()) > 0 {
 		return false
 	}
@@ -216,8 +242,19 @@ func (c ClusterBackup) MissingNodes() []string {
 	return out
 }
 
-// CompleteNodes returns the finished node backups.
+// CompleteNodes returns the finished node backups not found damaged.
 func (c ClusterBackup) CompleteNodes() []NodeBackup {
+	return slices.DeleteFunc(c.finishedNodes(), NodeBackup.IsDamaged)
+}
+
+// DamagedNodes returns the finished node backups a data check found
+// damaged.
+func (c ClusterBackup) DamagedNodes() []NodeBackup {
+	return slices.DeleteFunc(c.finishedNodes(), func(n NodeBackup) bool { return !n.IsDamaged() })
+}
+
+// finishedNodes returns the finished node backups, damaged or not.
+func (c ClusterBackup) finishedNodes() []NodeBackup {
 	return slices.DeleteFunc(slices.Clone(c.Nodes), func(n NodeBackup) bool { return n.Finished == nil })
 }
 
@@ -229,7 +266,7 @@ func (c ClusterBackup) IncompleteNodes() []NodeBackup {
 // Size returns the total manifest size of the finished node backups.
 func (c ClusterBackup) Size() int64 {
 	var s int64
-	for _, n := range c.CompleteNodes() {
+	for _, n := range c.finishedNodes() {
 		s += n.Size
 	}
 	return s
@@ -239,7 +276,7 @@ func (c ClusterBackup) Size() int64 {
 // backups.
 func (c ClusterBackup) NumObjects() int64 {
 	var s int64
-	for _, n := range c.CompleteNodes() {
+	for _, n := range c.finishedNodes() {
 		s += n.NumObjects
 	}
 	return s

@@ -65,7 +65,7 @@ func WriteListBackups(w io.Writer, backups []ClusterBackup, loc *time.Location) 
 			finished = FormatTimestamp(*f, loc)
 		} else {
 			incomplete = true
-			finished = fmt.Sprintf("Incomplete [%d of %d nodes finished]", len(c.CompleteNodes()), c.Tokenmap.Len())
+			finished = fmt.Sprintf("Incomplete [%d of %d nodes finished]", len(c.finishedNodes()), c.Tokenmap.Len())
 		}
 		fmt.Fprintf(bw, "%s (started: %s, finished: %s)\n", c.Name, FormatTimestamp(c.Started(), loc), finished)
 	}
@@ -78,21 +78,30 @@ func WriteListBackups(w io.Writer, backups []ClusterBackup, loc *time.Location) 
 
 // WriteStatus writes the text output of `medusa status` for c:
 //
-//	<name>   or   <name> [Incomplete!]
+//	<name>   or   <name> [Incomplete!]   or   <name> [Damaged!]
 //	- Started: <ts>, Finished: <ts|never>
 //	- X nodes completed, Y nodes incomplete, Z nodes missing
 //	- Incomplete nodes:        (only if any, then one "    <fqdn>" line each)
 //	- Missing nodes:           (only if any, then one "    <fqdn>" line each)
+//	- Damaged nodes ...:       (only if any; see writeDamage)
 //	- N files, <size>
+//	- N objects stored again since the backup ...   (only if any)
+//
+// Without damage found and objects stored again, this is Medusa's text.
+// Finished is the latest node finish once every node finished, damaged
+// or not.
 func WriteStatus(w io.Writer, c ClusterBackup, loc *time.Location) error {
 	bw := bufio.NewWriter(w)
-	if c.IsComplete() {
+	switch {
+	case c.IsComplete():
 		fmt.Fprintf(bw, "%s\n", c.Name)
-	} else {
+	case c.allFinished():
+		fmt.Fprintf(bw, "%s [Damaged!]\n", c.Name)
+	default:
 		fmt.Fprintf(bw, "%s [Incomplete!]\n", c.Name)
 	}
 	finished := "never"
-	if f := c.Finished(); f != nil {
+	if f := c.LastFinish(); f != nil {
 		finished = FormatTimestamp(*f, loc)
 	}
 	fmt.Fprintf(bw, "- Started: %s, Finished: %s\n", FormatTimestamp(c.Started(), loc), finished)
@@ -111,8 +120,42 @@ func WriteStatus(w io.Writer, c ClusterBackup, loc *time.Location) error {
 			fmt.Fprintf(bw, "    %s\n", fqdn)
 		}
 	}
+	writeDamage(bw, c)
 	fmt.Fprintf(bw, "- %d files, %s\n", c.NumObjects(), FormatBytes(c.Size()))
+	if again := c.StoredAgain(); again > 0 {
+		fmt.Fprintf(bw, "- %d objects stored again since the backup (their store hash changed, their size did not); "+
+			"`medusa verify --backup-name %s --enable-md5-checks` reads them and says whether the content still matches\n",
+			again, c.Name)
+	}
 	return bw.Flush()
+}
+
+// writeDamage writes, when a data check found damaged node backups:
+//
+//   - Damaged nodes: data objects of the manifest missing or stored with another size
+//     <fqdn>: <n> of <m> objects missing, <k> of <m> with another size
+//     <key>              (the first few of each kind)
+//     ... and <j> more
+//     A restore of this backup would fail. `medusa verify --backup-name <name>` lists every object concerned.
+func writeDamage(w *bufio.Writer, c ClusterBackup) {
+	damaged := c.DamagedNodes()
+	if len(damaged) == 0 {
+		return
+	}
+	w.WriteString("- Damaged nodes: data objects of the manifest missing or stored with another size\n")
+	for _, n := range damaged {
+		fmt.Fprintf(w, "    %s: %s\n", n.FQDN, n.Damage.Summary(n.NumObjects))
+		for _, k := range n.Damage.MissingKeys {
+			fmt.Fprintf(w, "      missing: %s\n", k)
+		}
+		for _, k := range n.Damage.ResizedKeys {
+			fmt.Fprintf(w, "      other size: %s\n", k)
+		}
+		if more := n.Damage.Missing + n.Damage.Resized - len(n.Damage.MissingKeys) - len(n.Damage.ResizedKeys); more > 0 {
+			fmt.Fprintf(w, "      ... and %d more\n", more)
+		}
+	}
+	fmt.Fprintf(w, "  A restore of this backup would fail. `medusa verify --backup-name %s` lists every object concerned.\n", c.Name)
 }
 
 // appendNodeJSON appends one node entry of the ClusterBackup JSON, keys
@@ -156,30 +199,64 @@ func appendNodeList(b []byte, nodes []NodeBackup) []byte {
 // dumped with sort_keys=True and ensure_ascii=False (non-ASCII is written as
 // UTF-8, unlike manifest.json): keys backup_type, completed_nodes, finished,
 // incomplete_nodes, incomplete_nodes_list, missing_nodes,
-// missing_nodes_list, name, nodes, num_objects, size, started.
+// missing_nodes_list, name, nodes, num_objects, size, started. Two keys
+// are ours and appear only when a data check found something (status):
+// damaged_nodes and damaged_nodes_list (nodes listed there are not in
+// nodes, and finished is null), stored_again_objects.
 func ClusterBackupJSON(c ClusterBackup) []byte {
 	complete, incomplete, missing := c.CompleteNodes(), c.IncompleteNodes(), c.MissingNodes()
 	b := appendPyKey([]byte{'{'}, "backup_type", true, false)
 	b = appendPyString(b, c.BackupType(), false)
 	b = strconv.AppendInt(appendPyKey(b, "completed_nodes", false, false), int64(len(complete)), 10)
+	if damaged := c.DamagedNodes(); len(damaged) > 0 {
+		b = strconv.AppendInt(appendPyKey(b, "damaged_nodes", false, false), int64(len(damaged)), 10)
+		b = append(appendPyKey(b, "damaged_nodes_list", false, false), '[')
+		for i, n := range damaged {
+			if i > 0 {
+				b = append(b, ", "...)
+			}
+			b = appendDamageJSON(b, n)
+		}
+		b = append(b, ']')
+	}
 	b = appendOptInt(appendPyKey(b, "finished", false, false), c.Finished())
 	b = strconv.AppendInt(appendPyKey(b, "incomplete_nodes", false, false), int64(len(incomplete)), 10)
 	b = appendNodeList(appendPyKey(b, "incomplete_nodes_list", false, false), incomplete)
 	b = strconv.AppendInt(appendPyKey(b, "missing_nodes", false, false), int64(len(missing)), 10)
-	b = append(appendPyKey(b, "missing_nodes_list", false, false), '[')
-	for i, m := range missing {
-		if i > 0 {
-			b = append(b, ", "...)
-		}
-		b = appendPyString(b, m, false)
-	}
-	b = append(b, ']')
+	b = appendPyStringList(appendPyKey(b, "missing_nodes_list", false, false), missing)
 	b = appendPyString(appendPyKey(b, "name", false, false), c.Name, false)
 	b = appendNodeList(appendPyKey(b, "nodes", false, false), complete)
 	b = strconv.AppendInt(appendPyKey(b, "num_objects", false, false), c.NumObjects(), 10)
 	b = strconv.AppendInt(appendPyKey(b, "size", false, false), c.Size(), 10)
 	b = strconv.AppendInt(appendPyKey(b, "started", false, false), c.Started(), 10)
+	if again := c.StoredAgain(); again > 0 {
+		b = strconv.AppendInt(appendPyKey(b, "stored_again_objects", false, false), int64(again), 10)
+	}
 	return append(b, '}')
+}
+
+// appendDamageJSON appends one entry of damaged_nodes_list, keys sorted:
+// fqdn, missing_keys, missing_objects, resized_keys, resized_objects.
+func appendDamageJSON(b []byte, n NodeBackup) []byte {
+	d := n.Damage
+	b = appendPyString(appendPyKey(append(b, '{'), "fqdn", true, false), n.FQDN, false)
+	b = appendPyStringList(appendPyKey(b, "missing_keys", false, false), d.MissingKeys)
+	b = strconv.AppendInt(appendPyKey(b, "missing_objects", false, false), int64(d.Missing), 10)
+	b = appendPyStringList(appendPyKey(b, "resized_keys", false, false), d.ResizedKeys)
+	b = strconv.AppendInt(appendPyKey(b, "resized_objects", false, false), int64(d.Resized), 10)
+	return append(b, '}')
+}
+
+// appendPyStringList appends a JSON list of strings.
+func appendPyStringList(b []byte, list []string) []byte {
+	b = append(b, '[')
+	for i, s := range list {
+		if i > 0 {
+			b = append(b, ", "...)
+		}
+		b = appendPyString(b, s, false)
+	}
+	return append(b, ']')
 }
 
 // WriteListBackupsJSON writes list-backups --output json: a JSON list of

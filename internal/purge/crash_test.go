@@ -13,6 +13,7 @@ import (
 	"github.com/medusa-go/medusa/internal/layout"
 	"github.com/medusa-go/medusa/internal/purge"
 	"github.com/medusa-go/medusa/internal/storage"
+	"github.com/medusa-go/medusa/internal/testbed"
 )
 
 var errCrash = errors.New("injected crash")
@@ -46,10 +47,10 @@ func (c *crasher) Delete(ctx context.Context, key string) error {
 
 // crashFixture: four differential backups, a full one, all old.
 func crashFixture(t *testing.T) *fx {
-	f := newFx(t, "p")
-	fourBackups(f)
-	f.backup(spec{fqdn: "n1", name: "full0", started: daysAgo(35), finished: true, full: true,
-		files: []string{"ks/t-1/g1", "ks/t-1/g2"}})
+	f := testbed.NewLocalBucket(t, "p")
+	f.FourBackups()
+	f.Backup(testbed.NodeBackupSpec{FQDN: "n1", Name: "full0", Started: testbed.DaysAgo(35), Finished: true, Full: true,
+		Files: []string{"ks/t-1/g1", "ks/t-1/g2"}})
 	return f
 }
 
@@ -76,10 +77,10 @@ func TestInterruptedPurge(t *testing.T) {
 	for _, op := range ops {
 		t.Run(op.name, func(t *testing.T) {
 			ref := crashFixture(t)
-			before := len(ref.keys())
-			must(t, op.run(t.Context(), ref.executor(false)))
-			want := ref.keys()
-			wantMarker := ref.read(ref.l.LatestBackupNameKey("n1"))
+			before := len(ref.Keys())
+			must(t, op.run(t.Context(), executor(ref, false)))
+			want := ref.Keys()
+			wantMarker := ref.Read(ref.L.LatestBackupNameKey("n1"))
 			total := before - len(want)
 			if total < 10 {
 				t.Fatalf("the clean run deleted only %d keys", total)
@@ -87,24 +88,24 @@ func TestInterruptedPurge(t *testing.T) {
 			for budget := 0; budget < total; budget++ {
 				t.Run(fmt.Sprint("crash after ", budget), func(t *testing.T) {
 					f := crashFixture(t)
-					e := f.executor(false)
+					e := executor(f, false)
 					e.BatchSize = 4
-					e.Backend = &crasher{Backend: f.b, budget: budget}
+					e.Backend = &crasher{Backend: f.B, budget: budget}
 					if err := op.run(t.Context(), e); !errors.Is(err, errCrash) {
 						t.Fatalf("interrupted run: %v", err)
 					}
-					f.checkComplete()
-					err := op.run(t.Context(), f.executor(false))
+					f.CheckComplete()
+					err := op.run(t.Context(), executor(f, false))
 					if errors.Is(err, layout.ErrBackupNotFound) {
 						// Every backup named was gone before the crash: the
 						// rerun reports it, and any purge finishes the pool.
-						_, err = f.executor(false).Purge(t.Context(), "n1", purge.Policy{})
+						_, err = executor(f, false).Purge(t.Context(), "n1", purge.Policy{})
 					}
 					must(t, err)
-					if got := f.keys(); !slices.Equal(got, want) {
+					if got := f.Keys(); !slices.Equal(got, want) {
 						t.Fatalf("after the rerun:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 					}
-					if got := f.read(f.l.LatestBackupNameKey("n1")); got != wantMarker {
+					if got := f.Read(f.L.LatestBackupNameKey("n1")); got != wantMarker {
 						t.Errorf("latest marker %q, want %q", got, wantMarker)
 					}
 				})
@@ -118,11 +119,11 @@ func TestInterruptedPurge(t *testing.T) {
 // that only its future manifest will name.
 func TestRunningBackupPostponesPoolCleanup(t *testing.T) {
 	t.Parallel()
-	f := newFx(t, "")
+	f := testbed.NewLocalBucket(t, "")
 	ctx := t.Context()
-	f.backup(spec{fqdn: "n1", name: "b1", started: daysAgo(40), finished: true, files: []string{"ks/t-1/f1", "ks/t-1/f2"}})
-	m := f.backup(spec{fqdn: "n1", name: "b2", started: daysAgo(1), files: []string{"ks/t-1/f2", "ks/t-1/new"}})
-	sum, err := f.executor(false).DeleteBackups(ctx, "n1", []string{"b1"}, false)
+	f.Backup(testbed.NodeBackupSpec{FQDN: "n1", Name: "b1", Started: testbed.DaysAgo(40), Finished: true, Files: []string{"ks/t-1/f1", "ks/t-1/f2"}})
+	m := f.Backup(testbed.NodeBackupSpec{FQDN: "n1", Name: "b2", Started: testbed.DaysAgo(1), Files: []string{"ks/t-1/f2", "ks/t-1/new"}})
+	sum, err := executor(f, false).DeleteBackups(ctx, "n1", []string{"b1"}, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,17 +131,17 @@ func TestRunningBackupPostponesPoolCleanup(t *testing.T) {
 		t.Errorf("summary: %d backups, %d postponed, %d within grace", sum.Backups(), sum.Postponed(), sum.WithinGrace())
 	}
 	for _, file := range []string{"ks/t-1/f1", "ks/t-1/f2", "ks/t-1/new"} {
-		if !f.exists(f.pool("n1", file)) {
+		if !f.Exists(f.Pool("n1", file)) {
 			t.Errorf("%s deleted while b2 may be running", file)
 		}
 	}
 	// b2 finishes; the next purge deletes what nothing references.
 	data := layout.MarshalManifest(m)
-	f.put(f.l.ManifestKey("n1", "b2"), data, daysAgo(0.5))
-	if _, err := f.executor(false).Purge(ctx, "n1", purge.Policy{}); err != nil {
+	f.Put(f.L.ManifestKey("n1", "b2"), data, testbed.DaysAgo(0.5))
+	if _, err := executor(f, false).Purge(ctx, "n1", purge.Policy{}); err != nil {
 		t.Fatal(err)
 	}
-	if f.exists(f.pool("n1", "ks/t-1/f1")) || !f.exists(f.pool("n1", "ks/t-1/f2")) {
+	if f.Exists(f.Pool("n1", "ks/t-1/f1")) || !f.Exists(f.Pool("n1", "ks/t-1/f2")) {
 		t.Error("pool after b2 finished: f1 must go, f2 stay")
 	}
 }
@@ -154,11 +155,11 @@ type startingBackup struct {
 }
 
 func (s *startingBackup) List(ctx context.Context, prefix string) iter.Seq2[storage.ObjectInfo, error] {
-	if strings.HasPrefix(prefix, s.f.l.BackupIndexListPrefix()) {
+	if strings.HasPrefix(prefix, s.f.L.BackupIndexListPrefix()) {
 		s.lists++
 		if s.lists == 2 {
-			s.f.put(s.f.l.SchemaKey("n1", "b9"), []byte("x"), now)
-			s.f.put(s.f.l.IndexTokenmapKey("b9", "n1"), []byte("{}"), now)
+			s.f.Put(s.f.L.SchemaKey("n1", "b9"), []byte("x"), testbed.Now)
+			s.f.Put(s.f.L.IndexTokenmapKey("b9", "n1"), []byte("{}"), testbed.Now)
 		}
 	}
 	return s.Backend.List(ctx, prefix)
@@ -166,19 +167,19 @@ func (s *startingBackup) List(ctx context.Context, prefix string) iter.Seq2[stor
 
 func TestBackupStartingDuringPurge(t *testing.T) {
 	t.Parallel()
-	f := newFx(t, "")
-	f.backup(spec{fqdn: "n1", name: "b1", started: daysAgo(40), finished: true, files: []string{"ks/t-1/f1"}})
-	e := f.executor(false)
-	e.Backend = &startingBackup{Backend: f.b, f: f}
+	f := testbed.NewLocalBucket(t, "")
+	f.Backup(testbed.NodeBackupSpec{FQDN: "n1", Name: "b1", Started: testbed.DaysAgo(40), Finished: true, Files: []string{"ks/t-1/f1"}})
+	e := executor(f, false)
+	e.Backend = &startingBackup{Backend: f.B, f: f}
 	sum, err := e.DeleteBackups(t.Context(), "n1", []string{"b1"}, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !f.exists(f.pool("n1", "ks/t-1/f1")) || sum.Postponed() != 1 ||
+	if !f.Exists(f.Pool("n1", "ks/t-1/f1")) || sum.Postponed() != 1 ||
 		!slices.Equal(sum.Nodes[0].Running, []string{"b9"}) {
 		t.Errorf("pool clean-up with a backup starting: postponed %d, running %v", sum.Postponed(), sum.Nodes[0].Running)
 	}
-	if f.exists(f.l.SchemaKey("n1", "b1")) {
+	if f.Exists(f.L.SchemaKey("n1", "b1")) {
 		t.Error("b1 not deleted")
 	}
 }
@@ -187,15 +188,15 @@ func TestBackupStartingDuringPurge(t *testing.T) {
 // manifest; without one nothing is deleted.
 func TestUnreadableManifest(t *testing.T) {
 	t.Parallel()
-	f := newFx(t, "")
-	fourBackups(f)
-	f.put(f.l.ManifestKey("n1", "b3"), []byte("not json"), daysAgo(19))
-	before := f.keys()
-	if _, err := f.executor(false).Purge(t.Context(), "n1", purge.Policy{MaxCount: 3}); err == nil ||
+	f := testbed.NewLocalBucket(t, "")
+	f.FourBackups()
+	f.Put(f.L.ManifestKey("n1", "b3"), []byte("not json"), testbed.DaysAgo(19))
+	before := f.Keys()
+	if _, err := executor(f, false).Purge(t.Context(), "n1", purge.Policy{MaxCount: 3}); err == nil ||
 		!strings.Contains(err.Error(), "nothing was deleted") {
 		t.Fatalf("purge with a broken manifest: %v", err)
 	}
-	if !slices.Equal(before, f.keys()) {
+	if !slices.Equal(before, f.Keys()) {
 		t.Error("the bucket changed")
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/medusa-go/medusa/internal/catalog"
@@ -87,10 +88,11 @@ func (p *Reporter) once(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := p.completeClusterBackup(ctx, backups); err != nil {
+	checked, err := p.completeClusterBackup(ctx, backups)
+	if err != nil {
 		return err
 	}
-	return p.latestClusterBackup(ctx, backups)
+	return p.latestClusterBackup(ctx, backups, checked)
 }
 
 // send pushes one metric when --push-metrics was given.
@@ -127,45 +129,68 @@ func (p *Reporter) nodeBackup(ctx context.Context) error {
 }
 
 // completeClusterBackup reports the latest complete cluster backup. The
-// index says which backups finished; a candidate's manifests are read
-// (LoadDetails) and one with an unreadable manifest is passed over.
-func (p *Reporter) completeClusterBackup(ctx context.Context, backups []layout.ClusterBackup) error {
-	backups = slices.Clone(backups)
-	var cb layout.ClusterBackup
-	for {
-		var ok bool
-		if cb, ok = layout.LatestCompleteClusterBackup(backups); !ok {
-			p.Logger.Info("The cluster this node belongs to has no complete backup yet")
-			return nil
-		}
-		one := []layout.ClusterBackup{cb}
-		if err := p.Catalog.LoadDetails(ctx, one); err != nil {
-			return err
-		}
-		if one[0].IsComplete() {
-			break
-		}
-		backups = slices.DeleteFunc(backups, func(b layout.ClusterBackup) bool { return b.Name == cb.Name })
+// index says which backups finished; the candidates' manifests are read and
+// their data objects checked (catalog.LatestCheckedComplete): one with an
+// unreadable manifest or damaged data is passed over, with a warning. It
+// returns the backups it checked, by name.
+func (p *Reporter) completeClusterBackup(ctx context.Context, backups []layout.ClusterBackup) (map[string]layout.ClusterBackup, error) {
+	cb, ok, skipped, err := p.Catalog.LatestCheckedComplete(ctx, backups)
+	if err != nil {
+		return nil, err
 	}
+	checked := map[string]layout.ClusterBackup{}
+	for _, s := range skipped {
+		checked[s.Name] = s
+		if s.IsDamaged() {
+			p.Logger.Warn(fmt.Sprintf("Backup %s is not counted as complete: %s. "+
+				"Run `medusa verify --backup-name %s` for every object concerned", s.Name, damageText(s), s.Name))
+		} else {
+			p.Logger.Warn(fmt.Sprintf("Backup %s is not counted as complete: a manifest cannot be read", s.Name))
+		}
+	}
+	if !ok {
+		p.Logger.Info("The cluster this node belongs to has no complete backup yet")
+		return checked, nil
+	}
+	checked[cb.Name] = cb
 	ago := p.Now().Unix() - *cb.Finished()
 	p.Logger.Info("Latest complete backup:")
 	p.Logger.Info("- Name: " + cb.Name)
 	p.Logger.Info(fmt.Sprintf("- Finished: %d seconds ago", ago))
-	return p.send("medusa-cluster-backup", "seconds-since-backup", cb.Name, ago)
+	return checked, p.send("medusa-cluster-backup", "seconds-since-backup", cb.Name, ago)
 }
 
-func (p *Reporter) latestClusterBackup(ctx context.Context, backups []layout.ClusterBackup) error {
+// damageText says which nodes of cb are damaged and how, e.g.
+// "node n1: 1 of 317 objects missing (first: <key>)".
+func damageText(cb layout.ClusterBackup) string {
+	var parts []string
+	for _, n := range cb.DamagedNodes() {
+		first := append(slices.Clone(n.Damage.MissingKeys), n.Damage.ResizedKeys...)
+		parts = append(parts, fmt.Sprintf("node %s: %s (first: %s)", n.FQDN, n.Damage.Summary(n.NumObjects), first[0]))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// latestClusterBackup reports the cluster backup started last, with its
+// data checked (reusing what completeClusterBackup checked).
+func (p *Reporter) latestClusterBackup(ctx context.Context, backups []layout.ClusterBackup,
+	checked map[string]layout.ClusterBackup) error {
 	cb, ok := layout.LatestClusterBackup(backups)
 	if !ok {
 		p.Logger.Info("The cluster this node belongs to has not started a backup yet")
 		return nil
 	}
-	one := []layout.ClusterBackup{cb}
-	if err := p.Catalog.LoadDetails(ctx, one); err != nil {
-		return err
+	if c, ok := checked[cb.Name]; ok {
+		cb = c
+	} else {
+		one := []layout.ClusterBackup{cb}
+		one[0].Nodes = slices.Clone(cb.Nodes)
+		if err := p.Catalog.LoadDetailsAndCheck(ctx, one); err != nil {
+			return err
+		}
+		cb = one[0]
 	}
-	cb = one[0]
-	complete, incomplete, missing := cb.CompleteNodes(), cb.IncompleteNodes(), cb.MissingNodes()
+	complete, incomplete, missing, damaged := cb.CompleteNodes(), cb.IncompleteNodes(), cb.MissingNodes(), cb.DamagedNodes()
 	p.Logger.Info("Latest backup:")
 	p.Logger.Info("- Name: " + cb.Name)
 	p.Logger.Info(fmt.Sprintf("- Finished: %s", map[bool]string{true: "True", false: "False"}[cb.IsComplete()]))
@@ -185,6 +210,14 @@ func (p *Reporter) latestClusterBackup(ctx context.Context, backups []layout.Clu
 			p.Logger.Info("     " + m)
 		}
 	}
+	if len(damaged) > 0 {
+		p.Logger.Warn(fmt.Sprintf("- Damaged backup: %d nodes have data objects missing or stored with another size "+
+			"(a restore would fail; run `medusa verify --backup-name %s`)", len(damaged), cb.Name))
+		p.Logger.Warn("  These nodes are:")
+		for _, n := range damaged {
+			p.Logger.Warn(fmt.Sprintf("     %s: %s", n.FQDN, n.Damage.Summary(n.NumObjects)))
+		}
+	}
 	p.Logger.Info("- Total size: " + layout.FormatBytesIEC(cb.Size()))
 	p.Logger.Info(fmt.Sprintf("- Total files: %d", cb.NumObjects()))
 	for _, m := range []struct {
@@ -196,6 +229,7 @@ func (p *Reporter) latestClusterBackup(ctx context.Context, backups []layout.Clu
 		{"missing-backups-node-count", int64(len(missing))},
 		{"backup-total-size", cb.Size()},
 		{"backup-total-file-count", cb.NumObjects()},
+		{"damaged-backups-node-count", int64(len(damaged))},
 	} {
 		if err := p.send("medusa-cluster-backup", m.what, cb.Name, m.value); err != nil {
 			return err

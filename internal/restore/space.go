@@ -42,9 +42,11 @@ func statfs(path string) (free uint64, dev uint64, err error) {
 // spaceNeed is the room one directory must have.
 type spaceNeed struct {
 	Dir   string
-	What  string // "download", "data"
+	What  string // what the room is for
 	Bytes int64
 	Free  uint64
+	// Hint says what to do when the room is short.
+	Hint string
 }
 
 func (n spaceNeed) short() bool { return n.Free < uint64(max(n.Bytes, 0)) }
@@ -59,31 +61,45 @@ func (n spaceNeed) String() string {
 	return s
 }
 
+// Hints of the space needs.
+const (
+	hintDownload = "free some space there or point --temp-dir (--download-destination for download) at a file system with room"
+	hintData     = "free some space on the data directory's file system: the restore copies the download there while the " +
+		"replaced files stay aside until Cassandra is up again, so it needs room for the whole download beside them " +
+		"(another --temp-dir does not change that)"
+)
+
 // spaceNeeds computes the free space the download needs in tempDir and,
-// when the data directory is on another file system (the files are then
-// copied, not renamed, into place while the replaced ones are kept aside),
-// in dataDir too.
+// when dataDir is given, what the data directory's file system needs to
+// hold the download beside the files it replaces (kept aside until the
+// restore succeeded): on the same file system the download is renamed
+// into place, so the one need's hint names the data directory; on another
+// one the files are copied, so the data directory needs the room too.
 func spaceNeeds(space func(string) (uint64, uint64, error), bytes int64, tempDir, dataDir string) ([]spaceNeed, error) {
 	free, dev, err := space(tempDir)
 	if err != nil {
 		return nil, err
 	}
-	needs := []spaceNeed{{Dir: tempDir, What: "download", Bytes: bytes, Free: free}}
+	download := spaceNeed{Dir: tempDir, What: "download", Bytes: bytes, Free: free, Hint: hintDownload}
 	if dataDir == "" {
-		return needs, nil
+		return []spaceNeed{download}, nil
 	}
 	dfree, ddev, err := space(dataDir)
 	if err != nil {
 		return nil, err
 	}
-	if ddev != dev {
-		needs = append(needs, spaceNeed{Dir: dataDir, What: "copy into the data directory (the replaced files are kept until the restore succeeded)",
-			Bytes: bytes, Free: dfree})
+	if ddev == dev {
+		download.Hint = "that file system also holds the data directory " + dataDir + ", where the download is " +
+			"renamed beside the replaced files kept aside until the restore succeeded: free some space there or point " +
+			"--temp-dir at another file system with room (the data directory's then needs room for a copy)"
+		return []spaceNeed{download}, nil
 	}
-	return needs, nil
+	return []spaceNeed{download, {Dir: dataDir, Bytes: bytes, Free: dfree, Hint: hintData,
+		What: "copy into the data directory, beside the replaced files kept aside until the restore succeeded"}}, nil
 }
 
-// checkSpace fails when a need is not met, naming the bytes missing.
+// checkSpace fails when a need is not met, naming the directory, the
+// bytes missing, what interrupted restores left there and what to do.
 func checkSpace(needs []spaceNeed) error {
 	var errs []error
 	for _, n := range needs {
@@ -92,10 +108,10 @@ func checkSpace(needs []spaceNeed) error {
 			if l := leftovers(n.Dir); l != "" {
 				errs = append(errs, errors.New(l))
 			}
+			if n.Hint != "" {
+				errs = append(errs, errors.New(n.Hint))
+			}
 		}
-	}
-	if len(errs) > 0 {
-		errs = append(errs, errors.New("free some space or point --temp-dir (--download-destination for download) elsewhere"))
 	}
 	return errors.Join(errs...)
 }

@@ -67,8 +67,16 @@ fi
 [[ "${CASSANDRA_START_WAIT:-1}" == 0 ]] && exit 0
 
 deadline=$((SECONDS + ${CASSANDRA_START_TIMEOUT:-300}))
+# Right after the launch the process may still be setsid or nohup, not
+# yet java: only a process that is gone (or a zombie) has exited.
+alive() {
+  local pid state
+  pid=$(cat "$PIDFILE" 2>/dev/null) || return 1
+  state=$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null) || return 1
+  [[ -n "$state" && "$state" != Z ]]
+}
 until port_open; do
-  if ! running; then
+  if ! alive; then
     echo "cassandra node {{.N.Index}} exited during startup" >&2
     tail_logs
     exit 1

@@ -1,9 +1,11 @@
-package purge_test
+package e2e
 
 import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/medusa-go/medusa/internal/testbed"
 )
 
 // TestPurgeDecommissionedCommand runs `medusa purge-decommissioned`
@@ -14,28 +16,28 @@ import (
 // node keeps its backup, which still verifies.
 func TestPurgeDecommissionedCommand(t *testing.T) {
 	n := testNode(t)
-	for i, open := range targets(t) {
+	for i, open := range purgeTargets(t) {
 		tg := open(t)
 		prefix := []string{"", "tenant"}[i%2]
 		t.Run(tg.name+"/prefix="+prefix, func(t *testing.T) {
-			m := newMedusa(t, tg, n, prefix, nil)
-			f := newFxOn(t, tg.b, tg.root, prefix)
+			m := newPurgeMedusa(t, tg, n, prefix, nil)
+			f := testbed.NewBucket(t, tg.b, tg.root, prefix)
 			changeData(t, n, 20, false)
 			m.must("backup", "--backup-name", "p1")
 			gone := []string{"127.0.0.9", "10.2.0.1", "10.2.0.2"}
 			for _, g := range gone {
-				f.backup(spec{fqdn: g, name: "p0", started: daysAgo(30), finished: true,
-					files: []string{"ks/t-1/a", "ks/t-1/b"}, hosts: []string{n.Host, g}})
+				f.Backup(testbed.NodeBackupSpec{FQDN: g, Name: "p0", Started: testbed.DaysAgo(30), Finished: true,
+					Files: []string{"ks/t-1/a", "ks/t-1/b"}, Hosts: []string{n.Host, g}})
 			}
-			other := newFxOn(t, tg.b, tg.root, "other")
-			other.backup(spec{fqdn: "127.0.0.9", name: "p0", started: daysAgo(30), finished: true,
-				files: []string{"ks/t-1/a"}})
-			otherKeys := other.keys()
+			other := testbed.NewBucket(t, tg.b, tg.root, "other")
+			other.Backup(testbed.NodeBackupSpec{FQDN: "127.0.0.9", Name: "p0", Started: testbed.DaysAgo(30), Finished: true,
+				Files: []string{"ks/t-1/a"}})
+			otherKeys := other.Keys()
 			live := liveKeys(f, n.Host)
 
-			before := f.keys()
+			before := f.Keys()
 			out := m.must("purge-decommissioned", "--dry-run")
-			if !slices.Equal(before, f.keys()) {
+			if !slices.Equal(before, f.Keys()) {
 				t.Fatal("--dry-run changed the bucket")
 			}
 			for _, g := range gone {
@@ -47,7 +49,7 @@ func TestPurgeDecommissionedCommand(t *testing.T) {
 			if !strings.Contains(out, "Backups purged: 3") {
 				t.Errorf("output:\n%s", out)
 			}
-			for _, k := range f.keys() {
+			for _, k := range f.Keys() {
 				if strings.HasPrefix(k, "other/") {
 					continue // checked below
 				}
@@ -60,14 +62,14 @@ func TestPurgeDecommissionedCommand(t *testing.T) {
 			if got := liveKeys(f, n.Host); !slices.Equal(got, live) {
 				t.Errorf("the live node's objects changed: %d before, %d after", len(live), len(got))
 			}
-			if got := other.keys(); !slices.Equal(got, otherKeys) {
+			if got := other.Keys(); !slices.Equal(got, otherKeys) {
 				t.Errorf("the other tenant's objects changed:\n%v\nwant\n%v", got, otherKeys)
 			}
 			m.must("verify", "--backup-name", "p1")
 
 			// A node whose fqdn does not match the cluster's host names
 			// refuses: every node would look decommissioned.
-			wrong := newMedusa(t, tg, n, prefix, map[string]string{"fqdn": "node1.example.com"})
+			wrong := newPurgeMedusa(t, tg, n, prefix, map[string]string{"fqdn": "node1.example.com"})
 			if out, code := wrong.run("purge-decommissioned"); code != 1 || !strings.Contains(out, "not among the cluster's hosts") {
 				t.Errorf("purge-decommissioned with a mismatched fqdn exited %d:\n%s", code, out)
 			}
@@ -76,10 +78,10 @@ func TestPurgeDecommissionedCommand(t *testing.T) {
 }
 
 // liveKeys returns the keys of fqdn's objects and index entries.
-func liveKeys(f *fx, fqdn string) []string {
+func liveKeys(f *testbed.Bucket, fqdn string) []string {
 	var out []string
-	for _, k := range f.keys() {
-		if strings.HasPrefix(k, f.l.NodePrefix(fqdn)) || strings.Contains(k, "_"+fqdn) ||
+	for _, k := range f.Keys() {
+		if strings.HasPrefix(k, f.L.NodePrefix(fqdn)) || strings.Contains(k, "_"+fqdn) ||
 			strings.Contains(k, "latest_backup/"+fqdn+"/") {
 			out = append(out, k)
 		}

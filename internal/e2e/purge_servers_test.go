@@ -1,4 +1,4 @@
-package purge_test
+package e2e
 
 import (
 	"bytes"
@@ -14,24 +14,13 @@ import (
 	"github.com/medusa-go/medusa/internal/testbed"
 )
 
-// One Cassandra node with the fixture schema serves every integration test
-// of the package: the first test that needs it starts it.
-func TestMain(m *testing.M) {
-	testbed.Shared(m, testbed.SharedSetup{Name: "purge", Ready: testbed.FixtureReady(0)})
-}
-
-// fixtureRows counts the fixture rows written so far.
-var fixtureRows struct {
+// fixtureRows counts the fixture rows the purge tests wrote so far; they
+// write from row 100,000 on, apart from the rows of the other tests of
+// the package.
+var fixtureRows = struct {
 	mu sync.Mutex
 	n  int
-}
-
-// testNode returns the shared node with the fixture schema loaded. Under
-// -short the test is skipped; a node that cannot start fails the test.
-func testNode(t *testing.T) *testbed.Node {
-	t.Helper()
-	return testbed.SharedNode(t)
-}
+}{n: 100_000}
 
 // changeData writes new fixture rows and flushes them into new SSTables;
 // with compact, the keyspace fx_shop is then compacted, so the SSTables
@@ -61,8 +50,8 @@ func changeData(t *testing.T, n *testbed.Node, rows int, compact bool) {
 	}
 }
 
-// target is a bucket the medusa CLI runs against.
-type target struct {
+// purgeTarget is a bucket the medusa CLI runs against.
+type purgeTarget struct {
 	name   string
 	s3     *testbed.S3Server
 	b      storage.Backend // the bucket, as the test sees it
@@ -71,19 +60,19 @@ type target struct {
 	bucket string
 }
 
-// targets returns local storage and the test bed's S3 server (versitygw),
+// purgeTargets returns local storage and the test bed's S3 server (versitygw),
 // on which medusa runs as the user restricted to Medusa's policy.
-func targets(t *testing.T) []func(t *testing.T) target {
-	return []func(t *testing.T) target{
-		func(t *testing.T) target {
+func purgeTargets(t *testing.T) []func(t *testing.T) purgeTarget {
+	return []func(t *testing.T) purgeTarget{
+		func(t *testing.T) purgeTarget {
 			dir := t.TempDir()
 			b, err := local.New(local.Options{BasePath: dir, Bucket: "bucket", Create: true})
 			if err != nil {
 				t.Fatal(err)
 			}
-			return target{name: "local", b: b, root: filepath.Join(dir, "bucket"), base: dir, bucket: "bucket"}
+			return purgeTarget{name: "local", b: b, root: filepath.Join(dir, "bucket"), base: dir, bucket: "bucket"}
 		},
-		func(t *testing.T) target {
+		func(t *testing.T) purgeTarget {
 			srv := testbed.S3T(t)
 			keyFile := filepath.Join(t.TempDir(), "admin-credentials")
 			if err := srv.WriteKeyFile(keyFile, srv.Admin); err != nil {
@@ -95,21 +84,21 @@ func targets(t *testing.T) []func(t *testing.T) target {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { _ = b.Close() })
-			return target{name: "s3", s3: srv, b: b, root: filepath.Join(srv.Dir, "data", srv.Bucket), bucket: srv.Bucket}
+			return purgeTarget{name: "s3", s3: srv, b: b, root: filepath.Join(srv.Dir, "data", srv.Bucket), bucket: srv.Bucket}
 		},
 	}
 }
 
 // medusa runs the CLI in-process with a medusa.ini for the node and
-// target; wrap, when set, wraps the storage stack.
-type medusa struct {
+// purgeTarget; wrap, when set, wraps the storage stack.
+type purgeMedusa struct {
 	t    *testing.T
 	ini  string
 	tmp  string
 	wrap func(storage.Backend) storage.Backend
 }
 
-func newMedusa(t *testing.T, tg target, n *testbed.Node, prefix string, extra map[string]string) *medusa {
+func newPurgeMedusa(t *testing.T, tg purgeTarget, n *testbed.Node, prefix string, extra map[string]string) *purgeMedusa {
 	t.Helper()
 	dir := t.TempDir()
 	storageExtra := map[string]string{"concurrent_transfers": "1"}
@@ -126,10 +115,10 @@ func newMedusa(t *testing.T, tg target, n *testbed.Node, prefix string, extra ma
 	if err := ini.Write(path); err != nil {
 		t.Fatal(err)
 	}
-	return &medusa{t: t, ini: path, tmp: t.TempDir()}
+	return &purgeMedusa{t: t, ini: path, tmp: t.TempDir()}
 }
 
-func (m *medusa) run(args ...string) (string, int) {
+func (m *purgeMedusa) run(args ...string) (string, int) {
 	var out bytes.Buffer
 	getenv := func(k string) string { return map[string]string{"TMPDIR": m.tmp, "TZ": "UTC"}[k] }
 	code := cli.Execute(m.t.Context(), cli.Env{Args: append([]string{"--config-file", m.ini}, args...),
@@ -138,7 +127,7 @@ func (m *medusa) run(args ...string) (string, int) {
 }
 
 // must runs a command that has to succeed and returns its output.
-func (m *medusa) must(args ...string) string {
+func (m *purgeMedusa) must(args ...string) string {
 	m.t.Helper()
 	out, code := m.run(args...)
 	if code != 0 {
@@ -148,9 +137,9 @@ func (m *medusa) must(args ...string) string {
 }
 
 // manifest reads a node backup's manifest.
-func manifestOf(t *testing.T, f *fx, fqdn, backup string) layout.Manifest {
+func manifestOf(t *testing.T, f *testbed.Bucket, fqdn, backup string) layout.Manifest {
 	t.Helper()
-	m, err := layout.UnmarshalManifest([]byte(f.read(f.l.ManifestKey(fqdn, backup))))
+	m, err := layout.UnmarshalManifest([]byte(f.Read(f.L.ManifestKey(fqdn, backup))))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,11 +1,10 @@
-package restore_test
+package e2e
 
 import (
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -21,25 +20,9 @@ import (
 // backup's (completed), Cassandra runs and nothing of the restore is left.
 // The cases share one node.
 func TestKilledRestoreRecovers(t *testing.T) {
-	srv := testbed.S3T(t)
-	c := testbed.CassandraT(t)
-	n := c.Nodes[0]
-	b := &bed{t: t, srv: srv, n: n, dir: t.TempDir(), tmp: t.TempDir()}
-	b.ini = b.writeINI("medusa.ini", n, n.Host, "")
+	b, backed := newRestoreBed(t)
+	n := b.n
 	bin := buildMedusa(t)
-	s := b.session(n)
-	if err := testbed.CreateFixtureSchema(t.Context(), s); err != nil {
-		t.Fatal(err)
-	}
-	if err := testbed.WriteRows(t.Context(), s, 100); err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
-	if _, err := n.Nodetool(t.Context(), "flush"); err != nil {
-		t.Fatal(err)
-	}
-	backed := b.checksums(n)
-	b.mustMedusa(b.ini, "backup", "--backup-name", "b1", "--mode", "full")
 
 	for i, tc := range []struct {
 		kill     string // restore.FaultEnv
@@ -82,15 +65,4 @@ func TestKilledRestoreRecovers(t *testing.T) {
 			t.FailNow()
 		}
 	}
-}
-
-// buildMedusa builds the medusa binary into a temporary directory.
-func buildMedusa(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "medusa")
-	cmd := exec.CommandContext(t.Context(), "go", "build", "-o", bin, "github.com/medusa-go/medusa/cmd/medusa")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
 }

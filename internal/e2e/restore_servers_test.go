@@ -1,4 +1,4 @@
-package restore_test
+package e2e
 
 import (
 	"context"
@@ -24,24 +24,7 @@ import (
 // failures before and after Cassandra is stopped. The steps share the
 // node and run in order; Cassandra is restarted four times.
 func TestRestoreAgainstRealServers(t *testing.T) {
-	srv := testbed.S3T(t)
-	c := testbed.CassandraT(t)
-	n := c.Nodes[0]
-	b := &bed{t: t, srv: srv, n: n, dir: t.TempDir(), tmp: t.TempDir()}
-	b.ini = b.writeINI("medusa.ini", n, n.Host, "")
-	s := b.session(n)
-	if err := testbed.CreateFixtureSchema(t.Context(), s); err != nil {
-		t.Fatal(err)
-	}
-	if err := testbed.WriteRows(t.Context(), s, 100); err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
-	if _, err := n.Nodetool(t.Context(), "flush"); err != nil {
-		t.Fatal(err)
-	}
-	backed := b.checksums(n)
-	b.mustMedusa(b.ini, "backup", "--backup-name", "b1", "--mode", "full")
+	b, backed := newRestoreBed(t)
 
 	steps := []struct {
 		name string
@@ -87,7 +70,7 @@ func stepRefusedDownloads(b *bed, backed map[string]string) {
 	rs.Deps.Storage = unwrapping{Backend: faulty, inner: rs.Deps.Storage}
 	pid := b.n.PID()
 	_, err = restore.Run(t.Context(), rs.Deps, restore.Options{Backup: "b1", FQDN: cfg.Storage.FQDN,
-		Prefix: scenarioPrefix, InPlace: true, TempDir: b.tmp, Concurrency: 4, ManageCassandra: true,
+		Prefix: restorePrefix, InPlace: true, TempDir: b.tmp, Concurrency: 4, ManageCassandra: true,
 		Node: rs.Paths})
 	var se *restore.StageError
 	if !errors.As(err, &se) || se.Stage != restore.StageDownload || se.NodeTouched {
@@ -138,7 +121,7 @@ func multipartObject(b *bed) string {
 		b.t.Fatal(err)
 	}
 	defer st.Close()
-	m, err := (&catalog.Catalog{Backend: st, Prefix: scenarioPrefix}).Manifest(b.t.Context(), "b1", b.n.Host)
+	m, err := (&catalog.Catalog{Backend: st, Prefix: restorePrefix}).Manifest(b.t.Context(), "b1", b.n.Host)
 	if err != nil {
 		b.t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package restore_test
+package e2e
 
 import (
 	"bytes"
@@ -28,7 +28,34 @@ type bed struct {
 	tmp string // $TMPDIR of the medusa commands
 }
 
-const scenarioPrefix = "restore"
+const restorePrefix = "restore"
+
+// newRestoreBed starts a node of the test's own (restores stop it and
+// replace its data), loads the fixture schema with 100 flushed rows and
+// stores the full backup b1 of it in the S3 server; backed are the
+// fixture tables' checksums in b1.
+func newRestoreBed(t *testing.T) (b *bed, backed map[string]string) {
+	t.Helper()
+	srv := testbed.S3T(t)
+	c := testbed.CassandraT(t)
+	n := c.Nodes[0]
+	b = &bed{t: t, srv: srv, n: n, dir: t.TempDir(), tmp: t.TempDir()}
+	b.ini = b.writeINI("medusa.ini", n, n.Host, "")
+	s := b.session(n)
+	if err := testbed.CreateFixtureSchema(t.Context(), s); err != nil {
+		t.Fatal(err)
+	}
+	if err := testbed.WriteRows(t.Context(), s, 100); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if _, err := n.Nodetool(t.Context(), "flush"); err != nil {
+		t.Fatal(err)
+	}
+	backed = b.checksums(n)
+	b.mustMedusa(b.ini, "backup", "--backup-name", "b1", "--mode", "full")
+	return b, backed
+}
 
 // writeINI writes a medusa.ini for node n whose backups are those of
 // fqdn; start overrides start_cmd when not empty.
@@ -45,7 +72,7 @@ func (b *bed) writeINI(name string, n *testbed.Node, fqdn, start string) string 
 		extra["cassandra"] = map[string]string{"start_cmd": start}
 	}
 	err := testbed.MedusaINI{S3: b.srv, KeyFile: filepath.Join(b.dir, name+".credentials"), User: b.srv.Restricted,
-		Bucket: b.srv.Bucket, Prefix: scenarioPrefix, Node: n, FQDN: fqdn, Extra: extra}.Write(path)
+		Bucket: b.srv.Bucket, Prefix: restorePrefix, Node: n, FQDN: fqdn, Extra: extra}.Write(path)
 	if err != nil {
 		b.t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package purge_test
+package e2e
 
 import (
 	"maps"
@@ -9,25 +9,25 @@ import (
 	"github.com/medusa-go/medusa/internal/testbed"
 )
 
-// TestRetentionScenario: five differential backups of the real node with
+// TestPurgeRetentionScenario: five differential backups of the real node with
 // data changing (and compactions) between them; purge with
 // max_backup_count = 2 removes the three oldest; both remaining backups
 // verify, the files only the purged backups used are gone, and the bucket
 // holds exactly the remaining backups' meta, index and manifest files.
-func TestRetentionScenario(t *testing.T) {
+func TestPurgeRetentionScenario(t *testing.T) {
 	n := testNode(t)
-	for _, open := range targets(t) {
+	for _, open := range purgeTargets(t) {
 		tg := open(t)
 		t.Run(tg.name, func(t *testing.T) {
 			prefix := "tenant-" + tg.name
-			m := newMedusa(t, tg, n, prefix, map[string]string{"max_backup_count": "2"})
-			f := newFxOn(t, tg.b, tg.root, prefix)
+			m := newPurgeMedusa(t, tg, n, prefix, map[string]string{"max_backup_count": "2"})
+			f := testbed.NewBucket(t, tg.b, tg.root, prefix)
 			names := []string{"d1", "d2", "d3", "d4", "d5"}
 			sums := map[string]map[string]string{}
 			for i, name := range names {
 				changeData(t, n, 40, i == 2 || i == 3)
 				m.must("backup", "--backup-name", name)
-				sums[name] = checksums(t, n)
+				sums[name] = testbed.FixtureChecksums(t, n)
 			}
 			used := map[string]map[string]int64{}
 			for _, name := range names {
@@ -47,9 +47,9 @@ func TestRetentionScenario(t *testing.T) {
 				t.Fatal("no file is used only by d1..d3: the scenario does not exercise the pool clean-up")
 			}
 
-			before := f.keys()
+			before := f.Keys()
 			out := m.must("--backup-grace-period-in-days", "0", "purge", "--dry-run")
-			if !slices.Equal(before, f.keys()) {
+			if !slices.Equal(before, f.Keys()) {
 				t.Fatal("purge --dry-run changed the bucket")
 			}
 			for _, want := range []string{"Dry run", "backup d1 of " + n.Host + " would be deleted",
@@ -74,7 +74,7 @@ func TestRetentionScenario(t *testing.T) {
 				}
 			}
 			for p := range onlyPurged {
-				if f.exists(p) {
+				if f.Exists(p) {
 					t.Errorf("%s, used only by purged backups, still exists", p)
 				}
 			}
@@ -87,7 +87,7 @@ func TestRetentionScenario(t *testing.T) {
 				if !strings.Contains(out, "Restore done") {
 					t.Errorf("restore-node %s:\n%s", name, out)
 				}
-				if got := checksums(t, n); !maps.Equal(got, sums[name]) {
+				if got := testbed.FixtureChecksums(t, n); !maps.Equal(got, sums[name]) {
 					t.Errorf("after restoring %s the tables differ from when it was taken:\n%v\nwant\n%v", name, got, sums[name])
 				}
 			}
@@ -95,25 +95,10 @@ func TestRetentionScenario(t *testing.T) {
 	}
 }
 
-// checksums returns a checksum of every fixture table's rows.
-func checksums(t *testing.T, n *testbed.Node) map[string]string {
-	t.Helper()
-	s, err := n.NewSession("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	sums, err := testbed.TableChecksums(t.Context(), s, testbed.FixtureKeyspaces)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return sums
-}
-
 // checkBucketMatches: the bucket holds exactly the meta files and index
 // entries of the remaining backups, the latest markers, and in the pool
 // exactly the objects their manifests name, with those sizes.
-func checkBucketMatches(t *testing.T, f *fx, fqdn string, remaining []string, used map[string]map[string]int64) {
+func checkBucketMatches(t *testing.T, f *testbed.Bucket, fqdn string, remaining []string, used map[string]map[string]int64) {
 	t.Helper()
 	want := map[string]int64{}
 	for _, name := range remaining {
@@ -126,24 +111,24 @@ func checkBucketMatches(t *testing.T, f *fx, fqdn string, remaining []string, us
 		wantBytes += size
 	}
 	pool := 0
-	for o, err := range f.b.List(t.Context(), f.l.KeyPrefix()) {
+	for o, err := range f.B.List(t.Context(), f.L.KeyPrefix()) {
 		if err != nil {
 			t.Fatal(err)
 		}
 		switch {
-		case strings.HasPrefix(o.Key, f.l.PoolPrefix(fqdn)):
+		case strings.HasPrefix(o.Key, f.L.PoolPrefix(fqdn)):
 			size, ok := want[o.Key]
 			if !ok || size != o.Size {
 				t.Errorf("pool object %s (%d bytes) is not in a remaining manifest (%d, %v)", o.Key, o.Size, size, ok)
 			}
 			pool++
 			poolBytes += o.Size
-		case strings.HasPrefix(o.Key, f.l.IndexPrefix()+"latest_backup/"+fqdn+"/"):
+		case strings.HasPrefix(o.Key, f.L.IndexPrefix()+"latest_backup/"+fqdn+"/"):
 		default:
 			ok := false
 			for _, name := range remaining {
-				ok = ok || strings.HasPrefix(o.Key, f.l.NodeBackupPrefix(fqdn, name)+"meta/") ||
-					strings.HasPrefix(o.Key, f.l.BackupIndexPrefix(name))
+				ok = ok || strings.HasPrefix(o.Key, f.L.NodeBackupPrefix(fqdn, name)+"meta/") ||
+					strings.HasPrefix(o.Key, f.L.BackupIndexPrefix(name))
 			}
 			if !ok {
 				t.Errorf("unexpected object %s", o.Key)

@@ -1,4 +1,4 @@
-package purge_test
+package e2e
 
 import (
 	"context"
@@ -15,6 +15,7 @@ import (
 	"github.com/medusa-go/medusa/internal/purge"
 	"github.com/medusa-go/medusa/internal/storage"
 	"github.com/medusa-go/medusa/internal/storage/storagetest"
+	"github.com/medusa-go/medusa/internal/testbed"
 )
 
 // pauser holds a backup after it uploaded `after` files into the pool,
@@ -59,20 +60,20 @@ func (p *pauser) Unwrap() storage.Backend { return p.Backend }
 // nothing references any more.
 func TestPurgeRacingBackup(t *testing.T) {
 	n := testNode(t)
-	for _, open := range targets(t) {
+	for _, open := range purgeTargets(t) {
 		tg := open(t)
 		t.Run(tg.name, func(t *testing.T) {
 			prefix := "race"
-			m := newMedusa(t, tg, n, prefix, nil)
-			f := newFxOn(t, tg.b, tg.root, prefix)
+			m := newPurgeMedusa(t, tg, n, prefix, nil)
+			f := testbed.NewBucket(t, tg.b, tg.root, prefix)
 			changeData(t, n, 30, false)
 			m.must("backup", "--backup-name", "r1")
 			changeData(t, n, 30, false)
 			m.must("backup", "--backup-name", "r2")
 			old := time.Now().Add(-20 * 24 * time.Hour)
 			for _, k := range poolKeys(t, f, n.Host) {
-				f.touch(k, old)
-				if info, err := f.b.Stat(t.Context(), k); err != nil || info.ModTime.Unix() != old.Unix() {
+				f.Touch(k, old)
+				if info, err := f.B.Stat(t.Context(), k); err != nil || info.ModTime.Unix() != old.Unix() {
 					t.Fatalf("setting the LastModified of %s back: %+v, %v", k, info, err)
 				}
 			}
@@ -82,8 +83,8 @@ func TestPurgeRacingBackup(t *testing.T) {
 			ageFiles(t, n.DataDir, old.Add(-time.Hour))
 
 			changeData(t, n, 30, true)
-			p := &pauser{pool: f.l.PoolPrefix(n.Host), after: 1, paused: make(chan struct{}), release: make(chan struct{})}
-			bm := newMedusa(t, tg, n, prefix, nil)
+			p := &pauser{pool: f.L.PoolPrefix(n.Host), after: 1, paused: make(chan struct{}), release: make(chan struct{})}
+			bm := newPurgeMedusa(t, tg, n, prefix, nil)
 			bm.wrap = func(b storage.Backend) storage.Backend { p.Backend = b; return p }
 			done := make(chan string, 1)
 			go func() {
@@ -110,7 +111,7 @@ func TestPurgeRacingBackup(t *testing.T) {
 			r3 := paths(manifestOf(t, f, n.Host, "r3"))
 			reusedOld := 0
 			for k := range r3 {
-				info, err := f.b.Stat(t.Context(), k)
+				info, err := f.B.Stat(t.Context(), k)
 				if err != nil {
 					t.Errorf("%s of the running backup r3 was deleted: %v", k, err)
 				} else if info.ModTime.Before(time.Now().Add(-10 * 24 * time.Hour)) {
@@ -131,19 +132,19 @@ func TestPurgeRacingBackup(t *testing.T) {
 				}
 			}
 			out = m.must("purge")
-			if stale == 0 || f.countPool(n.Host) != len(r3) {
+			if stale == 0 || countPool(f, n.Host) != len(r3) {
 				t.Errorf("after purge: %d pool objects, r3 names %d (%d were stale):\n%s",
-					f.countPool(n.Host), len(r3), stale, out)
+					countPool(f, n.Host), len(r3), stale, out)
 			}
 			m.must("verify", "--backup-name", "r3")
 		})
 	}
 }
 
-func poolKeys(t *testing.T, f *fx, fqdn string) []string {
+func poolKeys(t testing.TB, f *testbed.Bucket, fqdn string) []string {
 	t.Helper()
 	var out []string
-	for o, err := range f.b.List(t.Context(), f.l.PoolPrefix(fqdn)) {
+	for o, err := range f.B.List(t.Context(), f.L.PoolPrefix(fqdn)) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -152,20 +153,20 @@ func poolKeys(t *testing.T, f *fx, fqdn string) []string {
 	return out
 }
 
-func (f *fx) countPool(fqdn string) int { return len(poolKeys(f.t, f, fqdn)) }
+func countPool(f *testbed.Bucket, fqdn string) int { return len(poolKeys(f.T, f, fqdn)) }
 
-// TestIncompleteBackup: a backup whose upload died before its manifest
+// TestPurgeIncompleteBackup: a backup whose upload died before its manifest
 // does not count toward max_backup_count (#607), is kept while it may be
 // running, and is removed once older than the grace period, with the pool
 // files only it uploaded.
-func TestIncompleteBackup(t *testing.T) {
+func TestPurgeIncompleteBackup(t *testing.T) {
 	n := testNode(t)
-	for _, open := range targets(t) {
+	for _, open := range purgeTargets(t) {
 		tg := open(t)
 		t.Run(tg.name, func(t *testing.T) {
 			prefix := "incomplete"
-			m := newMedusa(t, tg, n, prefix, map[string]string{"max_backup_count": "2"})
-			f := newFxOn(t, tg.b, tg.root, prefix)
+			m := newPurgeMedusa(t, tg, n, prefix, map[string]string{"max_backup_count": "2"})
+			f := testbed.NewBucket(t, tg.b, tg.root, prefix)
 			changeData(t, n, 30, false)
 			m.must("backup", "--backup-name", "i1")
 			changeData(t, n, 30, false)
@@ -175,10 +176,10 @@ func TestIncompleteBackup(t *testing.T) {
 				before[k] = true
 			}
 			changeData(t, n, 30, false)
-			km := newMedusa(t, tg, n, prefix, nil)
+			km := newPurgeMedusa(t, tg, n, prefix, nil)
 			km.wrap = func(b storage.Backend) storage.Backend {
 				fl := storagetest.NewFaulty(b)
-				fl.Inject(storagetest.Fault{Op: storagetest.OpPut, Key: f.l.ManifestKey(n.Host, "i3"),
+				fl.Inject(storagetest.Fault{Op: storagetest.OpPut, Key: f.L.ManifestKey(n.Host, "i3"),
 					Err: errors.New("killed")})
 				return fl
 			}
@@ -196,8 +197,8 @@ func TestIncompleteBackup(t *testing.T) {
 			}
 			// Three backups, max_backup_count = 2: Medusa would delete i1.
 			out := m.must("purge")
-			if !strings.Contains(out, "Backups purged: 0") || !f.exists(f.l.SchemaKey(n.Host, "i1")) ||
-				!f.exists(f.l.SchemaKey(n.Host, "i3")) {
+			if !strings.Contains(out, "Backups purged: 0") || !f.Exists(f.L.SchemaKey(n.Host, "i1")) ||
+				!f.Exists(f.L.SchemaKey(n.Host, "i3")) {
 				t.Fatalf("purge with an incomplete backup within the grace period:\n%s", out)
 			}
 			// Eleven days later, i3 cannot be running any more.
@@ -212,11 +213,11 @@ func TestIncompleteBackup(t *testing.T) {
 				t.Fatalf("purged %+v", sum.Nodes)
 			}
 			for _, k := range onlyI3 {
-				if f.exists(k) {
+				if f.Exists(k) {
 					t.Errorf("%s, uploaded only by i3, still exists", k)
 				}
 			}
-			if f.exists(f.l.SchemaKey(n.Host, "i3")) {
+			if f.Exists(f.L.SchemaKey(n.Host, "i3")) {
 				t.Error("i3 still exists")
 			}
 			for _, name := range []string{"i1", "i2"} {
