@@ -12,7 +12,6 @@ import (
 	"github.com/medusa-go/medusa/internal/catalog"
 	"github.com/medusa-go/medusa/internal/cluster"
 	"github.com/medusa-go/medusa/internal/layout"
-	"github.com/medusa-go/medusa/internal/remote"
 	"github.com/medusa-go/medusa/internal/restore"
 )
 
@@ -44,19 +43,13 @@ func (a *App) RestoreCluster(ctx context.Context, o cluster.RestoreOptions, conf
 		Out:     out,
 		Logger:  a.Logger,
 	}
-	exec, err := a.ClusterExecutor()
+	exec, err := a.Executor()
 	if err != nil {
 		return nil, err
 	}
 	defer exec.Close()
 	d.Exec = exec
 	return cluster.Restore(ctx, d, o)
-}
-
-// ClusterExecutor returns the executor that runs node commands: SSH as
-// [ssh] says. Close it.
-func (a *App) ClusterExecutor() (remote.Executor, error) {
-	return remote.NewSSH(a.Config.SSH, remote.SSHOptions{Logger: a.Logger})
 }
 
 // localSeeds are the seeds of the local cassandra.yaml, named as the

@@ -1,4 +1,4 @@
-package restore_test
+package e2e
 
 import (
 	"os"
@@ -61,7 +61,7 @@ func TestLoaderDroppedColumnReal(t *testing.T) {
 		t.Fatal(err)
 	}
 	b.mustMedusa(b.ini, "backup", "--backup-name", "dc1", "--mode", "full")
-	key := layout.New(scenarioPrefix).DroppedColumnsKey(n.Host, "dc1")
+	key := layout.New(restorePrefix).DroppedColumnsKey(n.Host, "dc1")
 	rec, err := os.ReadFile(b.objectFile(key))
 	if err != nil || !strings.Contains(string(rec), `"column": "gone"`) {
 		t.Fatalf("%s: %v\n%s", key, err, rec)
