@@ -77,7 +77,7 @@ func (l SSTableLoader) Load(ctx context.Context, dir string) (string, error) {
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
-		return out.String(), fmt.Errorf("%s: %w: %s", l.Redacted(dir), err, lastLines(out.String(), 8))
+		return out.String(), fmt.Errorf("%s: %w: %s", l.Redacted(dir), err, loaderCause(out.String()))
 	}
 	if skipped := skippedFiles(out.String()); len(skipped) > 0 {
 		return out.String(), fmt.Errorf("%s: sstableloader exited 0 but did not load every file (does the table "+
@@ -97,4 +97,32 @@ func skippedFiles(out string) []string {
 		}
 	}
 	return lines
+}
+
+// loaderCause picks what says why sstableloader failed from its output:
+// the first exception or error line and the last "Caused by:" line (a
+// Java stack trace's frames say nothing to an operator), else the last
+// lines.
+func loaderCause(out string) string {
+	var first, cause string
+	for _, line := range strings.Split(out, "\n") {
+		line = strings.TrimSpace(line)
+		switch {
+		case strings.HasPrefix(line, "at ") || line == "":
+		case strings.HasPrefix(line, "Caused by:"):
+			cause = line
+		case first == "" && (strings.Contains(line, "Exception") || strings.Contains(line, "ERROR") ||
+			strings.HasPrefix(line, "Error")):
+			first = line
+		}
+	}
+	switch {
+	case first != "" && cause != "":
+		return first + " | " + cause
+	case first != "":
+		return first
+	case cause != "":
+		return cause
+	}
+	return lastLines(out, 8)
 }

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/medusa-go/medusa/internal/cassandra"
 	"github.com/medusa-go/medusa/internal/catalog"
@@ -144,7 +145,7 @@ func loadOne(ctx context.Context, d *Deps, o *Options, p *Plan, staging string) 
 		dir := filepath.Join(staging, t.Keyspace, t.Dir)
 		d.Logger.Info(fmt.Sprintf("Loading %s (%d files, %s) with sstableloader", t.Name(), len(t.Files),
 			layout.FormatBytes(t.Bytes)))
-		if err := d.Loader.Load(ctx, dir); err != nil {
+		if err := loadTable(ctx, d, t.Name(), dir); err != nil {
 			if strings.Contains(err.Error(), "Unknown column") {
 				err = fmt.Errorf("%w (the table in the cluster lacks the record of a column dropped before the backup; "+
 					"record it with ALTER TABLE <table> ADD <column> <type> then ALTER TABLE <table> DROP <column> "+
@@ -154,6 +155,27 @@ func loadOne(ctx context.Context, d *Deps, o *Options, p *Plan, staging string) 
 		}
 	}
 	return nil
+}
+
+// loadRetryDelay is the wait before a table's load is tried a second time.
+const loadRetryDelay = 10 * time.Second
+
+// loadTable streams one table directory, a second time when the first
+// load failed in streaming (a peer busy or restarting: seen with several
+// loaders at once on a loaded cluster). Loading the same SSTables twice
+// writes the same cells with the same timestamps, so a retry cannot change
+// the result. A table the cluster lacks or cannot read is not retried.
+func loadTable(ctx context.Context, d *Deps, name, dir string) error {
+	err := d.Loader.Load(ctx, dir)
+	if err == nil || ctx.Err() != nil || strings.Contains(err.Error(), "Unknown column") ||
+		strings.Contains(err.Error(), "did not load every file") {
+		return err
+	}
+	d.Logger.Warn(fmt.Sprintf("Loading %s failed, trying once more in %s: %v", name, loadRetryDelay, err))
+	if serr := d.Sleep(ctx, loadRetryDelay); serr != nil {
+		return err
+	}
+	return d.Loader.Load(ctx, dir)
 }
 
 // loadable returns the tables sstableloader streams: those with files,
