@@ -22,7 +22,7 @@ type App struct {
 	// (outermost), e.g. to count the requests a command makes in tests.
 	WrapStorage func(storage.Backend) storage.Backend
 	// Remote, when set, is the Executor of the cluster commands instead of
-	// the SSH executor of [ssh] (e.g. remote.Local in tests).
+	// the SSH executor of [ssh] (e.g. a fake in tests).
 	Remote remote.Executor
 }
 

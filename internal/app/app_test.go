@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -137,8 +138,17 @@ func TestExecutor(t *testing.T) {
 	if !remote.IsConfigError(err) || !strings.Contains(err.Error(), missing) {
 		t.Errorf("missing key_file: err = %v, want a config error naming %s", err, missing)
 	}
-	a.Remote = &remote.Local{}
+	a.Remote = nopExecutor{}
 	if e, err := a.Executor(); err != nil || e != a.Remote {
 		t.Errorf("Remote: %v, %v", e, err)
 	}
 }
+
+// nopExecutor is a remote.Executor that runs nothing.
+type nopExecutor struct{}
+
+func (nopExecutor) Check(context.Context, string) error { return nil }
+func (nopExecutor) Run(context.Context, string, remote.Command, io.Writer, io.Writer) error {
+	return nil
+}
+func (nopExecutor) Close() error { return nil }

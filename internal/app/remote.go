@@ -5,7 +5,7 @@ import (
 )
 
 // Executor returns what runs node-side commands on the cluster's hosts:
-// Remote when set (tests, or a local executor), otherwise the SSH executor
+// Remote when set (tests), otherwise the SSH executor
 // of [ssh] (username, key_file or the SSH agent, cert_file, port,
 // keepalive_seconds, login_shell, use_pty, known_hosts_file,
 // host_key_policy). A bad key or certificate is a *remote.ConfigError

@@ -14,7 +14,9 @@ type droppingNode struct {
 	cols []layout.DroppedColumn
 }
 
-func (n droppingNode) DroppedColumns(context.Context) ([]layout.DroppedColumn, error) { return n.cols, nil }
+func (n droppingNode) DroppedColumns(context.Context) ([]layout.DroppedColumn, error) {
+	return n.cols, nil
+}
 
 // TestDroppedColumnsRecorded: a node that lists its dropped columns gets
 // meta/dropped_columns.json; a node that cannot has no such file.

@@ -36,6 +36,30 @@ func clusterChecksums(t *testing.T, ctx context.Context, b *testbed.ClusterBed) 
 	return out
 }
 
+// assertRestored checks that every node of bed is Up/Normal and that each
+// node's tables have the checksums in want (want[i] for node i+1), naming
+// each table that differs.
+func assertRestored(t *testing.T, ctx context.Context, bed *testbed.ClusterBed, want []map[string]string) {
+	t.Helper()
+	status, err := bed.Node(1).Nodetool(ctx, "status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := testbed.CountUN(status); n != len(bed.Nodes()) {
+		t.Errorf("nodetool status shows %d UN, want %d:\n%s", n, len(bed.Nodes()), status)
+	}
+	for i, got := range clusterChecksums(t, ctx, bed) {
+		for _, k := range slices.Sorted(maps.Keys(want[i])) {
+			if got[k] != want[i][k] {
+				t.Errorf("%s: %s is %q, the backup had %q", bed.Hosts()[i], k, got[k], want[i][k])
+			}
+		}
+		if len(got) != len(want[i]) {
+			t.Errorf("%s: tables %v, the backup had %v", bed.Hosts()[i], slices.Sorted(maps.Keys(got)), slices.Sorted(maps.Keys(want[i])))
+		}
+	}
+}
+
 // backupEveryNode writes rows through node 1, then runs our backup-node on
 // each node (as an operator would without backup-cluster).
 func backupEveryNode(t *testing.T, ctx context.Context, b *testbed.ClusterBed, name string, rows int) {
@@ -127,24 +151,8 @@ func TestRestoreClusterInPlace(t *testing.T) {
 	if testing.Verbose() {
 		t.Logf("restore-cluster output:\n%s\n%s", out, stderr)
 	}
-	status, err := b.Node(1).Nodetool(ctx, "status")
-	if err != nil {
-		t.Fatal(err)
-	}
-	upAt := time.Since(began)
-	if n := testbed.CountUN(status); n != 3 {
-		t.Errorf("nodetool status shows %d UN, want 3:\n%s", n, status)
-	}
-	t.Logf("3 UN %s after the start", upAt.Round(100*time.Millisecond))
-	for i, got := range clusterChecksums(t, ctx, b) {
-		if !maps.Equal(got, want[i]) {
-			for _, k := range slices.Sorted(maps.Keys(want[i])) {
-				if got[k] != want[i][k] {
-					t.Errorf("node %d: %s is %q, backup had %q", i+1, k, got[k], want[i][k])
-				}
-			}
-		}
-	}
+	assertRestored(t, ctx, b, want)
+	t.Logf("3 UN %s after the start", time.Since(began).Round(100*time.Millisecond))
 }
 
 // nodeTokens reads a node's own tokens (system.local), sorted.
@@ -197,21 +205,10 @@ func TestRestoreClusterHostListOntoOtherCluster(t *testing.T) {
 	if !strings.Contains(out, "Mode: remote (--host-list)") {
 		t.Errorf("output:\n%s", out)
 	}
-	status, err := b2.Node(1).Nodetool(ctx, "status")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n := testbed.CountUN(status); n != 3 {
-		t.Errorf("second cluster: %d UN, want 3:\n%s", n, status)
-	}
+	assertRestored(t, ctx, b2, want)
 	for i, n := range b2.Nodes() {
 		if got := nodeTokens(t, n); !slices.Equal(got, srcTokens[i]) {
 			t.Errorf("%s has tokens %v, its source %s had %v", n.Host, got, b.Hosts()[i], srcTokens[i])
-		}
-	}
-	for i, got := range clusterChecksums(t, ctx, b2) {
-		if !maps.Equal(got, want[i]) {
-			t.Errorf("%s: tables %v, source cluster had %v", b2.Hosts()[i], got, want[i])
 		}
 	}
 }
@@ -248,18 +245,7 @@ func TestRestoreClusterPythonBackup(t *testing.T) {
 		t.Fatalf("restore-cluster of a Python backup: %v\n%s\n%s\n%s", err, out, stderr, b.LogTails(30))
 	}
 	t.Logf("restore-cluster in place of a Python Medusa backup: %s", time.Since(began).Round(100*time.Millisecond))
-	status, err := b.Node(1).Nodetool(ctx, "status")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n := testbed.CountUN(status); n != 3 {
-		t.Errorf("nodetool status shows %d UN, want 3:\n%s", n, status)
-	}
-	for i, got := range clusterChecksums(t, ctx, b) {
-		if !maps.Equal(got, want[i]) {
-			t.Errorf("node %d: tables %v, the Python backup had %v", i+1, got, want[i])
-		}
-	}
+	assertRestored(t, ctx, b, want)
 }
 
 // A backup of the 3-node cluster restored with sstableloader into a
@@ -364,16 +350,5 @@ func TestRestoreClusterOneAtATime(t *testing.T) {
 	if !strings.Contains(out, "at most 1 nodes at a time") || !strings.Contains(out, "[127.0.0.3] ") {
 		t.Errorf("output:\n%s", out)
 	}
-	status, err := b.Node(1).Nodetool(ctx, "status")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n := testbed.CountUN(status); n != 3 {
-		t.Errorf("nodetool status shows %d UN, want 3:\n%s", n, status)
-	}
-	for i, got := range clusterChecksums(t, ctx, b) {
-		if !maps.Equal(got, want[i]) {
-			t.Errorf("node %d: tables %v, the backup had %v", i+1, got, want[i])
-		}
-	}
+	assertRestored(t, ctx, b, want)
 }

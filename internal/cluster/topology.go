@@ -4,12 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"math/big"
 	"sort"
 	"strings"
 	"sync"
-	"text/tabwriter"
 	"time"
 
 	"github.com/medusa-go/medusa/internal/cassandra"
@@ -53,36 +51,6 @@ type Topology struct {
 	// Seed is the CQL contact point the topology was read from.
 	Seed  string
 	Nodes []Node
-}
-
-// Hosts returns the host names, in topology order.
-func (t Topology) Hosts() []string {
-	out := make([]string, len(t.Nodes))
-	for i, n := range t.Nodes {
-		out[i] = n.Host
-	}
-	return out
-}
-
-// Node returns the node named host.
-func (t Topology) Node(host string) (Node, bool) {
-	for _, n := range t.Nodes {
-		if n.Host == host {
-			return n, true
-		}
-	}
-	return Node{}, false
-}
-
-// Down returns the nodes that are not up, in topology order.
-func (t Topology) Down() []Node {
-	var out []Node
-	for _, n := range t.Nodes {
-		if !n.Up {
-			out = append(out, n)
-		}
-	}
-	return out
 }
 
 // DCs returns the datacenters, sorted.
@@ -152,20 +120,6 @@ func compareTokens(a, b string) int {
 		return strings.Compare(a, b)
 	}
 	return x.Cmp(y)
-}
-
-// WriteTable prints the topology, one node a line.
-func (t Topology) WriteTable(w io.Writer) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "HOST\tADDRESS\tDC\tRACK\tTOKENS\tFIRST TOKEN\tSTATE")
-	for _, n := range t.Nodes {
-		state := "up"
-		if !n.Up {
-			state = "DOWN"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", n.Host, n.IP, n.DC, n.Rack, len(n.Tokens), n.FirstToken(), state)
-	}
-	return tw.Flush()
 }
 
 // NodeProblem is why one node cannot take part.

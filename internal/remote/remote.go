@@ -1,8 +1,7 @@
 // Package remote runs medusa's node-side commands on the nodes of a
-// cluster: over SSH for real clusters (the [ssh] section of medusa.ini), or
-// as local processes when one host runs several nodes. The cluster
+// cluster, over SSH (the [ssh] section of medusa.ini). The cluster
 // commands (backup-cluster, restore-cluster) only see the Executor
-// interface.
+// interface, so tests can run them against fakes.
 package remote
 
 import (
