@@ -9,6 +9,7 @@ import (
 	"github.com/medusa-go/medusa/internal/backup"
 	"github.com/medusa-go/medusa/internal/cluster"
 	"github.com/medusa-go/medusa/internal/layout"
+	"github.com/medusa-go/medusa/internal/restore"
 )
 
 // newNodeCmds are the hidden node-side commands the cluster commands run
@@ -96,4 +97,44 @@ func newNodeCmds(r *root) []*cobra.Command {
 	clearCmd.Flags().StringVar(&clearName, "backup-name", "", "backup name (required)")
 	_ = clearCmd.MarkFlagRequired("backup-name")
 	return []*cobra.Command{check, snap, clearCmd}
+}
+
+// newStopCassandraCmd is the hidden node-side command restore-cluster
+// runs on every target before restoring any: drain, stop_cmd, wait until
+// the node is down.
+func newStopCassandraCmd(r *root) *cobra.Command {
+	var requireDrain bool
+	cmd := &cobra.Command{
+		Use:    cluster.StopCommand,
+		Short:  "Drain and stop the local Cassandra node (run by restore-cluster)",
+		Hidden: true,
+		Args:   cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			a, err := r.open(cmd.Context(), nil)
+			if err != nil {
+				return err
+			}
+			if err := a.StopCassandra(cmd.Context(), requireDrain); err != nil {
+				return fmt.Errorf("stop Cassandra: %w", err)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&requireDrain, "require-drain", false, "fail without stopping when nodetool drain fails")
+	return cmd
+}
+
+// newRestoreGateCmd is the hidden node-side command restore-cluster runs
+// to let a `restore-node --gate` waiting on the node go on: `medusa
+// restore-gate <dir> stop|start|abort`.
+func newRestoreGateCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:    cluster.GateCommand + " <dir> stop|start|abort",
+		Short:  "Let a restore-node waiting at a gate go on (run by restore-cluster)",
+		Hidden: true,
+		Args:   cobra.ExactArgs(2),
+		RunE: func(_ *cobra.Command, args []string) error {
+			return restore.OpenGate(args[0], args[1])
+		},
+	}
 }
