@@ -103,7 +103,10 @@ func (b *build) applyOverrides(ov Overrides) {
 }
 
 // forceKubernetes: with [kubernetes] enabled, sudo is never used and the
-// fqdn is the pod IP when POD_IP is set.
+// fqdn is $POD_IP when set (as in Medusa); otherwise, when nothing set the
+// fqdn, it is $POD_NAME (ours: k8ssandra-operator sets POD_NAME, not
+// POD_IP, and a StatefulSet pod's PTR name, which Medusa uses, starts with
+// the same pod name; this also works without reverse DNS).
 func (b *build) forceKubernetes() {
 	enabled, ok := parseBool(b.raw["kubernetes"]["enabled"].val)
 	if !ok || !enabled {
@@ -118,6 +121,8 @@ func (b *build) forceKubernetes() {
 	}
 	if ip := b.env("POD_IP"); ip != "" {
 		b.setRaw("storage", "fqdn", ip, "$POD_IP")
+	} else if pod := b.env("POD_NAME"); pod != "" && !b.raw["storage"]["fqdn"].set {
+		b.setRaw("storage", "fqdn", pod, "$POD_NAME")
 	}
 }
 

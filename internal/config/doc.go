@@ -49,7 +49,8 @@
 // # Precedence
 //
 // Built-in defaults < file < CLI Overrides < [kubernetes] enabled forcing
-// (use_sudo and use_sudo_for_restore false, fqdn = $POD_IP) < environment
+// (use_sudo and use_sudo_for_restore false, fqdn = $POD_IP, else $POD_NAME
+// when neither the file nor --fqdn set it) < environment
 // (MEDUSA_CQL_USERNAME, ..., MEDUSA_NODETOOL_K8S_SECRETS_PATH; deprecated
 // CQL_USERNAME and CQL_PASSWORD with a Warning) < files "username" and
 // "password" of the *_k8s_secrets_path directories < fqdn resolution.
