@@ -69,6 +69,11 @@ func CQLOptions(cfg *config.Config, nc *cassandra.NodeConfig, logger *slog.Logge
 	o.Username, o.Password = c.CQLUsername, c.CQLPassword
 	o.CAFile, o.CertFile, o.KeyFile = c.Certfile, c.Usercert, c.Userkey
 	o.Kubernetes = cfg.Kubernetes.Enabled
+	if o.Kubernetes {
+		// The node's files are stored under its fqdn (the pod name): its
+		// token map entry must carry the same name.
+		o.LocalName = cfg.Storage.FQDN
+	}
 	o.Logger = logger
 	o.Backoff.Budget = time.Duration(c.CQLRetrySeconds) * time.Second
 	return o

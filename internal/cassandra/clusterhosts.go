@@ -89,7 +89,8 @@ func inetString(v any) string {
 
 // ClusterHostNames returns the identities of every node of the cluster,
 // all datacenters included, named as tokenmap.json names them (HostName:
-// the IP, or its resolved name with resolveIPs), sorted and without
+// the IP, or its resolved name with resolveIPs; the local node by
+// CQLOptions.LocalName in Kubernetes mode), sorted and without
 // duplicates. purge-decommissioned compares the nodes found in the bucket
 // against this list.
 func (s *Session) ClusterHostNames(ctx context.Context, resolver HostResolver, resolveIPs bool) ([]string, error) {
@@ -97,15 +98,15 @@ func (s *Session) ClusterHostNames(ctx context.Context, resolver HostResolver, r
 	if err != nil {
 		return nil, err
 	}
-	return HostNames(ctx, hosts, resolver, resolveIPs, s.k8s), nil
+	return s.hostNames(ctx, hosts, resolver, resolveIPs), nil
 }
 
-// HostNames names hosts with HostName; the result is sorted and has no
-// duplicates.
-func HostNames(ctx context.Context, hosts []ClusterHost, resolver HostResolver, resolveIPs, k8s bool) []string {
+// hostNames names hosts as the session's token maps do (hostName); the
+// result is sorted and has no duplicates.
+func (s *Session) hostNames(ctx context.Context, hosts []ClusterHost, resolver HostResolver, resolveIPs bool) []string {
 	names := make([]string, 0, len(hosts))
 	for _, h := range hosts {
-		names = append(names, HostName(ctx, resolver, h.IP, resolveIPs, k8s))
+		names = append(names, s.hostName(ctx, resolver, h.IP, resolveIPs))
 	}
 	slices.Sort(names)
 	return slices.Compact(names)

@@ -40,15 +40,24 @@ func TestHostNamesAllDatacenters(t *testing.T) {
 		{IP: "10.0.2.2", DC: "dc2"},
 	}
 	dns := fakeDNS{"10.0.1.1": {"a.dc1.example."}, "10.0.2.1": {"a.dc2.example."}}
-	got := HostNames(t.Context(), hosts, dns, true, false)
+	s := &Session{localIP: "10.0.1.1"}
+	got := s.hostNames(t.Context(), hosts, dns, true)
 	want := []string{"10.0.1.2", "10.0.2.2", "a.dc1.example", "a.dc2.example"}
 	if !slices.Equal(got, want) {
 		t.Errorf("resolved: %v, want %v", got, want)
 	}
-	got = HostNames(t.Context(), hosts, dns, false, false)
+	got = s.hostNames(t.Context(), hosts, dns, false)
 	want = []string{"10.0.1.1", "10.0.1.2", "10.0.2.1", "10.0.2.2"}
 	if !slices.Equal(got, want) {
 		t.Errorf("not resolved: %v, want %v", got, want)
+	}
+	// Kubernetes mode: the local node is its pod name, whatever DNS says;
+	// the others keep the PTR rule.
+	k8s := &Session{localIP: "10.0.1.1", k8s: true, localName: "demo-dc1-default-sts-0"}
+	got = k8s.hostNames(t.Context(), hosts, dns, true)
+	want = []string{"10.0.1.2", "10.0.2.2", "a", "demo-dc1-default-sts-0"}
+	if !slices.Equal(got, want) {
+		t.Errorf("kubernetes: %v, want %v", got, want)
 	}
 }
 

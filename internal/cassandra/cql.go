@@ -103,6 +103,11 @@ type CQLOptions struct {
 	KeyFile  string
 	// Kubernetes selects the pod-name rule for token map host names.
 	Kubernetes bool
+	// LocalName, in Kubernetes mode, is the name token maps and host lists
+	// give the local node instead of its reverse-DNS name: its [storage]
+	// fqdn (the pod name), so that tokenmap.json names the node as its
+	// files are stored. Empty means the reverse-DNS rule for it too.
+	LocalName string
 	// ConnectTimeout bounds dialing and the connection handshake; Timeout
 	// bounds one query. Zero means the defaults above.
 	ConnectTimeout time.Duration
@@ -163,6 +168,8 @@ type Session struct {
 	localIP string
 	hostID  string // the local node's host_id, which pins every query
 	k8s     bool
+	// localName names the local node in Kubernetes mode (CQLOptions.LocalName).
+	localName string
 }
 
 // Connect opens a session to the node at opts.Host, retrying per
@@ -191,7 +198,7 @@ func Connect(ctx context.Context, opts CQLOptions) (*Session, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("cql connect to %s: %w", addr, err)
 		}
-		s, err := open(cfg, addr, ip, opts.Kubernetes)
+		s, err := open(cfg, addr, ip, opts)
 		if err == nil {
 			return s, nil
 		}
@@ -218,12 +225,15 @@ func Connect(ctx context.Context, opts CQLOptions) (*Session, error) {
 }
 
 // open creates one session and pins it to the contact node.
-func open(cfg *gocql.ClusterConfig, addr, ip string, k8s bool) (*Session, error) {
+func open(cfg *gocql.ClusterConfig, addr, ip string, opts CQLOptions) (*Session, error) {
 	gs, err := cfg.CreateSession()
 	if err != nil {
 		return nil, err
 	}
-	s := &Session{s: gs, addr: addr, localIP: ip, k8s: k8s}
+	s := &Session{s: gs, addr: addr, localIP: ip, k8s: opts.Kubernetes}
+	if opts.Kubernetes {
+		s.localName = opts.LocalName
+	}
 	if err := s.pin(); err != nil {
 		gs.Close()
 		return nil, err

@@ -111,7 +111,8 @@ func filterDC(hosts []RingHost, dc string) []RingHost {
 
 // TokenMap is meta/tokenmap.json: the hosts of the local node's datacenter
 // inserted in the order of their IP address strings (as Medusa sorts
-// them), keyed by HostName, each with its tokens (server order), is_up,
+// them), keyed by HostName (the local node by CQLOptions.LocalName in
+// Kubernetes mode), each with its tokens (server order), is_up,
 // rack and dc.
 func (s *Session) TokenMap(ctx context.Context, resolver HostResolver, resolveIPs bool) (layout.Tokenmap, error) {
 	hosts, err := s.Ring(ctx)
@@ -119,12 +120,23 @@ func (s *Session) TokenMap(ctx context.Context, resolver HostResolver, resolveIP
 		return layout.Tokenmap{}, err
 	}
 	tm, err := BuildTokenmap(hosts, func(ip string) string {
-		return HostName(ctx, resolver, ip, resolveIPs, s.k8s)
+		return s.hostName(ctx, resolver, ip, resolveIPs)
 	})
 	if err != nil {
 		return layout.Tokenmap{}, fmt.Errorf("cql %s: token map: %w", s.addr, err)
 	}
 	return tm, nil
+}
+
+// hostName names the node at ip: HostName, except that in Kubernetes mode
+// the local node is CQLOptions.LocalName when set (its pod name), which
+// its reverse-DNS name may not give (no PTR record for the pod IP, or a
+// loopback contact point).
+func (s *Session) hostName(ctx context.Context, resolver HostResolver, ip string, resolveIPs bool) string {
+	if s.k8s && s.localName != "" && ip == s.localIP {
+		return s.localName
+	}
+	return HostName(ctx, resolver, ip, resolveIPs, s.k8s)
 }
 
 // BuildTokenmap orders hosts by IP string and names them with name. Two

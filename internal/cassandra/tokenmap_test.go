@@ -105,3 +105,44 @@ func TestFilterDC(t *testing.T) {
 		t.Fatalf("filterDC = %+v", got)
 	}
 }
+
+// TestTokenmapKubernetesLocalName: in Kubernetes mode the local node is
+// keyed by its pod name (CQLOptions.LocalName, the [storage] fqdn) even
+// when its address has no usable PTR record, so the backup stored under
+// that name is complete; the peers keep the PTR rule. Outside Kubernetes
+// mode LocalName is not used.
+func TestTokenmapKubernetesLocalName(t *testing.T) {
+	t.Parallel()
+	dns := fakeDNS{
+		"10.0.0.1": {"localhost."},
+		"10.0.0.2": {"demo-dc1-default-sts-1.demo-dc1-all-pods-service.ns.svc.cluster.local."},
+	}
+	hosts := []RingHost{
+		{IP: "10.0.0.1", DC: "dc1", Rack: "default", Up: true, Tokens: []string{"1"}},
+		{IP: "10.0.0.2", DC: "dc1", Rack: "default", Up: true, Tokens: []string{"2"}},
+		{IP: "10.0.0.3", DC: "dc1", Rack: "default", Up: true, Tokens: []string{"3"}},
+	}
+	tests := []struct {
+		name string
+		s    *Session
+		want []string
+	}{
+		{"kubernetes", &Session{localIP: "10.0.0.1", k8s: true, localName: "demo-dc1-default-sts-0"},
+			[]string{"demo-dc1-default-sts-0", "demo-dc1-default-sts-1", "10.0.0.3"}},
+		{"kubernetes without a local name", &Session{localIP: "10.0.0.1", k8s: true},
+			[]string{"localhost", "demo-dc1-default-sts-1", "10.0.0.3"}},
+		{"not kubernetes", &Session{localIP: "10.0.0.1", localName: "ignored"},
+			[]string{"localhost", "demo-dc1-default-sts-1.demo-dc1-all-pods-service.ns.svc.cluster.local", "10.0.0.3"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tm, err := BuildTokenmap(hosts, func(ip string) string { return tt.s.hostName(t.Context(), dns, ip, true) })
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := tm.HostNames(); strings.Join(got, ",") != strings.Join(tt.want, ",") {
+				t.Errorf("hosts = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
