@@ -142,8 +142,13 @@ func (j JolokiaSnapshotter) exec(ctx context.Context, op, tag string, extra ...s
 }
 
 // ManagementAPISnapshotter uses the Management API for Apache Cassandra
-// ([kubernetes] use_mgmt_api): POST {"snapshot_name": tag} to create,
-// DELETE ?snapshotNames=tag to clear; any non-2xx answer is an error.
+// ([kubernetes] use_mgmt_api), as Medusa does: POST
+// {"snapshot_name": tag} to cassandra_url (…/api/v0/ops/node/snapshots)
+// snapshots every keyspace; DELETE cassandra_url?snapshotNames=tag clears
+// that tag in every keyspace. The API answers 200 "OK" on success, 400
+// (POST only) for an invalid request and 500 with Cassandra's message
+// when the operation fails (e.g. "Snapshot medusa-x already exists.");
+// like Medusa, anything but 200 is an error.
 type ManagementAPISnapshotter struct {
 	URL    string       // e.g. http://127.0.0.1:8080/api/v0/ops/node/snapshots
 	Client *http.Client // nil: a client with a 10-minute timeout
@@ -217,15 +222,26 @@ func (m ManagementAPISnapshotter) Clear(ctx context.Context, tag string) error {
 }
 
 func (m ManagementAPISnapshotter) send(req *http.Request) error {
+	where := req.Method + " " + redactURL(req.URL)
 	resp, data, err := do(orDefault(m.Client), req)
 	if err != nil {
-		return fmt.Errorf("management api: %w", err)
+		return fmt.Errorf("management api %s: %w (is the Management API running there? check [kubernetes] cassandra_url)", where, err)
 	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return fmt.Errorf("management api %s %s: HTTP %s: %s", req.Method, redactURL(req.URL), resp.Status, snippet(data))
+	switch {
+	case resp.StatusCode == http.StatusOK:
+		return nil
+	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusMethodNotAllowed:
+		return fmt.Errorf("management api %s: HTTP %s: %s (no snapshot endpoint there; [kubernetes] cassandra_url must end with %s)",
+			where, resp.Status, snippet(data), MgmtAPISnapshotsPath)
+	case resp.StatusCode == http.StatusInternalServerError:
+		return fmt.Errorf("management api %s: HTTP %s: Cassandra says: %s", where, resp.Status, snippet(data))
 	}
-	return nil
+	return fmt.Errorf("management api %s: HTTP %s: %s", where, resp.Status, snippet(data))
 }
+
+// MgmtAPISnapshotsPath is the path of the Management API's snapshot
+// resource, which [kubernetes] cassandra_url names.
+const MgmtAPISnapshotsPath = "/api/v0/ops/node/snapshots"
 
 var defaultHTTPClient = &http.Client{Timeout: 10 * time.Minute}
 

@@ -112,9 +112,10 @@ func TestManagementAPISnapshotter(t *testing.T) {
 		wantErr string
 	}{
 		{"ok", 200, ""},
-		{"created", 201, ""},
-		{"server error", 500, "HTTP 500 Internal Server Error: boom"},
-		{"not found", 404, "HTTP 404 Not Found: boom"},
+		{"anything but 200 is an error, as in Medusa", 204, "HTTP 204 No Content: (empty body)"},
+		{"server error", 500, "HTTP 500 Internal Server Error: Cassandra says: boom"},
+		{"bad request", 400, "HTTP 400 Bad Request: boom"},
+		{"not found", 404, "HTTP 404 Not Found: boom (no snapshot endpoint there; [kubernetes] cassandra_url must end with /api/v0/ops/node/snapshots)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -271,5 +272,16 @@ func TestNewSnapshotter(t *testing.T) {
 	s, _ := NewSnapshotter(SnapshotOptions{Nodetool: nt})
 	if s.(NodetoolSnapshotter).Nodetool.Options.Executable != "/x/nodetool" {
 		t.Error("nodetool options not passed on")
+	}
+}
+
+func TestManagementAPIUnreachable(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	url := srv.URL + MgmtAPISnapshotsPath
+	srv.Close()
+	err := ManagementAPISnapshotter{URL: url}.Create(t.Context(), "medusa-x")
+	if err == nil || !strings.HasPrefix(err.Error(), "create snapshot medusa-x: management api POST "+url) ||
+		!strings.Contains(err.Error(), "check [kubernetes] cassandra_url") {
+		t.Fatalf("error = %v", err)
 	}
 }
