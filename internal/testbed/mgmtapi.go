@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"slices"
@@ -85,7 +86,9 @@ func StartMgmtAPI(node *Node, o MgmtAPIOptions) (*MgmtAPI, error) {
 	}
 	m := &MgmtAPI{node: node, done: make(chan struct{}), fail: map[string]mgmtAPIFailure{},
 		URL: "http://" + ln.Addr().String() + MgmtAPISnapshotsPath}
-	m.srv = &http.Server{Handler: m, ReadHeaderTimeout: 10 * time.Second, TLSConfig: o.TLS}
+	// Refused TLS handshakes are expected in tests: not logged.
+	m.srv = &http.Server{Handler: m, ReadHeaderTimeout: 10 * time.Second, TLSConfig: o.TLS,
+		ErrorLog: log.New(io.Discard, "", 0)}
 	go func() {
 		defer close(m.done)
 		if o.TLS != nil {
