@@ -28,7 +28,8 @@ const MgmtAPISnapshotsPath = "/api/v0/ops/node/snapshots"
 // node with the node's own nodetool:
 //
 //   - POST {"snapshot_name", "keyspaces", "table_name", "skip_flush",
-//     "keyspace_tables"}: nodetool snapshot -t; 200 "OK", 400 with the
+//     "keyspace_tables"} (application/json only, else 415): nodetool
+//     snapshot -t; 200 "OK", 400 with the
 //     API's message for an invalid combination, 500 with Cassandra's
 //     message when the snapshot fails (e.g. the tag already exists);
 //   - GET ?snapshotNames=&keyspaces=: nodetool listsnapshots, answered as
@@ -168,6 +169,10 @@ func (m *MgmtAPI) answer(r *http.Request, body []byte) (status int, ctype, answe
 	q := r.URL.Query()
 	switch r.Method {
 	case http.MethodPost:
+		if mt, _, _ := strings.Cut(r.Header.Get("Content-Type"), ";"); strings.TrimSpace(mt) != "application/json" {
+			// The resource consumes application/json only.
+			return http.StatusUnsupportedMediaType, textPlain, "RESTEASY003065: Cannot consume content type"
+		}
 		return m.takeSnapshot(ctx, body)
 	case http.MethodDelete:
 		return m.clearSnapshots(ctx, q["snapshotNames"], q["keyspaces"])
@@ -281,6 +286,7 @@ func parseListSnapshots(out string) []map[string]string {
 			if i+1 < len(starts) && starts[i+1] < end {
 				end = starts[i+1]
 			}
+			row[c] = ""
 			if starts[i] < end {
 				row[c] = strings.TrimSpace(line[starts[i]:end])
 			}
