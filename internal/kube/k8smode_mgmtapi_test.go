@@ -96,8 +96,16 @@ func TestK8sModeMgmtAPIServer(t *testing.T) {
 	if code, _ := call("PUT", "", ""); code != 405 {
 		t.Errorf("PUT: %d, want 405", code)
 	}
+	resp, err := http.Post(api.URL, "text/plain", strings.NewReader(`{"snapshot_name": "x"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 415 {
+		t.Errorf("POST as text/plain: %s, want 415", resp.Status)
+	}
 	reqs := api.Requests()
-	if len(reqs) != 8 || reqs[0].Method != "POST" || reqs[0].Status != 200 || reqs[4].Method != "DELETE" {
+	if len(reqs) != 9 || reqs[0].Method != "POST" || reqs[0].Status != 200 || reqs[4].Method != "DELETE" {
 		t.Errorf("recorded requests: %+v", reqs)
 	}
 }
