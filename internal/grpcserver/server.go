@@ -7,13 +7,28 @@ import (
 	"log/slog"
 	"net"
 	"strconv"
+	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
 	"github.com/medusa-go/medusa/internal/config"
 	"github.com/medusa-go/medusa/internal/grpcserver/medusapb"
+)
+
+// ErrConfigChanged is what Serve returns after it stopped because
+// Options.ConfigFile changed while no operation was running. The command
+// should exit 0: kubelet then restarts the container, which reads the new
+// medusa.ini (k8ssandra-operator changes storage settings by rewriting the
+// ConfigMap only, relying on this).
+var ErrConfigChanged = errors.New("medusa.ini changed: the gRPC server stopped so that the container restarts with the new configuration")
+
+// Defaults of Options.
+const (
+	DefaultConfigPoll  = 5 * time.Second
+	DefaultStopTimeout = 15 * time.Second
 )
 
 // Options are what Serve needs: the [grpc] section, the Medusa service to
@@ -28,11 +43,32 @@ type Options struct {
 	// Ready, when set, is called with the listener's address once the
 	// server accepts connections.
 	Ready func(addr net.Addr)
+
+	// ConfigFile, when set, is the medusa.ini the server was configured
+	// from. Serve hashes its content every ConfigPoll; once it differs and
+	// Busy reports no running operation, Serve stops gracefully and returns
+	// ErrConfigChanged.
+	ConfigFile string
+	// Busy reports whether an operation (backup, purge, restore
+	// preparation) is running; a config change waits until it is false.
+	// nil means never busy.
+	Busy func() bool
+	// ConfigPoll is how often ConfigFile is hashed; 0 means
+	// DefaultConfigPoll (Medusa's image checks every 5 s too).
+	ConfigPoll time.Duration
+	// StopTimeout bounds the graceful stop (waiting for running rpcs)
+	// before open connections are closed; 0 means DefaultStopTimeout.
+	StopTimeout time.Duration
 }
 
 // Serve listens, registers the Medusa service and grpc.health.v1 (overall
-// service "" SERVING) and serves until ctx is cancelled; then it stops
-// gracefully.
+// service "" SERVING) and serves until ctx is cancelled (then it stops
+// gracefully and returns nil) or ConfigFile changed while idle (then it
+// returns ErrConfigChanged).
+//
+// With [grpc] ca_cert, tls_cert and tls_key set it serves mutual TLS (see
+// tlsSource); otherwise plaintext. Each rpc, health checks included, runs
+// on its own goroutine, so a check is answered while a backup runs.
 func Serve(ctx context.Context, o Options) error {
 	if o.Service == nil {
 		return errors.New("grpc server: no Medusa service")
@@ -45,7 +81,19 @@ func Serve(ctx context.Context, o Options) error {
 	if addr == "" {
 		addr = ":" + strconv.Itoa(o.GRPC.Port)
 	}
-	srv := grpc.NewServer(serverOptions(o.GRPC)...)
+	opts := serverOptions(o.GRPC)
+	files, err := tlsFilesOf(o.GRPC)
+	if err != nil {
+		return err
+	}
+	if files != nil {
+		src, err := newTLSSource(*files, logger)
+		if err != nil {
+			return err
+		}
+		opts = append(opts, grpc.Creds(credentials.NewTLS(src.serverConfig())))
+	}
+	srv := grpc.NewServer(opts...)
 	medusapb.RegisterMedusaServer(srv, o.Service)
 	hs := health.NewServer()
 	hs.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
@@ -56,20 +104,65 @@ func Serve(ctx context.Context, o Options) error {
 	if err != nil {
 		return fmt.Errorf("grpc server: listen on %s (medusa.ini [grpc] port): %w", addr, err)
 	}
-	logger.Info("grpc server listening", "addr", lis.Addr().String())
+	logger.Info("grpc server listening", "addr", lis.Addr().String(), "mtls", files != nil)
 	if o.Ready != nil {
 		o.Ready(lis.Addr())
 	}
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(lis) }()
+
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	defer stopWatch()
+	changed := make(chan struct{})
+	if o.ConfigFile != "" {
+		w := configWatch{path: o.ConfigFile, busy: o.Busy, every: o.ConfigPoll, logger: logger}
+		base := w.hash()
+		go func() {
+			if w.wait(watchCtx, base) {
+				close(changed)
+			}
+		}()
+	}
+
+	stop := func() {
+		hs.Shutdown()
+		gracefulStop(srv, o.StopTimeout, logger)
+		<-done
+	}
 	select {
 	case err := <-done:
 		return fmt.Errorf("grpc server: %w", err)
 	case <-ctx.Done():
-		hs.Shutdown()
-		srv.GracefulStop()
-		<-done
+		stop()
 		return nil
+	case <-changed:
+		logger.Info("medusa.ini changed and no operation is running: stopping the grpc server to restart with it",
+			"config_file", o.ConfigFile)
+		stop()
+		return ErrConfigChanged
+	}
+}
+
+// gracefulStop lets running rpcs finish for at most timeout, then closes
+// every connection.
+func gracefulStop(srv *grpc.Server, timeout time.Duration, logger *slog.Logger) {
+	if timeout <= 0 {
+		timeout = DefaultStopTimeout
+	}
+	stopped := make(chan struct{})
+	go func() {
+		srv.GracefulStop()
+		close(stopped)
+	}()
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	select {
+	case <-stopped:
+	case <-t.C:
+		logger.Warn("grpc server: rpcs still running after the graceful stop timeout; closing connections",
+			"timeout", timeout)
+		srv.Stop()
+		<-stopped
 	}
 }
 

@@ -1,0 +1,96 @@
+package grpcserver
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+)
+
+// medusa.ini rewritten while a backup runs: the server keeps serving until
+// the backup ends, then stops with ErrConfigChanged (the command exits 0 and
+// kubelet restarts the container with the new file).
+func TestConfigChangeWaitsUntilIdle(t *testing.T) {
+	ini := filepath.Join(t.TempDir(), "medusa.ini")
+	if err := os.WriteFile(ini, []byte("[storage]\nbucket_name = a\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var busy atomic.Bool
+	busy.Store(true)
+	r := startServer(t, Options{ConfigFile: ini, Busy: busy.Load, ConfigPoll: 10 * time.Millisecond})
+
+	// Same content rewritten: no change.
+	if err := os.WriteFile(ini, []byte("[storage]\nbucket_name = a\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	busy.Store(false)
+	assertServing(t, r, 200*time.Millisecond)
+
+	busy.Store(true)
+	if err := os.WriteFile(ini, []byte("[storage]\nbucket_name = b\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	assertServing(t, r, 300*time.Millisecond) // busy: postponed
+
+	busy.Store(false)
+	start := time.Now()
+	if err := waitDone(t, r, 5*time.Second); !errors.Is(err, ErrConfigChanged) {
+		t.Fatalf("Serve returned %v, want ErrConfigChanged", err)
+	}
+	t.Logf("stopped %v after the operation ended", time.Since(start).Round(time.Millisecond))
+	if _, err := check(t, r.addr, nil); err == nil {
+		t.Error("server still answers after it stopped for the config change")
+	}
+}
+
+// A missing file (e.g. during a ConfigMap volume swap) is no change; its
+// return with other content is.
+func TestConfigChangeIgnoresUnreadableFile(t *testing.T) {
+	dir := t.TempDir()
+	ini := filepath.Join(dir, "medusa.ini")
+	if err := os.WriteFile(ini, []byte("v1"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := startServer(t, Options{ConfigFile: ini, ConfigPoll: 10 * time.Millisecond})
+	if err := os.Remove(ini); err != nil {
+		t.Fatal(err)
+	}
+	assertServing(t, r, 200*time.Millisecond)
+	if err := os.WriteFile(ini, []byte("v2"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := waitDone(t, r, 5*time.Second); !errors.Is(err, ErrConfigChanged) {
+		t.Fatalf("Serve returned %v, want ErrConfigChanged", err)
+	}
+}
+
+// Cancelling the context (SIGTERM) stops the server with no error.
+func TestServeStopsOnCancel(t *testing.T) {
+	ini := filepath.Join(t.TempDir(), "medusa.ini")
+	if err := os.WriteFile(ini, []byte("v1"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := startServer(t, Options{ConfigFile: ini, ConfigPoll: 10 * time.Millisecond})
+	r.cancel()
+	if err := waitDone(t, r, 5*time.Second); err != nil {
+		t.Fatalf("Serve returned %v after cancel, want nil", err)
+	}
+}
+
+// assertServing checks for d that Serve has not returned and health says SERVING.
+func assertServing(t *testing.T, r *running, d time.Duration) {
+	t.Helper()
+	select {
+	case err := <-r.done:
+		r.done <- err
+		t.Fatalf("Serve returned early: %v", err)
+	case <-time.After(d):
+	}
+	if st, err := check(t, r.addr, nil); err != nil || st != healthpb.HealthCheckResponse_SERVING {
+		t.Fatalf("health: %v, %v; want SERVING", st, err)
+	}
+}
