@@ -119,7 +119,9 @@ func waitDone(t *testing.T, r *running, within time.Duration) error {
 }
 
 // stub is a Medusa service with every rpc unimplemented.
-type stub struct{ medusapb.UnimplementedMedusaServer }
+type stub struct {
+	medusapb.UnimplementedMedusaServer
+}
 
 // dialTLS returns a Medusa client over tlsConf.
 func dialTLS(t *testing.T, addr string, tlsConf *tls.Config) medusapb.MedusaClient {
