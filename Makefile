@@ -1,4 +1,4 @@
-.PHONY: build test test-short demo setup clean bench reliability image
+.PHONY: build test test-short demo setup clean bench reliability image image-smoke
 
 GOFLAGS ?= -buildvcs=false
 export GOFLAGS
@@ -16,6 +16,10 @@ build:
 # image), assembled with buildah from scratch; not part of the tests.
 image:
 	bash scripts/build-image.sh
+
+# Runs that image as the operator does (read-only, uid 999, exec probes, mTLS, config change).
+image-smoke:
+	bash scripts/image-smoke.sh
 
 setup:
 	bash scripts/setup.sh
