@@ -1,6 +1,7 @@
 package grpcserver
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -8,7 +9,11 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+
+	"github.com/medusa-go/medusa/internal/grpcserver/medusapb"
 )
 
 // medusa.ini rewritten while a backup runs: the server keeps serving until
@@ -92,5 +97,45 @@ func assertServing(t *testing.T, r *running, d time.Duration) {
 	}
 	if st, err := check(t, r.addr, nil); err != nil || st != healthpb.HealthCheckResponse_SERVING {
 		t.Fatalf("health: %v, %v; want SERVING", st, err)
+	}
+}
+
+// blocking is a Medusa service whose GetBackups runs until its rpc is cut off.
+type blocking struct {
+	stub
+	started chan struct{}
+}
+
+func (b blocking) GetBackups(ctx context.Context, _ *medusapb.GetBackupsRequest) (*medusapb.GetBackupsResponse, error) {
+	close(b.started)
+	<-ctx.Done()
+	return nil, ctx.Err()
+}
+
+// A stop waits for running rpcs at most StopTimeout, then closes connections.
+func TestStopTimeoutCutsRunningRPC(t *testing.T) {
+	svc := blocking{started: make(chan struct{})}
+	r := startServer(t, Options{Service: svc, StopTimeout: 200 * time.Millisecond})
+	conn, err := grpc.NewClient(r.addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	rpcErr := make(chan error, 1)
+	go func() {
+		_, err := medusapb.NewMedusaClient(conn).GetBackups(context.Background(), &medusapb.GetBackupsRequest{})
+		rpcErr <- err
+	}()
+	<-svc.started
+	start := time.Now()
+	r.cancel()
+	if err := waitDone(t, r, 5*time.Second); err != nil {
+		t.Fatalf("Serve: %v", err)
+	}
+	if d := time.Since(start); d < 200*time.Millisecond || d > 3*time.Second {
+		t.Errorf("stopped after %v, want about the 200 ms StopTimeout", d)
+	}
+	if err := <-rpcErr; err == nil {
+		t.Error("the running rpc succeeded; want it cut off")
 	}
 }
