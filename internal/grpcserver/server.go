@@ -51,7 +51,8 @@ type Options struct {
 	ConfigFile string
 	// Busy reports whether an operation (backup, purge, restore
 	// preparation) is running; a config change waits until it is false.
-	// nil means never busy.
+	// It is called from the watcher's goroutine, so it must be safe for
+	// concurrent use; nil means never busy.
 	Busy func() bool
 	// ConfigPoll is how often ConfigFile is hashed; 0 means
 	// DefaultConfigPoll (Medusa's image checks every 5 s too).

@@ -64,7 +64,7 @@ func TestHealthProbeMTLS(t *testing.T) {
 		"no client certificate": {addr, "--tls", "--tls-ca-cert=" + f.CACert},
 		"foreign client cert":   {addr, "--tls", "--tls-ca-cert=" + f.CACert, "--tls-client-cert=" + f.OtherCert, "--tls-client-key=" + f.OtherKey},
 	} {
-		code, out, _ := probe(t, bin, args...)
+		code, out, _ := probe(t, bin, append(args, "--connect-timeout=300ms")...) // fails faster
 		if code == 0 {
 			t.Errorf("%s: probe succeeded, want refused: %s", name, out)
 		}
