@@ -27,10 +27,12 @@ func (w configWatch) hash() string {
 	return string(sum[:])
 }
 
-// wait returns true once the file's content differs from base and busy
-// reports false, and false when ctx ends first. A file that cannot be read
-// is no change: a ConfigMap volume is swapped atomically, so that is a
-// transient state or a deleted mount, and restarting would not help.
+// wait returns true once the file's content differs from base, has read
+// the same on two polls in a row (a file being written in place is not
+// taken half-way) and busy reports false; false when ctx ends first. A file
+// that cannot be read is no change: a ConfigMap volume is swapped
+// atomically, so that is a transient state or a deleted mount, and
+// restarting would not help.
 // Waiting because of busy is logged once per change.
 func (w configWatch) wait(ctx context.Context, base string) bool {
 	every := w.every
@@ -39,7 +41,7 @@ func (w configWatch) wait(ctx context.Context, base string) bool {
 	}
 	t := time.NewTicker(every)
 	defer t.Stop()
-	unreadable, deferred := false, ""
+	unreadable, pending, deferred := false, "", ""
 	for {
 		select {
 		case <-ctx.Done():
@@ -56,6 +58,11 @@ func (w configWatch) wait(ctx context.Context, base string) bool {
 		}
 		unreadable = false
 		if h == base {
+			pending = ""
+			continue
+		}
+		if h != pending { // new content must read the same twice: not a half-written file
+			pending = h
 			continue
 		}
 		if w.busy != nil && w.busy() {

@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net"
 	"strconv"
+	"strings"
+	"sync/atomic"
 	"time"
 
 	"google.golang.org/grpc"
@@ -45,12 +47,13 @@ type Options struct {
 	Ready func(addr net.Addr)
 
 	// ConfigFile, when set, is the medusa.ini the server was configured
-	// from. Serve hashes its content every ConfigPoll; once it differs and
-	// Busy reports no running operation, Serve stops gracefully and returns
-	// ErrConfigChanged.
+	// from. Serve hashes its content every ConfigPoll; once it differs,
+	// Busy reports no running operation and no Medusa rpc is being served,
+	// Serve stops gracefully and returns ErrConfigChanged.
 	ConfigFile string
-	// Busy reports whether an operation (backup, purge, restore
-	// preparation) is running; a config change waits until it is false.
+	// Busy reports whether an operation (an AsyncBackup) is running; a
+	// config change waits until it is false and no Medusa rpc is in
+	// flight.
 	// It is called from the watcher's goroutine, so it must be safe for
 	// concurrent use; nil means never busy.
 	Busy func() bool
@@ -82,7 +85,18 @@ func Serve(ctx context.Context, o Options) error {
 	if addr == "" {
 		addr = ":" + strconv.Itoa(o.GRPC.Port)
 	}
-	opts := serverOptions(o.GRPC)
+	// Medusa rpcs in flight (PurgeBackups and a sync Backup can take long):
+	// a config change waits for them as for Busy.
+	var inflight atomic.Int64
+	opts := append(serverOptions(o.GRPC), grpc.ChainUnaryInterceptor(
+		func(ctx context.Context, req any, info *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
+			if strings.HasPrefix(info.FullMethod, "/grpc.health.v1.Health/") {
+				return h(ctx, req)
+			}
+			inflight.Add(1)
+			defer inflight.Add(-1)
+			return h(ctx, req)
+		}))
 	files, err := tlsFilesOf(o.GRPC)
 	if err != nil {
 		return err
@@ -116,7 +130,8 @@ func Serve(ctx context.Context, o Options) error {
 	defer stopWatch()
 	changed := make(chan struct{})
 	if o.ConfigFile != "" {
-		w := configWatch{path: o.ConfigFile, busy: o.Busy, every: o.ConfigPoll, logger: logger}
+		busy := func() bool { return inflight.Load() > 0 || (o.Busy != nil && o.Busy()) }
+		w := configWatch{path: o.ConfigFile, busy: busy, every: o.ConfigPoll, logger: logger}
 		base := w.hash()
 		go func() {
 			if w.wait(watchCtx, base) {

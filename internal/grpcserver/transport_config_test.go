@@ -139,3 +139,32 @@ func TestStopTimeoutCutsRunningRPC(t *testing.T) {
 		t.Error("the running rpc succeeded; want it cut off")
 	}
 }
+
+// A config change waits for a Medusa rpc in flight (a long PurgeBackups)
+// even when Busy says idle; health checks do not count.
+func TestConfigChangeWaitsForRunningRPC(t *testing.T) {
+	ini := filepath.Join(t.TempDir(), "medusa.ini")
+	if err := os.WriteFile(ini, []byte("v1"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	svc := blocking{started: make(chan struct{})}
+	r := startServer(t, Options{Service: svc, ConfigFile: ini, ConfigPoll: 10 * time.Millisecond,
+		Busy: func() bool { return false }})
+	conn, err := grpc.NewClient(r.addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	callCtx, endCall := context.WithCancel(context.Background())
+	defer endCall()
+	go func() { _, _ = medusapb.NewMedusaClient(conn).GetBackups(callCtx, &medusapb.GetBackupsRequest{}) }()
+	<-svc.started
+	if err := os.WriteFile(ini, []byte("v2"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	assertServing(t, r, 300*time.Millisecond)
+	endCall() // the rpc ends
+	if err := waitDone(t, r, 5*time.Second); !errors.Is(err, ErrConfigChanged) {
+		t.Fatalf("Serve returned %v, want ErrConfigChanged once the rpc ended", err)
+	}
+}
