@@ -1,4 +1,4 @@
-.PHONY: build test test-short demo setup clean bench reliability
+.PHONY: build test test-short demo setup clean bench reliability image image-smoke
 
 GOFLAGS ?= -buildvcs=false
 export GOFLAGS
@@ -11,6 +11,15 @@ OUT ?= bin/medusa
 
 build:
 	CGO_ENABLED=0 go build -tags "$(BUILD_TAGS)" -trimpath -ldflags "-s -w -X main.version=$(VERSION)" -o $(OUT) ./cmd/medusa
+
+# The container image for k8ssandra-operator (docs/kubernetes.md, Container
+# image), assembled with buildah from scratch; not part of the tests.
+image:
+	bash scripts/build-image.sh
+
+# Runs that image as the operator does (read-only, uid 999, exec probes, mTLS, config change).
+image-smoke:
+	bash scripts/image-smoke.sh
 
 setup:
 	bash scripts/setup.sh

@@ -2,9 +2,9 @@
 # Installs everything the tests and the demo need, into a cache outside the
 # repo (${MEDUSA_TESTBED_CACHE:-$HOME/.cache/medusa-testbed}); idempotent, so
 # a second run takes seconds. Needs only the package registries: Maven
-# Central (Cassandra), the Go module proxy (S3 server, fake-gcs-server),
-# npm (Azurite), PyPI (Python Medusa) and Debian's apt (openssh-server for
-# the cluster test bed, when /usr/sbin/sshd is missing).
+# Central (Cassandra), the Go module proxy (S3 server, fake-gcs-server,
+# grpc_health_probe), npm (Azurite), PyPI (Python Medusa) and Debian's apt
+# (openssh-server for the cluster test bed, when /usr/sbin/sshd is missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export GOFLAGS="${GOFLAGS:--buildvcs=false}"
@@ -28,6 +28,10 @@ cass=$!
 bash scripts/testbed/python-medusa/install.sh >"$logdir/python-medusa.log" 2>&1 & pymedusa=$! # PyPI, see scripts/testbed/python-medusa
 if ! bash scripts/testbed/servers/install.sh 2>&1 | sed 's/^/[servers] /'; then
   echo "setup: installing the object-store servers failed (see above)" >&2
+  exit 1
+fi
+if ! bash scripts/testbed/healthprobe/install.sh 2>&1 | sed 's/^/[healthprobe] /'; then
+  echo "setup: building grpc_health_probe from the Go module proxy failed (see above)" >&2
   exit 1
 fi
 if ! wait "$cass"; then

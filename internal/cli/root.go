@@ -124,6 +124,7 @@ tool can be listed, verified and restored by the other.
 	cmd.AddCommand(newPurgeDecommissionedCmd(r))
 	cmd.AddCommand(newBackupClusterCmd(r))
 	cmd.AddCommand(newNodeCmds(r)...)
+	cmd.AddCommand(newContainerEntrypointCmd(r, Execute))
 	return r
 }
 
@@ -175,6 +176,10 @@ func (e configError) Unwrap() error { return e.error }
 func (r *root) exitCode(ctx context.Context, err error) int {
 	if err == nil {
 		return 0
+	}
+	var es exitStatus
+	if errors.As(err, &es) { // a command run by container-entrypoint, which reported its own error
+		return int(es)
 	}
 	if ctx.Err() != nil { // SIGINT/SIGTERM; a Canceled error without it is a failure like any other
 		return r.interrupted(err)

@@ -3,6 +3,8 @@
 //
 // It is a thin front door: each rpc calls the same services the CLI uses
 // (node backup, catalog, purge, restore planning); no backup or restore
-// logic lives here. Server.go holds the transport (listener, message limits,
-// health); docs/kubernetes.md says how the operator uses it.
+// logic lives here. server.go holds the transport (listener, message limits,
+// health, graceful stop), tls.go the mutual TLS of [grpc] ca_cert/tls_cert/
+// tls_key and configwatch.go the stop on a medusa.ini change;
+// docs/kubernetes.md says how the operator uses them.
 package grpcserver
