@@ -36,6 +36,7 @@ var irBinary struct {
 type irBed struct {
 	t       *testing.T
 	n       *testbed.Node
+	srv     *testbed.S3Server
 	bin     string
 	backINI string
 	initINI string
@@ -59,7 +60,7 @@ func newIRBed(t *testing.T) *irBed {
 	}
 	srv := testbed.S3T(t)
 	dir := t.TempDir()
-	b := &irBed{t: t, n: n, bin: irBinary.path, last: t.TempDir(), tmp: t.TempDir(),
+	b := &irBed{t: t, n: n, srv: srv, bin: irBinary.path, last: t.TempDir(), tmp: t.TempDir(),
 		backINI: filepath.Join(dir, "backup.ini"), initINI: filepath.Join(dir, "medusa.ini")}
 	ini := testbed.MedusaINI{S3: srv, KeyFile: filepath.Join(dir, "credentials"), User: srv.Restricted,
 		Bucket: srv.Bucket, Prefix: "kube-ir", Node: n, FQDN: irPod}
@@ -181,8 +182,10 @@ func (b *irBed) start() {
 	}
 }
 
-// tree lists every file and directory under the node's data, commit log
-// and saved caches directories with its size and modification time.
+// tree lists every file (size, modification time) and directory under
+// the node's data, commit log and saved caches directories. Directory
+// times are left out: a restore that fails creates and removes its empty
+// aside directory in each of them.
 func (b *irBed) tree() map[string]string {
 	b.t.Helper()
 	out := map[string]string{}
@@ -191,7 +194,9 @@ func (b *irBed) tree() map[string]string {
 			if err != nil {
 				return nil
 			}
-			if fi, err := d.Info(); err == nil {
+			if fi, err := d.Info(); err == nil && d.IsDir() {
+				out[p] = fi.Mode().String()
+			} else if err == nil {
 				out[p] = fmt.Sprintf("%s %v %d", fi.ModTime().Format(time.RFC3339Nano), fi.Mode(), fi.Size())
 			}
 			return nil
@@ -256,4 +261,22 @@ func (b *irBed) tokens() []string {
 	}
 	slices.Sort(tokens)
 	return tokens
+}
+
+// dataObject returns the file versitygw keeps a Data.db object of the
+// pod's backup name in, below the fixture keyspace fx_shop.
+func (b *irBed) dataObject(name string) string {
+	b.t.Helper()
+	root := filepath.Join(b.srv.Dir, "data", b.srv.Bucket, "kube-ir", irPod, name, "data", "fx_shop")
+	var found string
+	_ = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && found == "" && strings.HasSuffix(p, "-Data.db") {
+			found = p
+		}
+		return nil
+	})
+	if found == "" {
+		b.t.Fatalf("no Data.db object under %s", root)
+	}
+	return found
 }

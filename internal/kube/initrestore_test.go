@@ -21,11 +21,43 @@ func TestInitRestoreInPlace(t *testing.T) {
 	if changed := b.checksums(); changed["fx_shop.users"] == backed["fx_shop.users"] {
 		t.Fatal("the change did not change fx_shop.users")
 	}
-	b.stop()
+	changed := b.checksums()
 
 	const key = "0b6f7f8e-1c9a-4c55-9d55-3f1d6c1f2a01"
 	vars := map[string]string{"BACKUP_NAME": "ir-inplace", "RESTORE_KEY": key}
+	// Cassandra still runs: the restore refuses before touching anything.
 	out, code := b.initRestore(vars)
+	if code != 1 || !strings.Contains(out, "seems to be running") || b.lastKey() != "" {
+		t.Fatalf("init-restore beside a running node: exit %d, .last-restore %q:\n%s", code, b.lastKey(), out)
+	}
+	sameSums(t, "after the refused restore", b.checksums(), changed)
+	b.noLeftovers()
+	b.stop()
+
+	// A damaged object fails the check stage: nothing is touched, no key
+	// is recorded, the pod's next start tries again.
+	obj := b.dataObject("ir-inplace")
+	good, err := os.ReadFile(obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := slices.Clone(good)
+	bad[len(bad)/2] ^= 0xff
+	if err := os.WriteFile(obj, bad, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stopped := b.tree()
+	out, code = b.initRestore(vars)
+	if code != 1 || b.lastKey() != "" {
+		t.Fatalf("init-restore of a damaged backup: exit %d, .last-restore %q:\n%s", code, b.lastKey(), out)
+	}
+	sameTree(t, "failed init-restore", stopped, b.tree())
+	b.noLeftovers()
+	if err := os.WriteFile(obj, good, 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	out, code = b.initRestore(vars)
 	if code != 0 || !strings.Contains(out, "Finished restore of backup ir-inplace") {
 		t.Fatalf("init-restore exited %d:\n%s", code, out)
 	}
