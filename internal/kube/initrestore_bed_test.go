@@ -3,6 +3,7 @@ package kube
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -84,10 +85,11 @@ func (b *irBed) medusa(env []string, args ...string) (string, int) {
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()
-	code := cmd.ProcessState.ExitCode()
-	if err != nil && code < 0 {
+	var exit *exec.ExitError
+	if err != nil && !errors.As(err, &exit) {
 		b.t.Fatalf("medusa %s: %v", strings.Join(args, " "), err)
 	}
+	code := cmd.ProcessState.ExitCode() // -1: killed by a signal
 	b.t.Logf("medusa %s: exit %d\n%s", strings.Join(args, " "), code, out.String())
 	return out.String(), code
 }

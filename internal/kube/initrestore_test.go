@@ -2,6 +2,7 @@ package kube
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -57,7 +58,18 @@ func TestInitRestoreInPlace(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// Killed (SIGKILL, as an OOM kill) while placing the files: no key is
+	// recorded, and the next run first rolls the interrupted restore back.
+	killed := maps.Clone(vars)
+	killed["MEDUSA_FAULT_KILL"] = "place:3"
+	if out, code = b.initRestore(killed); code != -1 || b.lastKey() != "" {
+		t.Fatalf("init-restore killed while placing: exit %d, .last-restore %q:\n%s", code, b.lastKey(), out)
+	}
+
 	out, code = b.initRestore(vars)
+	if !strings.Contains(out, "Recovery: ") {
+		t.Errorf("the interrupted restore was not recovered first:\n%s", out)
+	}
 	if code != 0 || !strings.Contains(out, "Finished restore of backup ir-inplace") {
 		t.Fatalf("init-restore exited %d:\n%s", code, out)
 	}
