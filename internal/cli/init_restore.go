@@ -32,7 +32,7 @@ environment the operator sets:
   BACKUP_NAME      the backup to restore; empty: nothing to do
   RESTORE_KEY      the restore's key; empty: nothing to do
   RESTORE_MAPPING  {"in_place": bool, "host_map": {"<pod>": {"source": ["<host>"], "seed": bool}}}
-                   absent: in place; otherwise, unless in place, this pod
+                   absent: in place; with "in_place": false this pod
                    restores the backup of host_map[POD_NAME].source[0] and
                    takes its tokens (cassandra.yaml initial_token, num_tokens,
                    auto_bootstrap: false)
@@ -52,8 +52,8 @@ must have [kubernetes] enabled = 1.
 Exit codes:
   0    restored, or nothing to do (no restore requested, already done,
        pod not in the mapping, backup not in the bucket)
-  1    the restore failed (the node's files are as before; the pod's next
-       start tries again)
+  1    the restore failed; the key is not recorded and the pod's next start
+       tries again (the error says whether the node's files are as before)
   2    configuration error: medusa.ini, or a RESTORE_MAPPING / POD_NAME
        that cannot be used
   130  interrupted by SIGINT/SIGTERM`,

@@ -64,7 +64,8 @@ func TestInitRestoreCommand(t *testing.T) {
 			"Skipped restore of missing backup nope", "k3\n"},
 		{"node has no such backup", map[string]string{"BACKUP_NAME": "b3", "RESTORE_KEY": "k4"}, 1,
 			"no such backup: b3 of node n1.example.com", "k3\n"},
-		{"remote", map[string]string{"BACKUP_NAME": "b2", "RESTORE_KEY": "k5", "POD_NAME": "dc1-sts-0",
+		{"remote (the mapping wins over POD_IP)", map[string]string{"BACKUP_NAME": "b2", "RESTORE_KEY": "k5",
+			"POD_NAME": "dc1-sts-0", "POD_IP": "10.0.0.9",
 			"RESTORE_MAPPING": `{"in_place":false,"host_map":{"dc1-sts-0":{"source":["n2.example.com"],"seed":false}}}`},
 			0, "restoring backup b2 of node n2.example.com onto pod dc1-sts-0", "k5\n"},
 	}
