@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,13 +21,6 @@ import (
 // backups are stored under this name, as the sidecar of a k8ssandra pod
 // stores them under the pod name.
 const irPod = "kube-dc1-default-sts-0"
-
-// irBinary is the medusa binary of the init-restore tests, built once.
-var irBinary struct {
-	once sync.Once
-	path string
-	err  error
-}
 
 // irBed is one init-restore test: the shared node, an S3 server, a
 // medusa.ini for backups (nodetool snapshots: the test node has no
@@ -48,20 +40,13 @@ type irBed struct {
 func newIRBed(t *testing.T) *irBed {
 	t.Helper()
 	n := testbed.SharedNode(t)
-	irBinary.once.Do(func() {
-		dir, err := os.MkdirTemp("", "medusa-kube-bin-")
-		if err != nil {
-			irBinary.err = err
-			return
-		}
-		irBinary.path, irBinary.err = testbed.BuildMedusa(context.Background(), dir)
-	})
-	if irBinary.err != nil {
-		t.Fatal(irBinary.err)
+	bin, err := testbed.BuildMedusa(t.Context(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
 	}
 	srv := testbed.S3T(t)
 	dir := t.TempDir()
-	b := &irBed{t: t, n: n, srv: srv, bin: irBinary.path, last: t.TempDir(), tmp: t.TempDir(),
+	b := &irBed{t: t, n: n, srv: srv, bin: bin, last: t.TempDir(), tmp: t.TempDir(),
 		backINI: filepath.Join(dir, "backup.ini"), initINI: filepath.Join(dir, "medusa.ini")}
 	ini := testbed.MedusaINI{S3: srv, KeyFile: filepath.Join(dir, "credentials"), User: srv.Restricted,
 		Bucket: srv.Bucket, Prefix: "kube-ir", Node: n, FQDN: irPod}
