@@ -124,6 +124,7 @@ tool can be listed, verified and restored by the other.
 	cmd.AddCommand(newPurgeDecommissionedCmd(r))
 	cmd.AddCommand(newBackupClusterCmd(r))
 	cmd.AddCommand(newNodeCmds(r)...)
+	cmd.AddCommand(newInitRestoreCmd(r))
 	cmd.AddCommand(newContainerEntrypointCmd(r, Execute))
 	return r
 }

@@ -62,6 +62,11 @@ type Options struct {
 	// ManageCassandra stops and starts the node (false in Kubernetes mode,
 	// where the operator does).
 	ManageCassandra bool
+	// RequireDown, without ManageCassandra: Cassandra must not be running
+	// (a Kubernetes init container runs before it); the stop stage checks
+	// once that its ports are closed and no other process holds files in
+	// its directories, and fails before anything changes otherwise.
+	RequireDown bool
 	// SkipContentHash disables refusals for downloaded content that does
 	// not match the manifest's hash, for stores whose hashes are not
 	// content MD5s (SSE-C, SSE-KMS). Sizes are still checked.

@@ -66,7 +66,7 @@ func (r *run) checkAccess() error {
 			paths = append(paths, filepath.Dir(t.Dest), t.Dest)
 		}
 	}
-	if !r.o.InPlace && r.o.ManageCassandra {
+	if !r.o.InPlace {
 		paths = append(paths, r.o.Node.ConfigFile)
 	}
 	var errs []error

@@ -357,3 +357,37 @@ func TestKubernetesMode(t *testing.T) {
 	}
 	f.assertClean()
 }
+
+// TestKubernetesRequireDown: the init container's restore (RequireDown)
+// looks once whether Cassandra is down, restores when it is, and changes
+// nothing when it runs.
+func TestKubernetesRequireDown(t *testing.T) {
+	t.Run("down", func(t *testing.T) {
+		f := newScenario(t)
+		f.node.running = false
+		o := f.options()
+		o.ManageCassandra, o.RequireDown = false, true
+		if _, err := f.run(o); err != nil {
+			t.Fatal(err)
+		}
+		if calls := f.node.Calls(); len(calls) != 0 {
+			t.Errorf("node calls %v, want none (not stopped, not started)", calls)
+		}
+		f.assertClean()
+	})
+	t.Run("running", func(t *testing.T) {
+		f := newScenario(t)
+		before := f.nodeTree()
+		o := f.options()
+		o.ManageCassandra, o.RequireDown = false, true
+		_, err := f.run(o)
+		var se *StageError
+		if !errors.As(err, &se) || se.Stage != StageStop || se.NodeTouched || !strings.Contains(err.Error(), "seems to be running") {
+			t.Fatalf("err = %v, want a stop-stage error before anything changed", err)
+		}
+		if d := diffTrees(before, f.nodeTree()); len(d) > 0 {
+			t.Errorf("the node's files changed: %v", d)
+		}
+		f.assertClean()
+	})
+}

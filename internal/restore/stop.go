@@ -11,6 +11,11 @@ import (
 // back.
 func (r *run) stop(ctx context.Context) error {
 	if !r.o.ManageCassandra {
+		if r.o.RequireDown {
+			if down, why := r.d.Node.Down(ctx); !down {
+				return fmt.Errorf("Cassandra seems to be running (%s): the restore changes nothing while it runs", why)
+			}
+		}
 		r.d.Logger.Info("Kubernetes mode: Cassandra is not stopped by medusa")
 		r.touched = true
 		return nil

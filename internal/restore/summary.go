@@ -17,6 +17,9 @@ func (r *run) summary() {
 	if !res.Stopped.IsZero() && !res.Up.IsZero() {
 		log.Info(fmt.Sprintf("- Cassandra was down for %s", res.Up.Sub(res.Stopped).Round(1e6)))
 	}
-	log.Info(fmt.Sprintf("- %d table directories replaced; their previous files were removed once the node was up",
-		len(res.Replaced)))
+	when := "once the node was up"
+	if !r.o.ManageCassandra {
+		when = "once every file was in place (Cassandra is started by Kubernetes)"
+	}
+	log.Info(fmt.Sprintf("- %d table directories replaced; their previous files were removed %s", len(res.Replaced), when))
 }
