@@ -297,8 +297,10 @@ func (s *SSH) Close() error {
 func (s *SSH) line(cmd Command) string {
 	c := cmd
 	c.Dir = ""
-	line := "exec 3<&0; " + c.String() + " 3<&- </dev/null & p=$!; " +
-		"trap 'kill -TERM $p 2>/dev/null' TERM HUP INT; " +
+	// The trap is set before the command starts, so a SIGTERM that comes
+	// early ends the line instead of leaving the command orphaned.
+	line := "exec 3<&0; p=; trap 'if [ -n \"$p\" ]; then kill -TERM $p 2>/dev/null; else exit 143; fi' TERM HUP INT; " +
+		c.String() + " 3<&- </dev/null & p=$!; " +
 		"(read -r eof <&3; kill -TERM $p) >/dev/null 2>&1 & w=$!; exec 3<&-; " +
 		"wait $p; s=$?; while [ $s -gt 128 ] && kill -0 $p 2>/dev/null; do wait $p; s=$?; done; " +
 		"kill $w 2>/dev/null; exit $s"

@@ -1,6 +1,7 @@
 package remote
 
 import (
+	"bufio"
 	"errors"
 	"os"
 	"os/exec"
@@ -45,13 +46,18 @@ func TestSSHLineInShells(t *testing.T) {
 					t.Errorf("err %v, stdout %q, stderr %q", err, out.String(), errb.String())
 				}
 				for _, stop := range []string{"eof", "term"} {
-					c := exec.Command(shell, "-c", s.line(Command{Argv: []string{"sleep", "30"}}))
+					c := exec.Command(shell, "-c", s.line(Command{Argv: []string{"sh", "-c", "echo ready; exec sleep 30"}}))
 					c.Env = append(os.Environ(), "SHELL="+shell)
 					stdin, _ := c.StdinPipe()
+					stdout, _ := c.StdoutPipe()
 					if err := c.Start(); err != nil {
 						t.Fatal(err)
 					}
-					time.Sleep(300 * time.Millisecond)
+					// Signal only once the command runs (a loaded machine may
+					// take a while to read a login shell's profile).
+					if l, err := bufio.NewReader(stdout).ReadString('\n'); err != nil || l != "ready\n" {
+						t.Fatalf("%s: command did not start: %q %v", stop, l, err)
+					}
 					began := time.Now()
 					if stop == "eof" {
 						stdin.Close()
