@@ -250,4 +250,6 @@ func timed(f func()) time.Duration {
 	return time.Since(began)
 }
 
-func fmtDur(d time.Duration) string { return fmt.Sprintf("%.0f ms", float64(d)/float64(time.Millisecond)) }
+func fmtDur(d time.Duration) string {
+	return fmt.Sprintf("%.0f ms", float64(d)/float64(time.Millisecond))
+}
