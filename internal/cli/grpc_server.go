@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
 	"time"
@@ -86,6 +87,9 @@ func (r *root) runGRPCServer(cmd *cobra.Command, f grpcServerFlags) error {
 		return err
 	}
 	defer svc.Close(20 * time.Second)
+	// On SIGTERM, cancel the running backup and the rpcs in flight at
+	// once, so the graceful stop of the transport does not wait for them.
+	defer context.AfterFunc(ctx, svc.Stop)()
 	return grpcserver.Serve(ctx, grpcserver.Options{GRPC: a.Config.GRPC, Addr: f.listen, Service: svc, Logger: r.logger})
 }
 

@@ -39,7 +39,7 @@ func (s *Service) Backup(ctx context.Context, req *medusapb.BackupRequest) (*med
 	}
 	if o.done != nil {
 		select {
-		case <-o.done:
+		case <-o.done: // also when the service stops: the backup is cancelled then
 		case <-ctx.Done():
 			return nil, errorf(codes.Canceled, "backup %s goes on; ask BackupStatus for its end: %v", req.GetName(), ctx.Err())
 		}

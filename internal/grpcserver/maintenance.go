@@ -23,7 +23,9 @@ import (
 // store is an error within seconds. The work itself is bounded by
 // PurgeTimeout: a purge of many objects may take long.
 func (s *Service) openPurger(ctx context.Context, what string) (*purge.Executor, context.Context, context.CancelFunc, error) {
-	pctx, cancel := context.WithTimeout(ctx, s.cfg.PurgeTimeout)
+	rctx, rcancel := s.rpcCtx(ctx)
+	pctx, pcancel := context.WithTimeout(rctx, s.cfg.PurgeTimeout)
+	cancel := func() { pcancel(); rcancel() }
 	e, err := s.cfg.Services.Purger(pctx, false)
 	if err != nil {
 		cancel()
@@ -142,7 +144,9 @@ func (s *Service) PrepareRestore(ctx context.Context, req *medusapb.PrepareResto
 		return nil, errorf(codes.Internal, "prepare restore of %s: restore key %q is not a file name", name, key)
 	}
 	s.log.Info("Preparing restore", "backup", name, "restore_key", key)
-	pctx, cancel := context.WithTimeout(ctx, 3*s.cfg.StorageTimeout)
+	rctx, rcancel := s.rpcCtx(ctx)
+	defer rcancel()
+	pctx, cancel := context.WithTimeout(rctx, 3*s.cfg.StorageTimeout)
 	defer cancel()
 	plan, err := s.cfg.Services.RestorePlan(pctx, name, s.cfg.RestoreSeed, s.cfg.Kubernetes)
 	if err != nil {

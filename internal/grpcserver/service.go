@@ -179,13 +179,20 @@ func New(cfg Config) (*Service, error) {
 	return s, nil
 }
 
-// Close stops accepting backups, cancels a running one and waits up to
-// wait for it to record its end, then releases the state directory.
-func (s *Service) Close(wait time.Duration) {
+// Stop stops accepting backups and cancels the running backup and every
+// rpc in flight (a waiting Backup, a purge), so that a graceful stop of
+// the transport does not wait for them. It does not wait.
+func (s *Service) Stop() {
 	s.mu.Lock()
 	s.closing = true
 	s.mu.Unlock()
 	s.cancel()
+}
+
+// Close stops the service (Stop), waits up to wait for a running backup
+// to record its end, then releases the state directory.
+func (s *Service) Close(wait time.Duration) {
+	s.Stop()
 	done := make(chan struct{})
 	go func() { s.wg.Wait(); close(done) }()
 	select {
@@ -244,9 +251,19 @@ func (s *Service) forget(name string) {
 	}
 }
 
-// storageCtx bounds an rpc's storage reads.
+// rpcCtx is ctx, also cancelled when the service stops.
+func (s *Service) rpcCtx(ctx context.Context) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(ctx)
+	stop := context.AfterFunc(s.baseCtx, cancel)
+	return ctx, func() { stop(); cancel() }
+}
+
+// storageCtx bounds an rpc's storage reads by StorageTimeout (and the
+// service's life).
 func (s *Service) storageCtx(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(ctx, s.cfg.StorageTimeout)
+	ctx, cancel := s.rpcCtx(ctx)
+	ctx, tcancel := context.WithTimeout(ctx, s.cfg.StorageTimeout)
+	return ctx, func() { tcancel(); cancel() }
 }
 
 // storageError turns a storage failure into a gRPC error (never an empty

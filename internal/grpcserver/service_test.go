@@ -158,3 +158,35 @@ func TestSyncBackup(t *testing.T) {
 		t.Errorf("AsyncBackup with a slash in the name: %v, want InvalidArgument", err)
 	}
 }
+
+// TestStopCancels: Stop (SIGTERM) cancels the running backup, so a
+// waiting Backup call returns at once; the backup is recorded FAILED and
+// no new backup is accepted.
+func TestStopCancels(t *testing.T) {
+	f := newFakeServices(t)
+	dir := t.TempDir()
+	s := newTestService(t, f, dir, nil)
+	errc := make(chan error, 1)
+	go func() {
+		_, err := s.Backup(t.Context(), &medusapb.BackupRequest{Name: "long"})
+		errc <- err
+	}()
+	for !s.Busy() {
+		time.Sleep(time.Millisecond)
+	}
+	s.Stop()
+	select {
+	case err := <-errc:
+		if code(err) != codes.Internal || !strings.Contains(err.Error(), "server stopped") {
+			t.Errorf("Backup after Stop: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Backup still waiting 5 s after Stop")
+	}
+	if r := readRecord(t, dir, "long"); r.Status != statusFailed {
+		t.Errorf("record after Stop: %+v", r)
+	}
+	if _, err := s.AsyncBackup(t.Context(), &medusapb.BackupRequest{Name: "late"}); code(err) != codes.Unavailable {
+		t.Errorf("AsyncBackup after Stop: %v", err)
+	}
+}
