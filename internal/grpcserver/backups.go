@@ -203,7 +203,7 @@ func (s *Service) BackupStatus(ctx context.Context, req *medusapb.BackupStatusRe
 		return nil, errorf(codes.NotFound, "backup <%s> does not exist", name)
 	}
 	if err != nil {
-		return nil, s.storageError(sctx, "status of backup "+name, err)
+		return nil, s.storageError(sctx, s.cfg.StorageTimeout, "status of backup "+name, err)
 	}
 	resp := &medusapb.BackupStatusResponse{StartTime: formatTime(time.Unix(*nb.Started, 0)), Status: medusapb.StatusType_FAILED}
 	if nb.Finished != nil {

@@ -16,20 +16,24 @@ import (
 // first. A storage failure is an error, never an empty list: the
 // operator's sync deletes every MedusaBackup an answer does not name.
 func (s *Service) GetBackups(ctx context.Context, _ *medusapb.GetBackupsRequest) (*medusapb.GetBackupsResponse, error) {
-	sctx, cancel := s.storageCtx(ctx)
+	const what = "list backups"
+	lctx, cancel := s.bounded(ctx, s.cfg.ListTimeout)
 	defer cancel()
-	cat, err := s.cfg.Services.Catalog(sctx)
+	cat, err := s.cfg.Services.Catalog(lctx)
 	if err != nil {
-		return nil, s.storageError(sctx, "list backups", err)
+		return nil, s.storageError(lctx, s.cfg.ListTimeout, what, err)
 	}
 	defer cat.Backend.Close()
-	backups, err := cat.ClusterBackups(sctx)
+	if err := s.probe(lctx, cat.Backend, cat.Prefix, what); err != nil {
+		return nil, err
+	}
+	backups, err := cat.ClusterBackups(lctx)
 	if err != nil {
-		return nil, s.storageError(sctx, "list backups", err)
+		return nil, s.storageError(lctx, s.cfg.ListTimeout, what, err)
 	}
 	backups = layout.ListBackups(backups, s.cfg.FQDN, true)
-	if err := cat.LoadDetails(sctx, backups); err != nil {
-		return nil, s.storageError(sctx, "list backups", err)
+	if err := cat.LoadDetails(lctx, backups); err != nil {
+		return nil, s.storageError(lctx, s.cfg.ListTimeout, what, err)
 	}
 	resp := &medusapb.GetBackupsResponse{Backups: make([]*medusapb.BackupSummary, 0, len(backups))}
 	for _, cb := range backups {
@@ -43,23 +47,27 @@ func (s *Service) GetBackups(ctx context.Context, _ *medusapb.GetBackupsRequest)
 // is NotFound.
 func (s *Service) GetBackup(ctx context.Context, req *medusapb.GetBackupRequest) (*medusapb.GetBackupResponse, error) {
 	name := req.GetBackupName()
-	sctx, cancel := s.storageCtx(ctx)
+	what := "get backup " + name
+	lctx, cancel := s.bounded(ctx, s.cfg.ListTimeout)
 	defer cancel()
-	cat, err := s.cfg.Services.Catalog(sctx)
+	cat, err := s.cfg.Services.Catalog(lctx)
 	if err != nil {
-		return nil, s.storageError(sctx, "get backup "+name, err)
+		return nil, s.storageError(lctx, s.cfg.ListTimeout, what, err)
 	}
 	defer cat.Backend.Close()
-	cb, err := cat.ClusterBackup(sctx, name)
+	if err := s.probe(lctx, cat.Backend, cat.Prefix, what); err != nil {
+		return nil, err
+	}
+	cb, err := cat.ClusterBackup(lctx, name)
 	if errors.Is(err, layout.ErrBackupNotFound) {
 		return nil, errorf(codes.NotFound, "backup <%s> does not exist", name)
 	}
 	if err != nil {
-		return nil, s.storageError(sctx, "get backup "+name, err)
+		return nil, s.storageError(lctx, s.cfg.ListTimeout, what, err)
 	}
 	list := []layout.ClusterBackup{cb}
-	if err := cat.LoadDetails(sctx, list); err != nil {
-		return nil, s.storageError(sctx, "get backup "+name, err)
+	if err := cat.LoadDetails(lctx, list); err != nil {
+		return nil, s.storageError(lctx, s.cfg.ListTimeout, what, err)
 	}
 	sum := s.summary(list[0])
 	return &medusapb.GetBackupResponse{Backup: sum, Status: sum.Status}, nil

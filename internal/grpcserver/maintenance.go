@@ -18,26 +18,20 @@ import (
 	"github.com/medusa-go/medusa/internal/purge"
 )
 
-// openPurger opens the purge executor and checks, within StorageTimeout,
-// that storage answers (one listing of the index), so an unreachable
-// store is an error within seconds. The work itself is bounded by
-// PurgeTimeout: a purge of many objects may take long.
+// openPurger opens the purge executor and checks, within
+// StorageTimeout, that storage answers (see probe). The work itself is
+// bounded by PurgeTimeout: a purge of many objects may take long.
 func (s *Service) openPurger(ctx context.Context, what string) (*purge.Executor, context.Context, context.CancelFunc, error) {
-	rctx, rcancel := s.rpcCtx(ctx)
-	pctx, pcancel := context.WithTimeout(rctx, s.cfg.PurgeTimeout)
-	cancel := func() { pcancel(); rcancel() }
+	pctx, cancel := s.bounded(ctx, s.cfg.PurgeTimeout)
 	e, err := s.cfg.Services.Purger(pctx, false)
 	if err != nil {
 		cancel()
-		return nil, nil, nil, s.storageError(pctx, what, err)
+		return nil, nil, nil, s.storageError(pctx, s.cfg.PurgeTimeout, what, err)
 	}
-	sctx, scancel := s.storageCtx(pctx)
-	_, err = e.ListIndex(sctx)
-	scancel()
-	if err != nil {
+	if err := s.probe(pctx, e.Backend, e.Prefix, what); err != nil {
 		e.Backend.Close()
 		cancel()
-		return nil, nil, nil, s.storageError(sctx, what, err)
+		return nil, nil, nil, err
 	}
 	return e, pctx, cancel, nil
 }
@@ -144,9 +138,7 @@ func (s *Service) PrepareRestore(ctx context.Context, req *medusapb.PrepareResto
 		return nil, errorf(codes.Internal, "prepare restore of %s: restore key %q is not a file name", name, key)
 	}
 	s.log.Info("Preparing restore", "backup", name, "restore_key", key)
-	rctx, rcancel := s.rpcCtx(ctx)
-	defer rcancel()
-	pctx, cancel := context.WithTimeout(rctx, 3*s.cfg.StorageTimeout)
+	pctx, cancel := s.bounded(ctx, s.cfg.ListTimeout)
 	defer cancel()
 	plan, err := s.cfg.Services.RestorePlan(pctx, name, s.cfg.RestoreSeed, s.cfg.Kubernetes)
 	if err != nil {

@@ -63,7 +63,7 @@ func (s *Service) resolveOrphan(ctx context.Context, name string) (record, error
 	defer cancel()
 	nb, err := s.nodeBackup(sctx, name)
 	if err != nil && !errors.Is(err, layout.ErrBackupNotFound) {
-		return record{}, s.storageError(sctx, "status of backup "+name+" (left running by a stopped server)", err)
+		return record{}, s.storageError(sctx, s.cfg.StorageTimeout, "status of backup "+name+" (left running by a stopped server)", err)
 	}
 	s.mu.Lock()
 	o := s.ops[name]

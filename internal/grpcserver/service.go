@@ -17,8 +17,10 @@ import (
 	"github.com/medusa-go/medusa/internal/catalog"
 	"github.com/medusa-go/medusa/internal/cluster"
 	"github.com/medusa-go/medusa/internal/grpcserver/medusapb"
+	"github.com/medusa-go/medusa/internal/layout"
 	"github.com/medusa-go/medusa/internal/progress"
 	"github.com/medusa-go/medusa/internal/purge"
+	"github.com/medusa-go/medusa/internal/storage"
 )
 
 // Services are the services the CLI uses that the rpcs call; *app.App
@@ -35,6 +37,7 @@ const (
 	DefaultRestoreMappingDir = "/var/lib/cassandra/.restore_mapping"
 	DefaultRestoreSeed       = "127.0.0.1"
 	DefaultStorageTimeout    = 20 * time.Second
+	DefaultListTimeout       = 5 * time.Minute
 	DefaultPurgeTimeout      = 2 * time.Hour
 	// BackupStatusTimeFormat is Medusa's format of BackupStatus times.
 	BackupStatusTimeFormat = "2006-01-02 15:04:05"
@@ -59,10 +62,14 @@ type Config struct {
 	RestoreMappingDir string
 	// RestoreSeed is the node PrepareRestore reads the cluster from.
 	RestoreSeed string
-	// StorageTimeout bounds every rpc that reads storage (GetBackups,
-	// GetBackup, BackupStatus of a name this server did not run, the
-	// first request of PurgeBackups and DeleteBackup).
+	// StorageTimeout bounds the rpcs that read a few objects (BackupStatus
+	// of a name this server did not run) and the first request of those
+	// that read many (see probe): with storage unreachable, every rpc that
+	// needs it is an error after StorageTimeout.
 	StorageTimeout time.Duration
+	// ListTimeout bounds a whole GetBackups or GetBackup (default 5
+	// minutes: thousands of backups take a while to read).
+	ListTimeout time.Duration
 	// PurgeTimeout bounds a whole PurgeBackups or DeleteBackup.
 	PurgeTimeout time.Duration
 	// OrphanTimeout is how long, after a start, the backups a killed
@@ -141,6 +148,9 @@ func New(cfg Config) (*Service, error) {
 	}
 	if cfg.StorageTimeout <= 0 {
 		cfg.StorageTimeout = DefaultStorageTimeout
+	}
+	if cfg.ListTimeout <= 0 {
+		cfg.ListTimeout = DefaultListTimeout
 	}
 	if cfg.PurgeTimeout <= 0 {
 		cfg.PurgeTimeout = DefaultPurgeTimeout
@@ -258,20 +268,41 @@ func (s *Service) rpcCtx(ctx context.Context) (context.Context, context.CancelFu
 	return ctx, func() { stop(); cancel() }
 }
 
-// storageCtx bounds an rpc's storage reads by StorageTimeout (and the
-// service's life).
-func (s *Service) storageCtx(ctx context.Context) (context.Context, context.CancelFunc) {
+// bounded is ctx bounded by limit and by the service's life.
+func (s *Service) bounded(ctx context.Context, limit time.Duration) (context.Context, context.CancelFunc) {
 	ctx, cancel := s.rpcCtx(ctx)
-	ctx, tcancel := context.WithTimeout(ctx, s.cfg.StorageTimeout)
+	ctx, tcancel := context.WithTimeout(ctx, limit)
 	return ctx, func() { tcancel(); cancel() }
 }
 
+// storageCtx bounds a few storage reads by StorageTimeout.
+func (s *Service) storageCtx(ctx context.Context) (context.Context, context.CancelFunc) {
+	return s.bounded(ctx, s.cfg.StorageTimeout)
+}
+
+// probe checks, within StorageTimeout, that storage answers: the first
+// page of a listing of the backup index. Calls whose whole work may take
+// longer (a listing of thousands of backups, a purge) probe first, so an
+// unreachable store is an error within seconds, and then get a longer
+// limit.
+func (s *Service) probe(ctx context.Context, b storage.Backend, prefix, what string) error {
+	sctx, cancel := s.storageCtx(ctx)
+	defer cancel()
+	for _, err := range b.List(sctx, layout.New(prefix).IndexPrefix()) {
+		if err != nil {
+			return s.storageError(sctx, s.cfg.StorageTimeout, what, err)
+		}
+		break
+	}
+	return nil
+}
+
 // storageError turns a storage failure into a gRPC error (never an empty
-// success): Unavailable, saying when the store did not answer in time.
-func (s *Service) storageError(ctx context.Context, what string, err error) error {
+// success): Unavailable, saying when the store did not answer within
+// limit.
+func (s *Service) storageError(ctx context.Context, limit time.Duration, what string, err error) error {
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.Is(err, context.DeadlineExceeded) {
-		return status.Errorf(codes.Unavailable, "%s: storage did not answer within %s: %v", what,
-			s.cfg.StorageTimeout, err)
+		return status.Errorf(codes.Unavailable, "%s: storage did not answer within %s: %v", what, limit, err)
 	}
 	if errors.Is(err, context.Canceled) {
 		return status.Errorf(codes.Canceled, "%s: %v", what, err)
