@@ -70,6 +70,10 @@ func TestRestartResolvesOrphans(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	ancient := time.Now().Add(-100 * 24 * time.Hour)
+	if err := st.put(record{Name: "ancient", Mode: "full", Status: statusSuccess, Started: ancient, Finished: ancient}); err != nil {
+		t.Fatal(err)
+	}
 	st.close()
 	f.bucket.Backup(testbed.NodeBackupSpec{FQDN: testFQDN, Name: "done", Started: started, Finished: true})
 	f.bucket.Backup(testbed.NodeBackupSpec{FQDN: testFQDN, Name: "half", Started: started})
@@ -90,6 +94,9 @@ func TestRestartResolvesOrphans(t *testing.T) {
 		if r := readRecord(t, dir, name); r.Status != w.String() || (w == medusapb.StatusType_FAILED && r.Error == "") {
 			t.Errorf("record of %s: %+v, want %v with a reason", name, r, w)
 		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "backup-ancient.json")); !os.IsNotExist(err) {
+		t.Errorf("the record of a backup ended 100 days ago was kept: %v", err)
 	}
 	if resp, err := s.AsyncBackup(t.Context(), &medusapb.BackupRequest{Name: "next"}); err != nil ||
 		resp.Status != medusapb.StatusType_IN_PROGRESS {

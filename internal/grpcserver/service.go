@@ -94,6 +94,11 @@ func ConfigFromApp(a *app.App, c Config) Config {
 	return c
 }
 
+// recordRetention is how long the record of an ended backup is kept; an
+// older one is removed as the server starts (BackupStatus then answers
+// from storage), so the state directory does not grow for ever.
+const recordRetention = 90 * 24 * time.Hour
+
 // Service implements medusapb.MedusaServer over Services. Every rpc
 // answers without waiting for another: the mutex guards only the
 // in-memory table of operations, never storage or Cassandra I/O.
@@ -174,6 +179,13 @@ func New(cfg Config) (*Service, error) {
 	}
 	var orphans []string
 	for _, r := range recs {
+		if r.Status != statusInProgress && !r.Finished.IsZero() && cfg.Now().Sub(r.Finished) > recordRetention {
+			// Old enough that nobody polls it: storage answers for it now.
+			if err := st.remove(r.Name); err != nil {
+				s.log.Warn(err.Error())
+			}
+			continue
+		}
 		o := &op{rec: r}
 		if r.Status == statusInProgress {
 			o.orphan = true
