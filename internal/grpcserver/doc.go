@@ -5,4 +5,11 @@
 // (node backup, catalog, purge, restore planning); no backup or restore
 // logic lives here. Server.go holds the transport (listener, message limits,
 // health); docs/kubernetes.md says how the operator uses it.
+//
+// Service (service.go) implements the eight rpcs: backups.go (Backup,
+// AsyncBackup, BackupStatus), listing.go (GetBackups, GetBackup),
+// maintenance.go (PurgeBackups, DeleteBackup, PrepareRestore). The state
+// of every backup it accepts is a JSON record in a locked state directory
+// (state.go), so a restarted server settles the backups a killed one left
+// running (recover.go).
 package grpcserver
