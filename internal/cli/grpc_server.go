@@ -10,6 +10,7 @@ import (
 
 	"github.com/medusa-go/medusa/internal/app"
 	"github.com/medusa-go/medusa/internal/grpcserver"
+	"github.com/medusa-go/medusa/internal/metrics"
 )
 
 // grpcServerFlags are the options of `medusa grpc-server`.
@@ -82,6 +83,9 @@ func (r *root) runGRPCServer(cmd *cobra.Command, f grpcServerFlags) error {
 		RestoreMappingDir: f.mappingDir,
 		RestoreSeed:       f.restoreSeed,
 		StorageTimeout:    f.storageTimeout,
+		Metrics: func(ms ...metrics.Metric) {
+			metrics.SendAll(a.Config.Monitoring, r.getenv, r.logger, ms...)
+		},
 	}))
 	if err != nil {
 		return err

@@ -11,6 +11,7 @@ import (
 	"github.com/medusa-go/medusa/internal/backup"
 	"github.com/medusa-go/medusa/internal/grpcserver/medusapb"
 	"github.com/medusa-go/medusa/internal/layout"
+	"github.com/medusa-go/medusa/internal/metrics"
 	"github.com/medusa-go/medusa/internal/progress"
 )
 
@@ -120,6 +121,13 @@ func (s *Service) run(o *op, mode backup.Mode) {
 		progress.NewLog(s.log))
 	rec := o.rec
 	rec.Finished = s.cfg.Now()
+	if !errors.Is(err, backup.ErrAlreadyExists) {
+		var seconds, bytes int64
+		if err == nil {
+			seconds, bytes = int64(res.Finished.Sub(res.DataStarted).Seconds()), res.BytesTotal
+		}
+		s.send(metrics.NodeBackup(name, seconds, bytes, err)...)
+	}
 	switch {
 	case err == nil:
 		rec.Status = statusSuccess

@@ -103,7 +103,7 @@ func (f *fakeServices) Backup(ctx context.Context, o backup.Options, _ progress.
 	f.mu.Lock()
 	f.calls[o.Name]++
 	f.mu.Unlock()
-	if _, err := f.b.Stat(ctx, f.bucket.L.ManifestKey(testFQDN, o.Name)); err == nil {
+	if _, err := f.b.Backend.Stat(ctx, f.bucket.L.ManifestKey(testFQDN, o.Name)); err == nil { // not faulted
 		return nil, &backup.StageError{Stage: backup.StageCheck,
 			Err: fmt.Errorf("backup %s %w and is complete", o.Name, backup.ErrAlreadyExists)}
 	}

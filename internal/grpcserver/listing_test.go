@@ -3,10 +3,13 @@ package grpcserver
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -15,6 +18,7 @@ import (
 	"github.com/medusa-go/medusa/internal/cluster"
 	"github.com/medusa-go/medusa/internal/grpcserver/medusapb"
 	"github.com/medusa-go/medusa/internal/layout"
+	"github.com/medusa-go/medusa/internal/metrics"
 	"github.com/medusa-go/medusa/internal/purge"
 	"github.com/medusa-go/medusa/internal/testbed"
 )
@@ -122,7 +126,18 @@ func TestOverallStatus(t *testing.T) {
 func TestPurgeAndDelete(t *testing.T) {
 	f := newFakeServices(t)
 	dir := t.TempDir()
-	s := newTestService(t, f, dir, func(c *Config) { c.Retention = purge.Policy{MaxCount: 1} })
+	var mu sync.Mutex
+	var sent []string
+	s := newTestService(t, f, dir, func(c *Config) {
+		c.Retention = purge.Policy{MaxCount: 1}
+		c.Metrics = func(ms ...metrics.Metric) {
+			mu.Lock()
+			defer mu.Unlock()
+			for _, m := range ms {
+				sent = append(sent, fmt.Sprintf("%s=%d", strings.Join(m.Tags, "."), m.Value))
+			}
+		}
+	})
 	t0 := time.Now().Add(-72 * time.Hour)
 	for i, n := range []string{"old1", "old2"} {
 		f.bucket.Backup(testbed.NodeBackupSpec{FQDN: testFQDN, Name: n, Started: t0.Add(time.Duration(i) * time.Hour),
@@ -160,6 +175,14 @@ func TestPurgeAndDelete(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "backup-new.json")); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("record of the deleted backup: %v", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, want := range []string{"medusa-node-backup.backup-error.new=0", "medusa-node-backup.purge-error.PURGE-ERROR=0",
+		"medusa-node-backup.delete-error.DELETE-ERROR=0"} {
+		if !slices.Contains(sent, want) {
+			t.Errorf("metrics sent: %v, want %s among them", sent, want)
+		}
 	}
 }
 

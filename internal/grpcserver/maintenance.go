@@ -15,6 +15,7 @@ import (
 	"github.com/medusa-go/medusa/internal/cluster"
 	"github.com/medusa-go/medusa/internal/grpcserver/medusapb"
 	"github.com/medusa-go/medusa/internal/layout"
+	"github.com/medusa-go/medusa/internal/metrics"
 	"github.com/medusa-go/medusa/internal/purge"
 )
 
@@ -48,6 +49,7 @@ func (s *Service) PurgeBackups(ctx context.Context, _ *medusapb.PurgeBackupsRequ
 	defer e.Backend.Close()
 	sum, err := e.Purge(pctx, s.cfg.FQDN, s.cfg.Retention)
 	s.forgetPurged(sum)
+	s.send(metrics.Outcome([]string{"medusa-node-backup", "purge-error", "PURGE-ERROR"}, err))
 	if err != nil {
 		return nil, errorf(codes.Internal, "purge backups of %s: %v", s.cfg.FQDN, err)
 	}
@@ -79,6 +81,7 @@ func (s *Service) DeleteBackup(ctx context.Context, req *medusapb.DeleteBackupRe
 	defer cancel()
 	defer e.Backend.Close()
 	_, err = e.DeleteBackups(pctx, s.cfg.FQDN, []string{name}, true)
+	s.send(metrics.Outcome([]string{"medusa-node-backup", "delete-error", "DELETE-ERROR"}, err))
 	if errors.Is(err, layout.ErrBackupNotFound) {
 		return nil, errorf(codes.NotFound, "backup <%s> does not exist: %v", name, err)
 	}

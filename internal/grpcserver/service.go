@@ -18,6 +18,7 @@ import (
 	"github.com/medusa-go/medusa/internal/cluster"
 	"github.com/medusa-go/medusa/internal/grpcserver/medusapb"
 	"github.com/medusa-go/medusa/internal/layout"
+	"github.com/medusa-go/medusa/internal/metrics"
 	"github.com/medusa-go/medusa/internal/progress"
 	"github.com/medusa-go/medusa/internal/purge"
 	"github.com/medusa-go/medusa/internal/storage"
@@ -77,6 +78,9 @@ type Config struct {
 	// declared FAILED without an answer (default 5 minutes).
 	OrphanTimeout time.Duration
 	Logger        *slog.Logger
+	// Metrics, when set, sends the metrics the matching commands send to
+	// [monitoring] (backup, purge, delete-backup).
+	Metrics func(ms ...metrics.Metric)
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 }
@@ -320,6 +324,13 @@ func (s *Service) storageError(ctx context.Context, limit time.Duration, what st
 		return status.Errorf(codes.Canceled, "%s: %v", what, err)
 	}
 	return status.Errorf(codes.Unavailable, "%s: %v", what, err)
+}
+
+// send sends metrics when Config.Metrics is set.
+func (s *Service) send(ms ...metrics.Metric) {
+	if s.cfg.Metrics != nil {
+		s.cfg.Metrics(ms...)
+	}
 }
 
 // formatTime renders a BackupStatus time ("" for none).
