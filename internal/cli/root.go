@@ -123,6 +123,7 @@ tool can be listed, verified and restored by the other.
 	cmd.AddCommand(newDeleteBackupCmd(r))
 	cmd.AddCommand(newPurgeDecommissionedCmd(r))
 	cmd.AddCommand(newBackupClusterCmd(r))
+	cmd.AddCommand(newGRPCServerCmd(r))
 	cmd.AddCommand(newNodeCmds(r)...)
 	cmd.AddCommand(newInitRestoreCmd(r))
 	cmd.AddCommand(newContainerEntrypointCmd(r, Execute))

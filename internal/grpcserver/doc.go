@@ -7,4 +7,11 @@
 // health, graceful stop), tls.go the mutual TLS of [grpc] ca_cert/tls_cert/
 // tls_key and configwatch.go the stop on a medusa.ini change;
 // docs/kubernetes.md says how the operator uses them.
+//
+// Service (service.go) implements the eight rpcs: backups.go (Backup,
+// AsyncBackup, BackupStatus), listing.go (GetBackups, GetBackup),
+// maintenance.go (PurgeBackups, DeleteBackup, PrepareRestore). The state
+// of every backup it accepts is a JSON record in a locked state directory
+// (state.go), so a restarted server settles the backups a killed one left
+// running (recover.go).
 package grpcserver

@@ -235,3 +235,32 @@ func PyExitCode(err error) int {
 	}
 	return -1
 }
+
+// PyMedusaGRPCDeps are the gRPC packages install.sh adds to the venv (the
+// stubs of medusa/service/grpc need them; cassandra-medusa does not declare
+// them), as its .grpc-complete marker records them. Keep in sync with
+// install.sh.
+const PyMedusaGRPCDeps = "grpcio==1.81.0 grpcio-health-checking==1.81.0 protobuf==6.33.6"
+
+// PyMedusaGRPCT is PyMedusaT for tests that use Python Medusa's gRPC
+// client: it also makes sure the pinned gRPC packages are installed
+// (running install.sh, seconds, when a venv predates them).
+func PyMedusaGRPCT(t testing.TB) string {
+	t.Helper()
+	exe := PyMedusaT(t)
+	stamp, err := os.ReadFile(filepath.Join(PyMedusaVenv(), ".grpc-complete"))
+	if err == nil && strings.TrimSpace(string(stamp)) == PyMedusaGRPCDeps {
+		return exe
+	}
+	script, err := PyMedusaInstallScript()
+	if err != nil {
+		t.Fatalf("python medusa grpc packages: %v", err)
+	}
+	cmd := exec.CommandContext(t.Context(), "bash", script, PyMedusaVersion)
+	cmd.Env = append(os.Environ(), "MEDUSA_TESTBED_CACHE="+CacheDir())
+	cmd.WaitDelay = 10 * time.Second
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("python medusa grpc packages: %s %s: %v\n%s", script, PyMedusaVersion, err, cassTail(string(out), 40))
+	}
+	return exe
+}
