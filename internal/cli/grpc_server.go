@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"time"
@@ -94,7 +95,16 @@ func (r *root) runGRPCServer(cmd *cobra.Command, f grpcServerFlags) error {
 	// On SIGTERM, cancel the running backup and the rpcs in flight at
 	// once, so the graceful stop of the transport does not wait for them.
 	defer context.AfterFunc(ctx, svc.Stop)()
-	return grpcserver.Serve(ctx, grpcserver.Options{GRPC: a.Config.GRPC, Addr: f.listen, Service: svc, Logger: r.logger})
+	// A changed medusa.ini stops the server once it is idle (no backup, no
+	// call in flight) and the command exits 0, so kubelet restarts the
+	// sidecar with the new settings, as Medusa's image does.
+	err = grpcserver.Serve(ctx, grpcserver.Options{GRPC: a.Config.GRPC, Addr: f.listen, Service: svc, Logger: r.logger,
+		ConfigFile: r.g.configFile, Busy: svc.Busy})
+	if errors.Is(err, grpcserver.ErrConfigChanged) {
+		r.logger.Info("medusa.ini changed: exiting so that the container restarts with it", "file", r.g.configFile)
+		return nil
+	}
+	return err
 }
 
 // grpcStateDir is --state-dir, else the default under $MEDUSA_TMP_DIR or

@@ -14,6 +14,7 @@ import (
 
 	"github.com/medusa-go/medusa/internal/cluster"
 	"github.com/medusa-go/medusa/internal/grpcserver/medusapb"
+	"github.com/medusa-go/medusa/internal/k8s"
 	"github.com/medusa-go/medusa/internal/layout"
 	"github.com/medusa-go/medusa/internal/metrics"
 	"github.com/medusa-go/medusa/internal/purge"
@@ -104,26 +105,13 @@ func (s *Service) forgetPurged(sum purge.Summary) {
 	}
 }
 
-// RestoreMapping is the file PrepareRestore writes (and the
-// RESTORE_MAPPING the operator gives the restore init container):
-// in_place, and for each target host its source host(s) and whether it
-// is a seed.
-type RestoreMapping struct {
-	InPlace bool                   `json:"in_place"`
-	HostMap map[string]HostMapping `json:"host_map"`
-}
-
-// HostMapping is one target of a RestoreMapping.
-type HostMapping struct {
-	Source []string `json:"source"`
-	Seed   bool     `json:"seed"`
-}
-
-// MappingOf is the RestoreMapping of a restore-cluster plan.
-func MappingOf(p *cluster.Plan) RestoreMapping {
-	m := RestoreMapping{InPlace: p.Mode == cluster.ModeInPlace, HostMap: map[string]HostMapping{}}
+// MappingOf is the restore mapping of a restore-cluster plan: the file
+// PrepareRestore writes, in the JSON of the RESTORE_MAPPING the operator
+// gives the restore init container (k8s.Mapping).
+func MappingOf(p *cluster.Plan) k8s.Mapping {
+	m := k8s.Mapping{InPlace: p.Mode == cluster.ModeInPlace, HostMap: map[string]k8s.HostMapping{}}
 	for _, a := range p.Assignments {
-		m.HostMap[a.Target] = HostMapping{Source: append([]string{}, a.Sources...), Seed: a.Seed}
+		m.HostMap[a.Target] = k8s.HostMapping{Source: append([]string{}, a.Sources...), Seed: a.Seed}
 	}
 	return m
 }

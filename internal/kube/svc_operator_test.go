@@ -1,7 +1,6 @@
 package kube
 
 import (
-	"encoding/json"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/medusa-go/medusa/internal/grpcserver"
 	"github.com/medusa-go/medusa/internal/grpcserver/medusapb"
+	"github.com/medusa-go/medusa/internal/k8s"
 	"github.com/medusa-go/medusa/internal/testbed"
 )
 
@@ -123,8 +123,9 @@ func TestSvcOperatorSequence(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var m grpcserver.RestoreMapping
-	if err := json.Unmarshal(data, &m); err != nil || !m.InPlace || len(m.HostMap) != 1 ||
+	// Parsed as the restore init container parses RESTORE_MAPPING.
+	m, err := k8s.ParseMapping(data)
+	if err != nil || !m.InPlace || len(m.HostMap) != 1 ||
 		!slices.Equal(m.HostMap[n.Host].Source, []string{n.Host}) {
 		t.Errorf("restore mapping %s: %+v %v", data, m, err)
 	}
