@@ -40,10 +40,7 @@ type irBed struct {
 func newIRBed(t *testing.T) *irBed {
 	t.Helper()
 	n := testbed.SharedNode(t)
-	bin, err := testbed.BuildMedusa(t.Context(), t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	bin := medusaBinary(t)
 	srv := testbed.S3T(t)
 	dir := t.TempDir()
 	b := &irBed{t: t, n: n, srv: srv, bin: bin, last: t.TempDir(), tmp: t.TempDir(),

@@ -116,10 +116,7 @@ func (m *podMedusa) must(args ...string) string {
 // message.
 func TestK8sModeBackupThroughMgmtAPI(t *testing.T) {
 	n := testbed.SharedNode(t)
-	bin, err := testbed.BuildMedusa(t.Context(), t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	bin := medusaBinary(t)
 	srv := testbed.S3T(t)
 	api := testbed.MgmtAPIT(t, n, testbed.MgmtAPIOptions{})
 	dir := t.TempDir()

@@ -84,10 +84,7 @@ func svcINI(t *testing.T, path string, n *testbed.Node, srv *testbed.S3Server, p
 // newSvcBed builds medusa and starts `medusa grpc-server` with ini.
 func newSvcBed(t *testing.T, n *testbed.Node, ini string) *svcBed {
 	t.Helper()
-	bin, err := testbed.BuildMedusa(t.Context(), t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	bin := medusaBinary(t)
 	b := &svcBed{t: t, node: n, bin: bin, ini: ini, stateDir: filepath.Join(t.TempDir(), "state"),
 		mapDir: filepath.Join(t.TempDir(), "restore_mapping"), tmp: t.TempDir()}
 	t.Cleanup(b.stop)

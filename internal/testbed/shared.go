@@ -21,6 +21,9 @@ type SharedSetup struct {
 	// Ready prepares the node once it is up (schema, rows); nil means
 	// nothing to prepare.
 	Ready func(ctx context.Context, n *Node) error
+	// Cleanup, when set, runs once the tests are done (before the node
+	// stops), e.g. to remove what the package built for its tests.
+	Cleanup func()
 }
 
 // shared is the node of this test binary, started by the first SharedNode.
@@ -44,6 +47,9 @@ var shared struct {
 func Shared(m *testing.M, setup SharedSetup) {
 	shared.setup = setup
 	code := m.Run()
+	if setup.Cleanup != nil {
+		setup.Cleanup()
+	}
 	stopSharedCluster(code != 0)
 	if shared.c != nil {
 		if err := shared.c.Stop(); err != nil {
