@@ -8,6 +8,7 @@ import (
 
 	"google.golang.org/grpc/codes"
 
+	"github.com/medusa-go/medusa/internal/catalog"
 	"github.com/medusa-go/medusa/internal/grpcserver/medusapb"
 	"github.com/medusa-go/medusa/internal/layout"
 )
@@ -19,14 +20,11 @@ func (s *Service) GetBackups(ctx context.Context, _ *medusapb.GetBackupsRequest)
 	const what = "list backups"
 	lctx, cancel := s.bounded(ctx, s.cfg.ListTimeout)
 	defer cancel()
-	cat, err := s.cfg.Services.Catalog(lctx)
+	cat, err := s.listingCatalog(lctx, what)
 	if err != nil {
-		return nil, s.storageError(lctx, s.cfg.ListTimeout, what, err)
-	}
-	defer cat.Backend.Close()
-	if err := s.probe(lctx, cat.Backend, cat.Prefix, what); err != nil {
 		return nil, err
 	}
+	defer cat.Backend.Close()
 	backups, err := cat.ClusterBackups(lctx)
 	if err != nil {
 		return nil, s.storageError(lctx, s.cfg.ListTimeout, what, err)
@@ -50,14 +48,11 @@ func (s *Service) GetBackup(ctx context.Context, req *medusapb.GetBackupRequest)
 	what := "get backup " + name
 	lctx, cancel := s.bounded(ctx, s.cfg.ListTimeout)
 	defer cancel()
-	cat, err := s.cfg.Services.Catalog(lctx)
+	cat, err := s.listingCatalog(lctx, what)
 	if err != nil {
-		return nil, s.storageError(lctx, s.cfg.ListTimeout, what, err)
-	}
-	defer cat.Backend.Close()
-	if err := s.probe(lctx, cat.Backend, cat.Prefix, what); err != nil {
 		return nil, err
 	}
+	defer cat.Backend.Close()
 	cb, err := cat.ClusterBackup(lctx, name)
 	if errors.Is(err, layout.ErrBackupNotFound) {
 		return nil, errorf(codes.NotFound, "backup <%s> does not exist", name)
@@ -147,4 +142,18 @@ func overallStatus(backups []*medusapb.BackupSummary) medusapb.StatusType {
 		return medusapb.StatusType_IN_PROGRESS
 	}
 	return medusapb.StatusType_SUCCESS
+}
+
+// listingCatalog opens the catalog for a listing rpc and checks that
+// storage answers (one page of the index) within the storage timeout.
+func (s *Service) listingCatalog(ctx context.Context, what string) (*catalog.Catalog, error) {
+	cat, err := s.cfg.Services.Catalog(ctx)
+	if err != nil {
+		return nil, s.storageError(ctx, s.cfg.ListTimeout, what, err)
+	}
+	if err := s.probe(ctx, cat.Backend, cat.Prefix, what); err != nil {
+		cat.Backend.Close()
+		return nil, err
+	}
+	return cat, nil
 }

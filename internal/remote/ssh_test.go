@@ -132,11 +132,11 @@ func TestSSHRunExitCodesAndOutput(t *testing.T) {
 	_ = e.Run(t.Context(), x.host, Command{Argv: []string{"medusa", "x"}, Dir: "/var/tmp/a b", Sudo: true}, io.Discard, io.Discard)
 	cmds := x.srv.Commands()
 	want := []string{"medusa say-hello 'a b' 3<&- </dev/null &", "medusa exit-3 3<&- </dev/null &",
-		"{ mkdir -p '/var/tmp/a b' && cd '/var/tmp/a b'; } || exit 1; exec 3<&0; sudo -n -- medusa x 3<&- </dev/null &"}
+		"{ mkdir -p '/var/tmp/a b' && cd '/var/tmp/a b'; } || exit 1; exec 3<&0; ", "; sudo -n -- medusa x 3<&- </dev/null &"}
 	if len(cmds) != 23 {
 		t.Fatalf("commands sent: %q", cmds)
 	}
-	cmds = []string{cmds[0], cmds[21], cmds[22]} // without the 20 runs of the shared writer
+	cmds = []string{cmds[0], cmds[21], cmds[22], cmds[22]} // without the 20 runs of the shared writer
 	for i, w := range want {
 		if !strings.Contains(cmds[i], w) {
 			t.Errorf("command %d sent: %q, want it to contain %q", i, cmds[i], w)
