@@ -50,7 +50,9 @@ TRACKING-ERROR (with --push-metrics) and the command exits 1 (Medusa exits 0).
 					return configError{err}
 				}
 				rep := &report.Reporter{Catalog: cat, FQDN: cfg.Storage.FQDN, Push: push, Monitor: mon, Logger: r.logger}
-				return rep.Run(cmd.Context())
+				err = rep.Run(cmd.Context())
+				r.checkBackupAge(cmd.Context(), cat)
+				return err
 			})
 		},
 	}

@@ -1,5 +1,8 @@
 // Package metrics sends Medusa's metrics to the [monitoring] provider:
-// None, local (JSON lines in ./metrics.json) or dog-statsd (UDP gauges).
+// None, local (JSON lines in ./metrics.json) or dog-statsd (UDP gauges),
+// Cassandra Medusa's providers; or, ours, prometheus: node_exporter
+// textfile-collector files written at the end of each command (Run), and
+// an http.Handler serving the same series (Handler) for the gRPC server.
 package metrics
 
 import (
@@ -35,7 +38,7 @@ func New(cfg config.Monitoring, getenv func(string) string) (Monitor, error) {
 		getenv = func(string) string { return "" }
 	}
 	switch cfg.MonitoringProvider {
-	case providerNone, "":
+	case providerNone, "", config.MonitoringPrometheus: // prometheus: see Run
 		return noop{}, nil
 	case providerLocal:
 		return &local{file: localMetricsFile}, nil
@@ -49,7 +52,7 @@ func New(cfg config.Monitoring, getenv func(string) string) (Monitor, error) {
 		}
 		return &statsd{addr: net.JoinHostPort(host, port), backupNameTag: cfg.SendBackupNameTag}, nil
 	}
-	return nil, fmt.Errorf("unsupported monitoring provider %q (None, local or dog-statsd)", cfg.MonitoringProvider)
+	return nil, fmt.Errorf("unsupported monitoring provider %q (None, local, dog-statsd or prometheus)", cfg.MonitoringProvider)
 }
 
 // Metric is one value with Medusa's tags.
