@@ -38,15 +38,15 @@ func TestDogStatsdUDP(t *testing.T) {
 	}
 	logger := slog.New(slog.DiscardHandler)
 	SendAll(config.Monitoring{MonitoringProvider: "dog-statsd"}, env, logger, NodeBackup("b1", 7, 9, nil)...)
-	for _, want := range []string{"medusa-node-backup.backup-duration:7|g", "medusa-node-backup.backup-size:9|g",
-		"medusa-node-backup.backup-error:0|g"} {
+	for _, want := range []string{"medusa-node-backup.backup-duration:7|g\n", "medusa-node-backup.backup-size:9|g\n",
+		"medusa-node-backup.backup-error:0|g\n"} {
 		if got := recv(); got != want {
 			t.Errorf("datagram %q, want %q", got, want)
 		}
 	}
 	SendAll(config.Monitoring{MonitoringProvider: "dog-statsd", SendBackupNameTag: true}, env, logger,
 		Outcome([]string{"medusa-node-backup", "purge-error", "PURGE-ERROR"}, nil))
-	if got, want := recv(), "medusa-node-backup.purge-error:0|g|#backup_name:PURGE-ERROR"; got != want {
+	if got, want := recv(), "medusa-node-backup.purge-error:0|g|#backup_name:PURGE-ERROR\n"; got != want {
 		t.Errorf("datagram %q, want %q", got, want)
 	}
 }
