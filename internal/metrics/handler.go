@@ -15,8 +15,11 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	dto "github.com/prometheus/client_model/go"
+
+	"github.com/medusa-go/medusa/internal/config"
 )
 
 // Gatherer gathers the series of the medusa_*.prom files in dir, the ones
@@ -112,4 +115,19 @@ func ServeListener(ctx context.Context, ln net.Listener, h http.Handler) error {
 	}
 	<-done
 	return nil
+}
+
+// ServeConfigured is what a long-running medusa (the gRPC server) calls:
+// with monitoring_provider = prometheus and prometheus_listen set, it
+// serves on /metrics the series of the textfiles in
+// prometheus_textfile_dir (those its own operations and the CLI's runs
+// wrote, see Run) plus the process's Go runtime and process collectors,
+// until ctx is done. Otherwise it returns nil at once.
+func ServeConfigured(ctx context.Context, cfg config.Monitoring, logger *slog.Logger) error {
+	if cfg.MonitoringProvider != config.MonitoringPrometheus || cfg.PrometheusListen == "" {
+		return nil
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return Serve(ctx, cfg.PrometheusListen, Handler(cfg.PrometheusTextfileDir, logger, reg))
 }

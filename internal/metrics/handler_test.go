@@ -14,6 +14,8 @@ import (
 
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+
+	"github.com/medusa-go/medusa/internal/config"
 )
 
 // TestHandlerServesTextfiles: the handler serves the series of the
@@ -113,5 +115,53 @@ func TestServeRefusesBadAddress(t *testing.T) {
 	err = Serve(t.Context(), ln.Addr().String(), Handler(t.TempDir(), nil))
 	if err == nil || !strings.Contains(err.Error(), "prometheus_listen = "+ln.Addr().String()) {
 		t.Fatalf("Serve on a taken port: %v", err)
+	}
+}
+
+// TestServeConfigured: nothing is served unless the provider is
+// prometheus with prometheus_listen; then /metrics has the textfiles'
+// series and the Go runtime's.
+func TestServeConfigured(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	if err := testRun(dir, "purge", time.Now()).Finish(nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	off := config.Monitoring{MonitoringProvider: config.MonitoringPrometheus, PrometheusTextfileDir: dir}
+	if err := ServeConfigured(t.Context(), off, nil); err != nil {
+		t.Fatalf("without prometheus_listen: %v", err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	on := off
+	on.PrometheusListen = addr
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- ServeConfigured(ctx, on, nil) }()
+	var body string
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		resp, err := http.Get("http://" + addr + "/metrics")
+		if err == nil {
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			body = string(b)
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("nothing listens on %s: %v", addr, err)
+		}
+	}
+	for _, want := range []string{`medusa_command_runs_total{command="purge",node="node1.example"} 1`, "go_goroutines "} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
 	}
 }
