@@ -2,10 +2,8 @@ package cli
 
 import (
 	"context"
-	"time"
 
 	"github.com/medusa-go/medusa/internal/app"
-	"github.com/medusa-go/medusa/internal/backup"
 	"github.com/medusa-go/medusa/internal/catalog"
 	"github.com/medusa-go/medusa/internal/config"
 	"github.com/medusa-go/medusa/internal/metrics"
@@ -39,7 +37,7 @@ func (r *root) startMetrics(cfg *config.Config, a *app.App) {
 		if inner != nil {
 			b = inner(b)
 		}
-		return metrics.CountTransfers(b, &r.prom.Transfer)
+		return r.prom.WrapStorage(b)
 	}
 }
 
@@ -81,24 +79,4 @@ func (r *root) checkBackupAgeOf(ctx context.Context, a *app.App) {
 	}
 	defer cat.Backend.Close()
 	r.checkBackupAge(ctx, cat)
-}
-
-// backupOutcome turns a backup's result (nil or partial after a failure)
-// into its metrics.
-func backupOutcome(opts backup.Options, res *backup.Result, started time.Time, err error) metrics.BackupOutcome {
-	o := metrics.BackupOutcome{Name: opts.Name, Mode: string(opts.Mode), Started: started, Finished: time.Now(), Err: err}
-	if res == nil {
-		return o
-	}
-	if !res.Started.IsZero() {
-		o.Started = res.Started
-	}
-	if !res.Finished.IsZero() {
-		o.Finished = res.Finished
-	}
-	if err == nil {
-		o.Size, o.Files = res.BytesTotal, res.FilesNew+res.FilesReuploaded+res.FilesKept
-		o.UploadedBytes, o.UploadedFiles, o.ReusedFiles = res.BytesUploaded, res.FilesNew+res.FilesReuploaded, res.FilesKept
-	}
-	return o
 }

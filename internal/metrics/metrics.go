@@ -1,8 +1,3 @@
-// Package metrics sends Medusa's metrics to the [monitoring] provider:
-// None, local (JSON lines in ./metrics.json) or dog-statsd (UDP gauges),
-// Cassandra Medusa's providers; or, ours, prometheus: node_exporter
-// textfile-collector files written at the end of each command (Run), and
-// an http.Handler serving the same series (Handler) for the gRPC server.
 package metrics
 
 import (

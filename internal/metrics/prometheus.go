@@ -9,6 +9,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/medusa-go/medusa/internal/backup"
 	"github.com/medusa-go/medusa/internal/config"
 )
 
@@ -68,6 +69,27 @@ type BackupOutcome struct {
 	UploadedBytes              int64
 	UploadedFiles, ReusedFiles int
 	Err                        error
+}
+
+// NodeBackupOutcome turns a node backup's options and result (nil or
+// partial after a failure) into its outcome; started is when the command
+// began, the start when the result has none.
+func NodeBackupOutcome(opts backup.Options, res *backup.Result, started time.Time, err error) BackupOutcome {
+	o := BackupOutcome{Name: opts.Name, Mode: string(opts.Mode), Started: started, Finished: time.Now(), Err: err}
+	if res == nil {
+		return o
+	}
+	if !res.Started.IsZero() {
+		o.Started = res.Started
+	}
+	if !res.Finished.IsZero() {
+		o.Finished = res.Finished
+	}
+	if err == nil {
+		o.Size, o.Files = res.BytesTotal, res.FilesNew+res.FilesReuploaded+res.FilesKept
+		o.UploadedBytes, o.UploadedFiles, o.ReusedFiles = res.BytesUploaded, res.FilesNew+res.FilesReuploaded, res.FilesKept
+	}
+	return o
 }
 
 // PurgeOutcome is what a purge (or delete-backup, purge-decommissioned)

@@ -10,6 +10,7 @@ import (
 
 	dto "github.com/prometheus/client_model/go"
 
+	"github.com/medusa-go/medusa/internal/backup"
 	"github.com/medusa-go/medusa/internal/config"
 )
 
@@ -255,4 +256,25 @@ func TestCorruptPreviousFile(t *testing.T) {
 	mfs := parseFile(t, filepath.Join(dir, "medusa_verify.prom"))
 	eq(t, "runs", value(t, mfs, "medusa_command_runs_total",
 		map[string]string{"node": "node1.example", "command": "verify"}), 1)
+}
+
+// TestNodeBackupOutcome: the figures of a successful backup's result; a
+// failure before any result keeps the name, mode and the command's start.
+func TestNodeBackupOutcome(t *testing.T) {
+	t.Parallel()
+	t0 := time.Unix(1_800_000_000, 0)
+	opts := backup.Options{Name: "b1", Mode: backup.Differential}
+	res := &backup.Result{Started: t0, Finished: t0.Add(time.Minute), FilesNew: 2, FilesReuploaded: 1, FilesKept: 5,
+		BytesUploaded: 300, BytesTotal: 800}
+	o := NodeBackupOutcome(opts, res, t0.Add(-time.Second), nil)
+	want := BackupOutcome{Name: "b1", Mode: "differential", Started: t0, Finished: t0.Add(time.Minute), Size: 800,
+		Files: 8, UploadedBytes: 300, UploadedFiles: 3, ReusedFiles: 5}
+	if o != want {
+		t.Errorf("outcome %+v, want %+v", o, want)
+	}
+	failed := errors.New("snapshot failed")
+	o = NodeBackupOutcome(opts, nil, t0, failed)
+	if o.Name != "b1" || o.Mode != "differential" || !o.Started.Equal(t0) || o.Err != failed || o.Files != 0 {
+		t.Errorf("outcome of a failure %+v", o)
+	}
 }

@@ -59,5 +59,14 @@ func (r *countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// WrapStorage wraps b to count its transfers into r.Transfer (see
+// CountTransfers); on a nil Run it returns b.
+func (r *Run) WrapStorage(b storage.Backend) storage.Backend {
+	if r == nil {
+		return b
+	}
+	return CountTransfers(b, &r.Transfer)
+}
+
 // Unwrap exposes the wrapped backend's optional capabilities (storage.As).
 func (c *counting) Unwrap() storage.Backend { return c.Backend }
