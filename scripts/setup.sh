@@ -3,7 +3,7 @@
 # repo (${MEDUSA_TESTBED_CACHE:-$HOME/.cache/medusa-testbed}); idempotent, so
 # a second run takes seconds. Needs only the package registries: Maven
 # Central (Cassandra), the Go module proxy (S3 server, fake-gcs-server,
-# grpc_health_probe), npm (Azurite), PyPI (Python Medusa) and Debian's apt
+# grpc_health_probe, node_exporter), npm (Azurite), PyPI (Python Medusa) and Debian's apt
 # (openssh-server for the cluster test bed, when /usr/sbin/sshd is missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,6 +32,10 @@ if ! bash scripts/testbed/servers/install.sh 2>&1 | sed 's/^/[servers] /'; then
 fi
 if ! bash scripts/testbed/healthprobe/install.sh 2>&1 | sed 's/^/[healthprobe] /'; then
   echo "setup: building grpc_health_probe from the Go module proxy failed (see above)" >&2
+  exit 1
+fi
+if ! bash scripts/testbed/node-exporter/install.sh 2>&1 | sed 's/^/[node-exporter] /'; then
+  echo "setup: building node_exporter from the Go module proxy failed (see above)" >&2
   exit 1
 fi
 if ! wait "$cass"; then

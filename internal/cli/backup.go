@@ -125,6 +125,8 @@ func (r *root) runBackup(cmd *cobra.Command, f backupFlags) error {
 		seconds, bytes = int64(res.Finished.Sub(res.DataStarted).Seconds()), res.BytesTotal
 	}
 	metrics.SendAll(a.Config.Monitoring, r.getenv, logger, metrics.NodeBackup(opts.Name, seconds, bytes, err)...)
+	r.prom.Backup(metrics.NodeBackupOutcome(opts, res, r.started, err))
+	r.checkBackupAgeOf(cmd.Context(), a)
 	return err
 }
 

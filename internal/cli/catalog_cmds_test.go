@@ -164,10 +164,10 @@ func TestReportLastBackupDogStatsd(t *testing.T) {
 		}
 		got = append(got, string(buf[:n]))
 	}
-	if !strings.HasPrefix(got[0], "medusa-node-backup.seconds-since-backup:") || !strings.HasSuffix(got[0], "|g|#backup_name:b2") {
+	if !strings.HasPrefix(got[0], "medusa-node-backup.seconds-since-backup:") || !strings.HasSuffix(got[0], "|g|#backup_name:b2\n") {
 		t.Errorf("first datagram %q", got[0])
 	}
-	if want := "medusa-cluster-backup.backup-total-size:150|g|#backup_name:b3"; got[5] != want {
+	if want := "medusa-cluster-backup.backup-total-size:150|g|#backup_name:b3\n"; got[5] != want {
 		t.Errorf("datagram 6 %q, want %q", got[5], want)
 	}
 }

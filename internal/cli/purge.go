@@ -70,6 +70,10 @@ func (r *root) runRetention(cmd *cobra.Command, dryRun bool, tags []string, fn r
 	}
 	if !dryRun {
 		metrics.SendAll(cfg.Monitoring, r.getenv, r.logger, metrics.Outcome(tags, err))
+		objects, bytes := sum.Deleted()
+		r.prom.Purge(metrics.PurgeOutcome{Backups: sum.Backups(), Objects: objects, Bytes: bytes, Err: err})
+	} else {
+		r.skipMetrics()
 	}
 	return err
 }

@@ -37,6 +37,13 @@ incomplete-backups-node-count, missing-backups-node-count, backup-total-size,
 backup-total-file-count, damaged-backups-node-count}; the last one is ours
 (Medusa has no data check), the node counts exclude damaged nodes.
 
+With monitoring_provider = prometheus (ours), every run, with or without
+--push-metrics, writes medusa_report_last_backup.prom and
+medusa_backup_age.prom (medusa_backup_overdue: this node's last complete
+backup older than [monitoring] backup_overdue_hours) into [monitoring]
+prometheus_textfile_dir for node_exporter's textfile collector; see
+docs/metrics.md.
+
 A failed attempt is retried twice, 15 seconds apart. When all fail,
 medusa-cluster-backup.seconds-since-backup = 315365400 is pushed with the tag
 TRACKING-ERROR (with --push-metrics) and the command exits 1 (Medusa exits 0).
@@ -50,7 +57,9 @@ TRACKING-ERROR (with --push-metrics) and the command exits 1 (Medusa exits 0).
 					return configError{err}
 				}
 				rep := &report.Reporter{Catalog: cat, FQDN: cfg.Storage.FQDN, Push: push, Monitor: mon, Logger: r.logger}
-				return rep.Run(cmd.Context())
+				err = rep.Run(cmd.Context())
+				r.checkBackupAge(cmd.Context(), cat)
+				return err
 			})
 		},
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/medusa-go/medusa/internal/clock"
+	"github.com/medusa-go/medusa/internal/metrics"
 	"github.com/medusa-go/medusa/internal/restore"
 )
 
@@ -188,6 +189,11 @@ func (r *root) runRestoreNode(cmd *cobra.Command, f restoreFlags) error {
 		opts.Gate = restore.FileGate(dir, r.env.Stderr, f.gateTimeout, 200*time.Millisecond, clock.Sleep)
 	}
 	res, err := a.Restore(cmd.Context(), opts, reporter)
+	if opts.DryRun {
+		r.skipMetrics()
+	} else {
+		r.prom.Restore(metrics.RestoreOutcome{Backup: opts.Backup, Started: r.started, Finished: time.Now(), Err: err})
+	}
 	if errors.Is(err, restore.ErrNothingToRestore) {
 		logger.Error("There is nothing to restore")
 		return nil

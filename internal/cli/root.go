@@ -7,11 +7,13 @@ import (
 	"io"
 	"log/slog"
 	"runtime/debug"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/medusa-go/medusa/internal/app"
 	"github.com/medusa-go/medusa/internal/config"
+	"github.com/medusa-go/medusa/internal/metrics"
 	"github.com/medusa-go/medusa/internal/remote"
 	"github.com/medusa-go/medusa/internal/storage"
 )
@@ -51,6 +53,11 @@ type root struct {
 	g      globals
 	cmd    *cobra.Command
 	logger *slog.Logger
+	// cmdName and started are the command being run and when it began;
+	// prom its Prometheus metrics (nil unless configured, see startMetrics).
+	cmdName string
+	started time.Time
+	prom    *metrics.Run
 }
 
 const exitHelp = `Exit codes:
@@ -64,6 +71,7 @@ func Execute(ctx context.Context, env Env) int {
 	r := newRoot(env)
 	r.cmd.SetArgs(expandShortFlags(env.Args))
 	err := r.cmd.ExecuteContext(ctx)
+	r.finishMetrics(err)
 	return r.exitCode(ctx, err)
 }
 
@@ -83,6 +91,7 @@ tool can be listed, verified and restored by the other.
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
 			r.logger = newLogger(r.env.Stderr, r.g.verbosity, !r.g.withoutLogTimestamp)
+			r.cmdName, r.started = cmd.Name(), time.Now()
 			return nil
 		},
 	}
@@ -147,6 +156,7 @@ func (r *root) open(ctx context.Context, logger *slog.Logger) (*app.App, error) 
 	}
 	a := app.New(cfg, logger)
 	a.WrapStorage = r.env.WrapStorage
+	r.startMetrics(cfg, a)
 	return a, nil
 }
 

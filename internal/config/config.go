@@ -135,9 +135,31 @@ type Checks struct {
 
 // Monitoring is the [monitoring] section.
 type Monitoring struct {
-	MonitoringProvider string // None, local or dog-statsd
+	MonitoringProvider string // None, local, dog-statsd or prometheus (ours)
 	SendBackupNameTag  bool
+	// PrometheusTextfileDir (ours) is where, with monitoring_provider =
+	// prometheus, each command writes its node_exporter textfile-collector
+	// file; empty writes none.
+	PrometheusTextfileDir string
+	// PrometheusListen (ours) is the host:port the gRPC server serves
+	// /metrics on; empty serves none.
+	PrometheusListen string
+	// BackupOverdueHours (ours): the node's last complete backup older than
+	// this sets medusa_backup_overdue to 1.
+	BackupOverdueHours int
 }
+
+// DefaultPrometheusTextfileDir is node_exporter's customary
+// --collector.textfile.directory.
+const DefaultPrometheusTextfileDir = "/var/lib/node_exporter/textfile_collector"
+
+// Monitoring providers of [monitoring] monitoring_provider.
+const (
+	MonitoringNone       = "None"
+	MonitoringLocal      = "local"
+	MonitoringDogStatsd  = "dog-statsd"
+	MonitoringPrometheus = "prometheus"
+)
 
 // Logging is the [logging] section (rotating file log).
 type Logging struct {

@@ -58,7 +58,8 @@ func TestDefaults(t *testing.T) {
 		Checks: Checks{
 			HealthCheck: "cql", ExpectedRows: 0, EnableMD5Checks: false, MD5CheckConcurrency: 1,
 		},
-		Monitoring: Monitoring{MonitoringProvider: "None", SendBackupNameTag: false},
+		Monitoring: Monitoring{MonitoringProvider: "None", SendBackupNameTag: false,
+			PrometheusTextfileDir: DefaultPrometheusTextfileDir, BackupOverdueHours: 26},
 		Logging: Logging{
 			Enabled: false, File: "medusa.log", Level: "INFO",
 			Format:   "[%(asctime)s] %(levelname)s: %(message)s",

@@ -136,8 +136,12 @@ func (c *Config) otherSpecs(user string) []sectionSpec {
 			def("md5_check_concurrency", "1", intV{p: &c.Checks.MD5CheckConcurrency, min: 1}),
 		}},
 		{"monitoring", []keySpec{
-			def("monitoring_provider", "None", enumV{&c.Monitoring.MonitoringProvider, []string{"None", "local", "dog-statsd"}}),
+			def("monitoring_provider", MonitoringNone, enumV{&c.Monitoring.MonitoringProvider,
+				[]string{MonitoringNone, MonitoringLocal, MonitoringDogStatsd, MonitoringPrometheus}}),
 			def("send_backup_name_tag", "False", boolV{p: &c.Monitoring.SendBackupNameTag}),
+			def("prometheus_textfile_dir", DefaultPrometheusTextfileDir, strV{&c.Monitoring.PrometheusTextfileDir}),
+			def("prometheus_listen", "", listenV{&c.Monitoring.PrometheusListen}),
+			def("backup_overdue_hours", "26", intV{p: &c.Monitoring.BackupOverdueHours, min: 1}),
 		}},
 		{"logging", []keySpec{
 			def("enabled", "false", boolV{p: &c.Logging.Enabled}),

@@ -204,8 +204,18 @@ func TestProblems(t *testing.T) {
 		},
 		{
 			name: "bad monitoring_provider",
-			ini:  validINI + "[monitoring]\nmonitoring_provider = prometheus\n",
-			want: []string{`medusa.ini: [monitoring] monitoring_provider = "prometheus": must be one of None, local, dog-statsd`},
+			ini:  validINI + "[monitoring]\nmonitoring_provider = graphite\n",
+			want: []string{`medusa.ini: [monitoring] monitoring_provider = "graphite": must be one of None, local, dog-statsd, prometheus`},
+		},
+		{
+			name: "bad prometheus_listen",
+			ini:  validINI + "[monitoring]\nprometheus_listen = 9153\n",
+			want: []string{`medusa.ini: [monitoring] prometheus_listen = "9153": must be host:port (e.g. :9153 or 127.0.0.1:9153)`},
+		},
+		{
+			name: "bad backup_overdue_hours",
+			ini:  validINI + "[monitoring]\nbackup_overdue_hours = 0\n",
+			want: []string{`medusa.ini: [monitoring] backup_overdue_hours = "0": must be 1 or more`},
 		},
 		{
 			name: "bad logging level",

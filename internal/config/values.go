@@ -3,6 +3,7 @@ package config
 import (
 	"encoding/base64"
 	"fmt"
+	"net"
 	"strconv"
 	"strings"
 )
@@ -145,6 +146,22 @@ func (v intV) text() string {
 	}
 	return strconv.Itoa(*v.p)
 }
+
+// listenV is an optional host:port to listen on (host may be empty: every
+// interface).
+type listenV struct{ p *string }
+
+func (v listenV) set(raw string) string {
+	if raw != "" {
+		if _, port, err := net.SplitHostPort(raw); err != nil || port == "" {
+			return "must be host:port (e.g. :9153 or 127.0.0.1:9153)"
+		}
+	}
+	*v.p = raw
+	return ""
+}
+
+func (v listenV) text() string { return *v.p }
 
 // sizeV is a human size of at least min (0 or 1) bytes. A zeroEmpty size reads ""
 // as 0 (transfer_max_bandwidth: unlimited); perSec renders a "/s" suffix.

@@ -9,7 +9,8 @@
 // purge_* (retention, delete-backup, purge-decommissioned, a purge racing
 // a backup; their synthetic buckets come from testbed.Bucket, which the
 // purge package's unit tests use too), restore_* (restore-node and download
-// in every mode, and the recovery of a killed restore).
+// in every mode, and the recovery of a killed restore), metrics_* (the
+// Prometheus textfiles of the binary's runs, read by node_exporter).
 //
 // One Cassandra node is shared by the whole package (see testbed.Shared);
 // tests keep apart by bucket, prefix, backup name and, for the rows they

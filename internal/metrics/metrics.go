@@ -1,5 +1,3 @@
-// Package metrics sends Medusa's metrics to the [monitoring] provider:
-// None, local (JSON lines in ./metrics.json) or dog-statsd (UDP gauges).
 package metrics
 
 import (
@@ -8,7 +6,9 @@ import (
 	"net"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
+	"unicode"
 
 	"github.com/medusa-go/medusa/internal/config"
 	"github.com/medusa-go/medusa/internal/layout"
@@ -35,7 +35,7 @@ func New(cfg config.Monitoring, getenv func(string) string) (Monitor, error) {
 		getenv = func(string) string { return "" }
 	}
 	switch cfg.MonitoringProvider {
-	case providerNone, "":
+	case providerNone, "", config.MonitoringPrometheus: // prometheus: see Run
 		return noop{}, nil
 	case providerLocal:
 		return &local{file: localMetricsFile}, nil
@@ -49,7 +49,7 @@ func New(cfg config.Monitoring, getenv func(string) string) (Monitor, error) {
 		}
 		return &statsd{addr: net.JoinHostPort(host, port), backupNameTag: cfg.SendBackupNameTag}, nil
 	}
-	return nil, fmt.Errorf("unsupported monitoring provider %q (None, local or dog-statsd)", cfg.MonitoringProvider)
+	return nil, fmt.Errorf("unsupported monitoring provider %q (None, local, dog-statsd or prometheus)", cfg.MonitoringProvider)
 }
 
 // Metric is one value with Medusa's tags.
@@ -129,9 +129,26 @@ func (m *local) Send(tags []string, value int64) error {
 	return f.Close()
 }
 
+// normalizeTag replaces each character of a DogStatsD tag that is not a
+// letter, a number or one of _-:/. with "_", as Medusa's client (datadog's
+// normalize_tags, Python's \w) does.
+func normalizeTag(tag string) string {
+	var b strings.Builder
+	for _, r := range tag {
+		switch {
+		case unicode.IsLetter(r), unicode.IsNumber(r), strings.ContainsRune("_-:/.", r):
+			b.WriteRune(r)
+		default:
+			b.WriteByte('_')
+		}
+	}
+	return b.String()
+}
+
 // statsd sends DogStatsD gauges over UDP, one datagram per metric:
 // "<name>.<what>:<value>|g", plus "|#backup_name:<backup>" when
-// send_backup_name_tag is set (Medusa's DogStatsdMonitoring).
+// send_backup_name_tag is set, and a newline (Medusa's DogStatsdMonitoring,
+// byte for byte).
 type statsd struct {
 	addr          string
 	backupNameTag bool
@@ -143,8 +160,9 @@ func (m *statsd) Send(tags []string, value int64) error {
 	}
 	msg := tags[0] + "." + tags[1] + ":" + strconv.FormatInt(value, 10) + "|g"
 	if m.backupNameTag {
-		msg += "|#backup_name:" + tags[2]
+		msg += "|#" + normalizeTag("backup_name:"+tags[2])
 	}
+	msg += "\n" // as Medusa's client (datadog's DogStatsd) ends each metric
 	conn, err := net.Dial("udp", m.addr)
 	if err != nil {
 		return fmt.Errorf("dog-statsd monitoring: %w", err)
