@@ -95,6 +95,12 @@ func (r *root) runGRPCServer(cmd *cobra.Command, f grpcServerFlags) error {
 	// On SIGTERM, cancel the running backup and the rpcs in flight at
 	// once, so the graceful stop of the transport does not wait for them.
 	defer context.AfterFunc(ctx, svc.Stop)()
+	// /metrics on [monitoring] prometheus_listen, when set (docs/metrics.md).
+	go func() {
+		if err := metrics.ServeConfigured(ctx, a.Config.Monitoring, r.logger); err != nil {
+			r.logger.Error("prometheus /metrics", "error", err)
+		}
+	}()
 	// A changed medusa.ini stops the server once it is idle (no backup, no
 	// call in flight) and the command exits 0, so kubelet restarts the
 	// sidecar with the new settings, as Medusa's image does.

@@ -117,8 +117,9 @@ func (s *Service) run(o *op, mode backup.Mode) {
 	defer s.wg.Done()
 	defer close(o.done)
 	name := o.rec.Name
-	res, err := s.cfg.Services.Backup(s.baseCtx, backup.Options{Name: name, Mode: mode, LockDir: s.cfg.LockDir},
-		progress.NewLog(s.log))
+	opts := backup.Options{Name: name, Mode: mode, LockDir: s.cfg.LockDir}
+	started := s.cfg.Now()
+	res, err := s.cfg.Services.Backup(s.baseCtx, opts, progress.NewLog(s.log))
 	rec := o.rec
 	rec.Finished = s.cfg.Now()
 	if !errors.Is(err, backup.ErrAlreadyExists) {
@@ -127,6 +128,7 @@ func (s *Service) run(o *op, mode backup.Mode) {
 			seconds, bytes = int64(res.Finished.Sub(res.DataStarted).Seconds()), res.BytesTotal
 		}
 		s.send(metrics.NodeBackup(name, seconds, bytes, err)...)
+		s.prometheusBackup(opts, res, started, err)
 	}
 	switch {
 	case err == nil:
@@ -218,4 +220,26 @@ func (s *Service) BackupStatus(ctx context.Context, req *medusapb.BackupStatusRe
 		resp.FinishTime, resp.Status = formatTime(time.Unix(*nb.Finished, 0)), medusapb.StatusType_SUCCESS
 	}
 	return resp, nil
+}
+
+// prometheusBackup writes the Prometheus textfile of a backup the server
+// ran, as `medusa backup` does ([monitoring] monitoring_provider =
+// prometheus; nothing otherwise), with the overdue gauge from storage.
+func (s *Service) prometheusBackup(opts backup.Options, res *backup.Result, started time.Time, err error) {
+	run := metrics.NewRun(s.cfg.Monitoring, "backup", s.cfg.FQDN, started)
+	if run == nil {
+		return
+	}
+	run.Backup(metrics.NodeBackupOutcome(opts, res, started, err))
+	ctx, cancel := s.storageCtx(s.baseCtx)
+	defer cancel()
+	if cat, cerr := s.cfg.Services.Catalog(ctx); cerr == nil {
+		if aerr := run.CheckBackupAge(ctx, cat); aerr != nil {
+			s.log.Warn("backup age for the Prometheus metrics", "error", aerr)
+		}
+		cat.Backend.Close()
+	}
+	if werr := run.Finish(err, s.log); werr != nil {
+		s.log.Warn("write the Prometheus metrics of the backup", "error", werr)
+	}
 }

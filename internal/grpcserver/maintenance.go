@@ -48,9 +48,17 @@ func (s *Service) PurgeBackups(ctx context.Context, _ *medusapb.PurgeBackupsRequ
 	}
 	defer cancel()
 	defer e.Backend.Close()
+	started := s.cfg.Now()
 	sum, err := e.Purge(pctx, s.cfg.FQDN, s.cfg.Retention)
 	s.forgetPurged(sum)
 	s.send(metrics.Outcome([]string{"medusa-node-backup", "purge-error", "PURGE-ERROR"}, err))
+	if run := metrics.NewRun(s.cfg.Monitoring, "purge", s.cfg.FQDN, started); run != nil {
+		objects, bytes := sum.Deleted()
+		run.Purge(metrics.PurgeOutcome{Backups: sum.Backups(), Objects: objects, Bytes: bytes, Err: err})
+		if werr := run.Finish(err, s.log); werr != nil {
+			s.log.Warn("write the Prometheus metrics of the purge", "error", werr)
+		}
+	}
 	if err != nil {
 		return nil, errorf(codes.Internal, "purge backups of %s: %v", s.cfg.FQDN, err)
 	}

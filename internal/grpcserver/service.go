@@ -16,6 +16,7 @@ import (
 	"github.com/medusa-go/medusa/internal/backup"
 	"github.com/medusa-go/medusa/internal/catalog"
 	"github.com/medusa-go/medusa/internal/cluster"
+	"github.com/medusa-go/medusa/internal/config"
 	"github.com/medusa-go/medusa/internal/grpcserver/medusapb"
 	"github.com/medusa-go/medusa/internal/layout"
 	"github.com/medusa-go/medusa/internal/metrics"
@@ -81,6 +82,9 @@ type Config struct {
 	// Metrics, when set, sends the metrics the matching commands send to
 	// [monitoring] (backup, purge, delete-backup).
 	Metrics func(ms ...metrics.Metric)
+	// Monitoring is [monitoring]: with the prometheus provider, backups and
+	// purges write their textfiles as the commands do.
+	Monitoring config.Monitoring
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 }
@@ -92,6 +96,7 @@ func ConfigFromApp(a *app.App, c Config) Config {
 	c.FQDN = cfg.Storage.FQDN
 	c.Retention = purge.Policy{MaxAgeDays: cfg.Storage.MaxBackupAge, MaxCount: cfg.Storage.MaxBackupCount}
 	c.Kubernetes = cfg.Kubernetes.Enabled
+	c.Monitoring = cfg.Monitoring
 	if c.Logger == nil {
 		c.Logger = a.Logger
 	}
