@@ -100,4 +100,3 @@ func TestVerifyDeepCommand(t *testing.T) {
 		t.Errorf("the same seed read another sample:\n%s\nthen:\n%s", out, again)
 	}
 }
-
