@@ -18,6 +18,7 @@ import (
 	"github.com/medusa-go/medusa/internal/layout"
 	"github.com/medusa-go/medusa/internal/progress"
 	"github.com/medusa-go/medusa/internal/storage"
+	"github.com/medusa-go/medusa/internal/storage/limit"
 	"github.com/medusa-go/medusa/internal/storage/storagetest"
 )
 
@@ -327,5 +328,45 @@ func TestVerifyDeepMemoryIsBounded(t *testing.T) {
 	t.Logf("deep verify of a %d MiB object allocated %.1f MiB in all", size>>20, float64(alloc)/(1<<20))
 	if alloc > 8<<20 {
 		t.Errorf("deep verify of a %d MiB object allocated %d bytes; the content must be streamed", size>>20, alloc)
+	}
+}
+
+// tally is a limit.Limiter that lets everything through and counts it.
+type tally struct {
+	mu sync.Mutex
+	n  int64
+}
+
+func (l *tally) WaitN(_ context.Context, n int) error {
+	l.mu.Lock()
+	l.n += int64(n)
+	l.mu.Unlock()
+	return nil
+}
+func (l *tally) Burst() int { return 1 << 20 }
+func (l *tally) take() int64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := l.n
+	l.n = 0
+	return n
+}
+
+// TestVerifyDeepPaysBandwidth: the content pass reads through the storage
+// stack, so every byte it reads is charged to the process-wide bandwidth
+// limiter (transfer_max_bandwidth), like a restore's.
+func TestVerifyDeepPaysBandwidth(t *testing.T) {
+	t.Parallel()
+	mem := storagetest.NewMemory()
+	manyFileBackup(t, mem, 8)
+	l := &tally{}
+	c := &catalog.Catalog{Backend: limit.Bandwidth(mem, l)}
+	_, err := c.Verify(t.Context(), "b1", true)
+	must(t, err)
+	meta := l.take() // the index and manifest reads
+	res, err := c.VerifyDeep(t.Context(), "b1", true, catalog.DeepOptions{Concurrency: 2})
+	must(t, err)
+	if got := l.take() - meta; !res.OK() || res.Deep.Bytes == 0 || got != res.Deep.Bytes {
+		t.Errorf("OK() %v: %d bytes read, %d charged to the limiter", res.OK(), res.Deep.Bytes, got)
 	}
 }
