@@ -184,25 +184,19 @@ type contentCheck struct {
 	unchecked        bool
 }
 
-// checkContent reads it once, hashing it in the form its manifest hash
-// most likely has (see checksum.HasherFor). When that does not reproduce a
-// multipart ETag and the part size hashed is not the one the backend
-// would use, the object is read a second time to try every usual part
-// size (checksum.Checker), as restore does.
+// checkContent reads it once and hashes it in the form its manifest hash
+// has: the plain MD5, or the multipart ETag with the part size the
+// backend uses today when that gives the manifest's number of parts (one
+// MD5 state: a mismatch then means other content, as in restore), else
+// with every candidate part size at once (checksum.Checker: a content that
+// reproduces none may come from an unusual part size, which is warned
+// about, not failed).
 func (c *Catalog) checkContent(ctx context.Context, it contentItem, buf []byte, t *progress.Tracker) (contentCheck, error) {
 	want := checksum.Parse(it.want)
-	content := want.IsContent() && checksum.HashesAreContent(c.Backend)
-	own := checksum.PartSizeOf(c.Backend, it.size)
-	h := checksum.HasherFor(it.want, it.size, own)
-	var w io.Writer // nil: read only
-	if content {
-		w = h
-	}
-	ck, err := c.readInto(ctx, it, w, buf, t)
-	if ck.errLine != "" || err != nil {
-		return ck, err
-	}
-	if !content {
+	if !want.IsContent() || !checksum.HashesAreContent(c.Backend) {
+		if ck, err := c.readInto(ctx, it, nil, buf, t); ck.errLine != "" || err != nil {
+			return ck, err
+		}
 		why := "no hash is recorded in the manifest"
 		if want.Kind != checksum.Empty {
 			why = fmt.Sprintf("its hash %s is no MD5 of the content", it.want)
@@ -210,22 +204,22 @@ func (c *Catalog) checkContent(ctx context.Context, it contentItem, buf []byte, 
 		return contentCheck{unchecked: true, warning: fmt.Sprintf(
 			"Blob [%s] was read (%d bytes) but its content cannot be checked: %s", it.path, it.size, why)}, nil
 	}
-	got := h.Sum()
-	if checksum.Equal(got, it.want) {
-		return contentCheck{}, nil
-	}
+	own := checksum.PartSizeOf(c.Backend, it.size)
+	var got string
 	verdict := checksum.Differs
-	if want.Kind == checksum.Multipart && h.PartSize() != own {
-		// The backend's own layout does not give the manifest's number of
-		// parts: another part size may still reproduce the ETag.
-		verdict = checksum.Unknown
-	}
-	if verdict == checksum.Unknown && len(checksum.PartSizes(it.size, want.Parts, own)) > 1 {
-		ck := checksum.NewChecker(it.want, it.size, own)
-		if c2, err := c.readInto(ctx, it, ck, buf, nil); c2.errLine != "" || err != nil {
-			return c2, err
+	if h := checksum.HasherFor(it.want, it.size, own); want.Kind == checksum.Plain || (own > 0 && h.PartSize() == own) {
+		if ck, err := c.readInto(ctx, it, h, buf, t); ck.errLine != "" || err != nil {
+			return ck, err
 		}
-		verdict = ck.Verdict()
+		if got = h.Sum(); checksum.Equal(got, it.want) {
+			verdict = checksum.Matches
+		}
+	} else {
+		chk := checksum.NewChecker(it.want, it.size, own)
+		if ck, err := c.readInto(ctx, it, chk, buf, t); ck.errLine != "" || err != nil {
+			return ck, err
+		}
+		got, verdict = chk.Sum(), chk.Verdict()
 	}
 	switch verdict {
 	case checksum.Matches:
