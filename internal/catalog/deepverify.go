@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -99,24 +100,14 @@ func (c *Catalog) VerifyDeep(ctx context.Context, backup string, md5 bool, o Dee
 	res.Deep.Objects, res.Deep.Read = len(present), len(items)
 	// Largest first, so that the last objects read are small ones and the
 	// readers finish together.
-	slices.SortStableFunc(items, func(a, b contentItem) int { return cmpInt64(b.size, a.size) })
+	slices.SortStableFunc(items, func(a, b contentItem) int { return cmp.Compare(b.size, a.size) })
 	for _, it := range items {
 		res.Deep.Bytes += it.size
 	}
-	if err := c.readContent(ctx, items, o, &res); err != nil {
+	if err := c.readContent(ctx, items, res.Deep.Bytes, o, &res); err != nil {
 		return res, fmt.Errorf("deep verify of %s: %w", cb.Name, err)
 	}
 	return res, nil
-}
-
-func cmpInt64(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // sample returns ceil(percent% of len(items)) of items (all for 100, at
@@ -135,22 +126,15 @@ func sample(items []contentItem, percent float64, seed int64) []contentItem {
 	return out[:max(min(n, len(out)), 1)]
 }
 
-// readContent reads items with o.Concurrency readers and adds what it
-// finds to res. It stops at the first error that is no verdict on one
-// object (the store refuses or cannot answer, the context ends).
-func (c *Catalog) readContent(ctx context.Context, items []contentItem, o DeepOptions, res *VerifyResult) error {
-	var total int64
-	for _, it := range items {
-		total += it.size
-	}
+// readContent reads items (total bytes) with o.Concurrency readers and
+// adds what it finds to res. It stops at the first error that is no
+// verdict on one object (the store refuses or cannot answer, the context
+// ends).
+func (c *Catalog) readContent(ctx context.Context, items []contentItem, total int64, o DeepOptions, res *VerifyResult) error {
 	t := progress.Start(o.Reporter, "verify", int64(len(items)), total)
 	defer t.Finish()
 	bufs := sync.Pool{New: func() any { b := make([]byte, deepBuffer); return &b }}
-	type outcome struct {
-		errLine, warning string
-		unchecked        bool
-	}
-	outcomes := make([]outcome, len(items))
+	outcomes := make([]contentCheck, len(items))
 	err := forEach(ctx, len(items), max(o.Concurrency, 1), func(ctx context.Context, i int) error {
 		buf := bufs.Get().(*[]byte)
 		defer bufs.Put(buf)
@@ -159,7 +143,7 @@ func (c *Catalog) readContent(ctx context.Context, items []contentItem, o DeepOp
 			return err
 		}
 		t.FileDone()
-		outcomes[i] = outcome{errLine: v.errLine, warning: v.warning, unchecked: v.unchecked}
+		outcomes[i] = v
 		return nil
 	})
 	for _, oc := range outcomes {
