@@ -33,6 +33,8 @@ type VerifyResult struct {
 	// whose content was downloaded and matches the manifest (re-uploaded
 	// with the same bytes, e.g. with another multipart chunk size).
 	Notes []string
+	// Deep is the content pass of VerifyDeep; nil for Verify.
+	Deep *DeepReport
 }
 
 // IncompleteNode is a node backup that started and did not finish.
@@ -42,7 +44,9 @@ type IncompleteNode struct {
 }
 
 // OK reports whether the backup is complete and every manifest matched.
-func (r VerifyResult) OK() bool { return r.Complete && len(r.Errors) == 0 }
+func (r VerifyResult) OK() bool {
+	return r.Complete && len(r.Errors) == 0 && (r.Deep == nil || len(r.Deep.Errors) == 0)
+}
 
 // WriteText writes Medusa's verify text:
 //
@@ -51,6 +55,11 @@ func (r VerifyResult) OK() bool { return r.Complete && len(r.Errors) == 0 }
 //	                                      (then per node "  - [<fqdn>] Backup started at <epoch>, but not finished yet"
 //	                                       or "  - [<fqdn>] Backup missing", and nothing more)
 //	- Manifest validated: OK!!        or  - Manifest validation: Failed!  (then the error lines)
+//
+// and after a deep verify (Deep set, backup complete) the lines
+// "- Content read: <n> of <m> objects [(<pct>% sample, seed <seed>)], <size>",
+// then "- Content validated: OK!!" or "- Content validation: Failed!" and
+// the content's error lines.
 func (r VerifyResult) WriteText(out io.Writer) error {
 	w := bufio.NewWriter(out)
 	fmt.Fprintf(w, "Validating %s ...\n", r.Backup)
@@ -67,11 +76,14 @@ func (r VerifyResult) WriteText(out io.Writer) error {
 	w.WriteString("- Completion: OK!\n")
 	if len(r.Errors) == 0 {
 		w.WriteString("- Manifest validated: OK!!\n")
-		return w.Flush()
+	} else {
+		w.WriteString("- Manifest validation: Failed!\n")
+		for _, e := range r.Errors {
+			fmt.Fprintln(w, e)
+		}
 	}
-	w.WriteString("- Manifest validation: Failed!\n")
-	for _, e := range r.Errors {
-		fmt.Fprintln(w, e)
+	if d := r.Deep; d != nil {
+		d.writeText(w)
 	}
 	return w.Flush()
 }
@@ -110,39 +122,55 @@ func (c *Catalog) Verify(ctx context.Context, backup string, md5 bool) (VerifyRe
 		}
 		return res, nil
 	}
-	type nodeResult struct{ errors, warnings, notes []string }
+	_, err = c.verifyNodes(ctx, cb, md5, &res)
+	return res, err
+}
+
+// verifyNodes runs verifyNode on every node backup of cb, adds the lines
+// found to res and returns the objects stored with their manifest's size,
+// in node order.
+func (c *Catalog) verifyNodes(ctx context.Context, cb layout.ClusterBackup, md5 bool, res *VerifyResult) ([]contentItem, error) {
+	type nodeResult struct {
+		errors, warnings, notes []string
+		present                 []contentItem
+	}
 	results := make([]nodeResult, len(cb.Nodes))
-	err = forEach(ctx, len(cb.Nodes), c.Concurrency, func(ctx context.Context, i int) error {
-		errs, warns, notes, err := c.verifyNode(ctx, cb.Nodes[i], md5)
-		results[i] = nodeResult{errs, warns, notes}
+	err := forEach(ctx, len(cb.Nodes), c.Concurrency, func(ctx context.Context, i int) error {
+		errs, warns, notes, present, err := c.verifyNode(ctx, cb.Nodes[i], md5)
+		results[i] = nodeResult{errs, warns, notes, present}
 		return err
 	})
 	if err != nil {
-		return res, err
+		return nil, err
 	}
+	var present []contentItem
 	for _, r := range results {
 		res.Errors = append(res.Errors, r.errors...)
 		res.Warnings = append(res.Warnings, r.warnings...)
 		res.Notes = append(res.Notes, r.notes...)
+		present = append(present, r.present...)
 	}
-	return res, nil
+	return present, nil
 }
 
-// verifyNode compares the data of one node backup with its manifest.
-func (c *Catalog) verifyNode(ctx context.Context, n layout.NodeBackup, md5 bool) (errs, warns, notes []string, err error) {
+// verifyNode compares the data of one node backup with its manifest. It
+// also returns the objects that are stored with the manifest's size and
+// were not found different (what a deep verify reads).
+func (c *Catalog) verifyNode(ctx context.Context, n layout.NodeBackup, md5 bool) (
+	errs, warns, notes []string, present []contentItem, err error) {
 	l := c.layout()
 	manifestKey := l.ManifestKey(n.FQDN, n.Name)
 	m, err := c.manifestAt(ctx, manifestKey)
 	if err != nil {
 		if ctx.Err() != nil || !isContentProblem(err) {
-			return nil, nil, nil, err
+			return nil, nil, nil, nil, err
 		}
 		c.log().Error("Unable to read manifest from storage", "key", manifestKey, "error", err)
-		return []string{fmt.Sprintf("  - [%s] Unable to read manifest: %v", manifestKey, err)}, nil, nil, nil
+		return []string{fmt.Sprintf("  - [%s] Unable to read manifest: %v", manifestKey, err)}, nil, nil, nil, nil
 	}
 	inStorage, err := c.listData(ctx, n)
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("verify %s of %s: %w", n.Name, n.FQDN, err)
+		return nil, nil, nil, nil, fmt.Errorf("verify %s of %s: %w", n.Name, n.FQDN, err)
 	}
 	inManifest := map[string]bool{}
 	for _, s := range m {
@@ -159,7 +187,7 @@ func (c *Catalog) verifyNode(ctx context.Context, n layout.NodeBackup, md5 bool)
 			bc, err := c.matchesManifest(ctx, blob, o, md5)
 			switch {
 			case err != nil:
-				return nil, nil, nil, fmt.Errorf("verify %s of %s: %w", n.Name, n.FQDN, err)
+				return nil, nil, nil, nil, fmt.Errorf("verify %s of %s: %w", n.Name, n.FQDN, err)
 			case bc.unchecked:
 				c.log().Warn(bc.note)
 				warns = append(warns, bc.note)
@@ -168,6 +196,7 @@ func (c *Catalog) verifyNode(ctx context.Context, n layout.NodeBackup, md5 bool)
 				notes = append(notes, bc.note)
 			}
 			if bc.ok {
+				present = append(present, contentItem{path: o.Path, want: recorded(o.MD5), size: o.Size})
 				continue
 			}
 			if mayBeRebuilt(blob.Key) {
@@ -195,12 +224,20 @@ func (c *Catalog) verifyNode(ctx context.Context, n layout.NodeBackup, md5 bool)
 			errs = append(errs, fmt.Sprintf("  - [%s] exists in storage, but not in manifest", k))
 		}
 	}
-	return errs, warns, notes, nil
+	return errs, warns, notes, present, nil
 }
 
 func deref(s *string) string {
 	if s == nil {
 		return "null"
+	}
+	return *s
+}
+
+// recorded is the manifest's hash of an object, "" for null.
+func recorded(s *string) string {
+	if s == nil {
+		return ""
 	}
 	return *s
 }

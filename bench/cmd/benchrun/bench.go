@@ -85,7 +85,7 @@ func (b *bench) close() {
 
 func (b *bench) run(ctx context.Context) error {
 	began := time.Now()
-	if b.s.want(1) || b.s.want(3) || b.s.want(4) {
+	if b.s.want(1) || b.s.want(3) || b.s.want(4) || b.s.want(7) {
 		if err := b.bigPhase(ctx); err != nil {
 			return err
 		}

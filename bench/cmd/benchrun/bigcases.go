@@ -31,7 +31,7 @@ func (r *bigRun) best() []*variant {
 	return out
 }
 
-// bigPhase runs cases 1, 4 and 3 on the large node.
+// bigPhase runs cases 1, 4, 7 and 3 on the large node.
 func (b *bench) bigPhase(ctx context.Context) error {
 	c, err := b.startNode(ctx, "big")
 	if err != nil {
@@ -63,7 +63,7 @@ func (b *bench) bigPhase(ctx context.Context) error {
 		return err
 	}
 	b.buckets[r.sdk] = true
-	if b.s.want(1) || b.s.want(4) {
+	if b.s.want(1) || b.s.want(4) || b.s.want(7) {
 		for round := 1; round <= b.s.runs; round++ {
 			if err := b.case1Round(ctx, r, round); err != nil {
 				return fmt.Errorf("case 1, round %d: %w", round, err)
@@ -78,6 +78,13 @@ func (b *bench) bigPhase(ctx context.Context) error {
 		}
 		if err := b.restoreNode(ctx, r, r.best()); err != nil {
 			return fmt.Errorf("case 4, restore-node: %w", err)
+		}
+	}
+	if b.s.want(7) {
+		for round := 1; round <= b.s.runs; round++ {
+			if err := b.case7Round(ctx, r, round); err != nil {
+				return fmt.Errorf("case 7, round %d: %w", round, err)
+			}
 		}
 	}
 	if b.s.want(3) {

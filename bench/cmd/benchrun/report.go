@@ -17,6 +17,7 @@ var caseTitles = map[int]string{
 	4: "Case 4: restore (download) of the full backup",
 	5: "Case 5: list-backups with many backups in the index",
 	6: "Case 6: backup-cluster of three nodes over SSH",
+	7: "Case 7: deep verify (download and hash) of the full backup",
 }
 
 func (b *bench) report() string {
@@ -37,7 +38,7 @@ func (b *bench) report() string {
 	} {
 		fmt.Fprintf(&w, "| %s | %s |\n", kv[0], kv[1])
 	}
-	for c := 1; c <= 6; c++ {
+	for c := 1; c <= 7; c++ {
 		rows := b.res.caseRows(c)
 		if len(rows) == 0 {
 			continue

@@ -45,7 +45,10 @@ func (b *bench) targets() []target {
 		b.wallMax(5, "go-def", 2, "list-backups with the index full: < 2 s"),
 		b.speedup(5, "go-def", "py-def", "list-backups: speed-up over Python Medusa"),
 		b.wallBelow(6, "go-cluster-pu3", "go-hand", 0, "backup-cluster -pu 3: wall time below the node backups run one after another"),
-		b.wallBelow(6, "go-cluster-pu1", "go-hand", 2, "backup-cluster (-pu 1): orchestration cost (wall time beyond the node backups run one after another) < 2 s"))
+		b.wallBelow(6, "go-cluster-pu1", "go-hand", 2, "backup-cluster (-pu 1): orchestration cost (wall time beyond the node backups run one after another) < 2 s"),
+		b.rateRatio(7, "go-unl", "sdk-c1-hash", 0.9, "deep verify (1 file, unlimited) >= 0.9x bare download-and-hash loop (1 file)"),
+		b.rateRatio(7, "go-c4", "sdk-c4-hash", 0.9, "deep verify (4 files) >= 0.9x bare download-and-hash loop (4 files)"),
+		b.rssMax(7, "go-c4", 150, "deep verify: peak RSS <= 150 MiB (4 files)"))
 	var kept []target
 	for _, t := range out {
 		if t.what != "" {

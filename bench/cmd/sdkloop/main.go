@@ -6,8 +6,10 @@
 // Uploads use the same scheme as medusa's S3 backend: one PutObject below
 // -threshold, else a multipart upload whose parts (-part-size, -parts in
 // flight) are read straight from the file (io.SectionReader), so nothing is
-// buffered. Downloads stream GetObject into the destination file. -c files
-// are in flight at once (medusa's concurrent_transfers).
+// buffered. Downloads stream GetObject into the destination file; -mode
+// hash streams it into an MD5 and writes nothing (what checking a stored
+// object's content costs: the baseline of `medusa verify --deep`). -c
+// files are in flight at once (medusa's concurrent_transfers).
 //
 // The list file has one "<local path>\t<key>" line per file. Credentials
 // come from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (never from flags,
@@ -52,7 +54,7 @@ type options struct {
 
 func main() {
 	var o options
-	flag.StringVar(&o.mode, "mode", "up", "up (upload) or down (download)")
+	flag.StringVar(&o.mode, "mode", "up", "up (upload), down (download) or hash (download into an MD5, nothing written)")
 	flag.StringVar(&o.list, "list", "", `file of "<local path>\t<key>" lines`)
 	flag.StringVar(&o.endpoint, "endpoint", "", "S3 endpoint, e.g. http://127.0.0.1:7070 (path style)")
 	flag.StringVar(&o.bucket, "bucket", "", "bucket")
@@ -104,9 +106,12 @@ func run(ctx context.Context, o options) (int, int64, error) {
 	for i, e := range entries {
 		g.Go(func() error {
 			var err error
-			if o.mode == "down" {
+			switch o.mode {
+			case "down":
 				sizes[i], err = l.download(gctx, e)
-			} else {
+			case "hash":
+				sizes[i], err = l.hash(gctx, e)
+			default:
 				sizes[i], err = l.upload(gctx, e)
 			}
 			return err
@@ -188,6 +193,16 @@ func (l *loop) upload(ctx context.Context, e entry) (int64, error) {
 	_, err = l.c.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: &l.o.bucket, Key: &e.key,
 		UploadId: up.UploadId, MultipartUpload: &types.CompletedMultipartUpload{Parts: parts}})
 	return size, err
+}
+
+// hash streams the object into an MD5 (the sum itself is not needed).
+func (l *loop) hash(ctx context.Context, e entry) (int64, error) {
+	out, err := l.c.GetObject(ctx, &s3.GetObjectInput{Bucket: &l.o.bucket, Key: &e.key})
+	if err != nil {
+		return 0, fmt.Errorf("get %s: %w", e.key, err)
+	}
+	defer out.Body.Close()
+	return io.Copy(md5.New(), out.Body)
 }
 
 func (l *loop) download(ctx context.Context, e entry) (int64, error) {

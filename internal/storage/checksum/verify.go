@@ -65,6 +65,16 @@ func (c *Checker) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// Sum is the hash of what was written in the first form tried (the plain
+// MD5, or the multipart ETag with the most likely part size), to show
+// beside the recorded one; "" when no form applies.
+func (c *Checker) Sum() string {
+	if len(c.hashers) == 0 {
+		return ""
+	}
+	return c.hashers[0].Sum()
+}
+
 // Verdict compares what was written with the recorded hash: a plain MD5
 // matches or differs. A multipart ETag matches when one candidate part
 // size reproduces it; when none does, the content differs if the
