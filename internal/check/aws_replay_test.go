@@ -34,7 +34,9 @@ type answer struct {
 	header map[string]string
 }
 
-func xmlOK(body string) answer { return answer{status: 200, body: `<?xml version="1.0" encoding="UTF-8"?>` + body} }
+func xmlOK(body string) answer {
+	return answer{status: 200, body: `<?xml version="1.0" encoding="UTF-8"?>` + body}
+}
 
 func s3Error(status int, code, msg string) answer {
 	return answer{status: status, body: `<?xml version="1.0" encoding="UTF-8"?><Error><Code>` + code + `</Code><Message>` + msg +
