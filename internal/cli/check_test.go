@@ -1,0 +1,61 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/medusa-go/medusa/internal/check"
+)
+
+func runCheckCLI(t *testing.T, ini string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	tmp := t.TempDir()
+	code = Execute(t.Context(), Env{Args: append([]string{"--config-file", ini, "check"}, args...), Stdout: &out, Stderr: &errOut,
+		Getenv: func(k string) string { return map[string]string{"TMPDIR": tmp}[k] }})
+	return out.String(), errOut.String(), code
+}
+
+func writeINI(t *testing.T, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "medusa.ini")
+	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestCheckExitCodes: an invalid medusa.ini prints its FAIL line (text or
+// JSON) and exits 2; a bad --output is a usage error (2); a sound local
+// set-up without Cassandra exits 0; a missing cassandra.yaml fails (1).
+func TestCheckExitCodes(t *testing.T) {
+	bad := writeINI(t, "[storage]\nstorage_provider = nosuch\nbucket_name = b\nfqdn = n1\n")
+	out, _, code := runCheckCLI(t, bad)
+	if code != 2 || !strings.Contains(out, "FAIL  config/medusa.ini") || !strings.Contains(out, "nosuch") {
+		t.Errorf("invalid ini: exit %d\n%s", code, out)
+	}
+	out, _, code = runCheckCLI(t, bad, "--output", "json")
+	var rep check.Report
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || code != 2 || rep.Fail != 1 || rep.Results[0].Name != "config/medusa.ini" {
+		t.Errorf("invalid ini, JSON: exit %d, %v\n%s", code, err, out)
+	}
+	if _, errOut, code := runCheckCLI(t, bad, "--output", "yaml"); code != 2 || !strings.Contains(errOut, "--output") {
+		t.Errorf("bad --output: exit %d %s", code, errOut)
+	}
+
+	base := t.TempDir()
+	good := writeINI(t, "[storage]\nstorage_provider = local\nbucket_name = b\nbase_path = "+base+"\nfqdn = n1\n"+
+		"[cassandra]\nconfig_file = "+filepath.Join(base, "no-cassandra.yaml")+"\nnodetool_executable = "+filepath.Join(base, "no-nodetool")+"\n")
+	out, _, code = runCheckCLI(t, good, "--no-cassandra")
+	if code != 0 || !strings.Contains(out, "OK    policy/delete-object") || !strings.Contains(out, "0 failed") {
+		t.Errorf("local, no Cassandra: exit %d\n%s", code, out)
+	}
+	out, _, code = runCheckCLI(t, good)
+	if code != 1 || !strings.Contains(out, "FAIL  cassandra/yaml") || !strings.Contains(out, "SKIP  cassandra/cql") {
+		t.Errorf("missing cassandra.yaml: exit %d\n%s", code, out)
+	}
+}
