@@ -3,12 +3,13 @@ package app
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/service/s3control"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/medusa-go/medusa/internal/cassandra"
@@ -79,8 +80,12 @@ func (a *App) storageChecks(b storage.Backend, o CheckOptions) []check.Check {
 		}
 		if in.AWS {
 			c.Store = "AWS S3 (" + in.Region + ")"
-			c.Identity = sts.New(sts.Options{Region: in.Region, Credentials: in.Credentials, HTTPClient: in.HTTPClient})
-			c.Account = s3control.New(s3control.Options{Region: in.Region, Credentials: in.Credentials, HTTPClient: in.HTTPClient})
+			var hc aws.HTTPClient = http.DefaultClient
+			if in.HTTPClient != nil {
+				hc = in.HTTPClient
+			}
+			c.Identity = sts.New(sts.Options{Region: in.Region, Credentials: in.Credentials, HTTPClient: hc})
+			c.Account = &check.S3Control{Region: in.Region, Credentials: in.Credentials, HTTP: hc}
 		}
 		return c.Checks()
 	}

@@ -12,7 +12,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/s3control"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
 
@@ -22,7 +21,8 @@ import (
 // httptest server that answers with AWS's documented XML (S3 API
 // Reference: GetPublicAccessBlock, GetBucketPolicyStatus, GetBucketAcl,
 // GetBucketEncryption, GetBucketVersioning, GetObjectLockConfiguration,
-// HeadBucket; S3 Control GetPublicAccessBlock; STS GetCallerIdentity),
+// HeadBucket; S3 Control GetPublicAccessBlock, through this package's S3Control;
+// STS GetCallerIdentity),
 // so the checks are tested against recorded AWS answers, not against a
 // live account.
 
@@ -43,7 +43,7 @@ func s3Error(status int, code, msg string) answer {
 		`</Message><RequestId>4442587FB7D0A2F9</RequestId><HostId>ZGVtbw==</HostId></Error>`}
 }
 
-func controlError(status int, code, msg string) answer {
+func controlErrorAnswer(status int, code, msg string) answer {
 	return answer{status: status, body: `<?xml version="1.0" encoding="UTF-8"?><ErrorResponse><Error><Code>` + code +
 		`</Code><Message>` + msg + `</Message><AccountId>123456789012</AccountId></Error><RequestId>656c76696e6727732072</RequestId><HostId>ZGVtbw==</HostId></ErrorResponse>`}
 }
@@ -108,9 +108,8 @@ func awsReplay(t *testing.T, answers map[string]answer) (*S3, *[]string) {
 		API: s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: endpoint, UsePathStyle: true, Credentials: creds, HTTPClient: hc,
 			Retryer: aws.NopRetryer{}}),
 		Identity: sts.New(sts.Options{Region: "us-east-1", BaseEndpoint: endpoint, Credentials: creds, HTTPClient: hc, Retryer: aws.NopRetryer{}}),
-		Account: s3control.New(s3control.Options{Region: "us-east-1", BaseEndpoint: endpoint, Credentials: creds, HTTPClient: hc,
-			Retryer: aws.NopRetryer{}}),
-		Bucket: "medusa-bucket", Region: "us-east-1", AWS: true, Store: "AWS S3 (us-east-1)",
+		Account:  &S3Control{Region: "us-east-1", Endpoint: "http://123456789012.s3-control.aws.test", Credentials: creds, HTTP: hc},
+		Bucket:   "medusa-bucket", Region: "us-east-1", AWS: true, Store: "AWS S3 (us-east-1)",
 		Credentials: creds.Retrieve,
 	}
 	return s, &seen
@@ -160,7 +159,7 @@ func TestAWSReplayPublicBucket(t *testing.T) {
 	s, _ := awsReplay(t, map[string]answer{
 		"sts":        callerIdentity,
 		"HeadBucket": {status: 200},
-		"control":    controlError(404, "NoSuchPublicAccessBlockConfiguration", "The public access block configuration was not found"),
+		"control":    controlErrorAnswer(404, "NoSuchPublicAccessBlockConfiguration", "The public access block configuration was not found"),
 		"publicAccessBlock": xmlOK(`<PublicAccessBlockConfiguration ` + s3NS + `><BlockPublicAcls>true</BlockPublicAcls>` +
 			`<IgnorePublicAcls>true</IgnorePublicAcls><BlockPublicPolicy>false</BlockPublicPolicy><RestrictPublicBuckets>false</RestrictPublicBuckets></PublicAccessBlockConfiguration>`),
 		"policyStatus": xmlOK(`<PolicyStatus ` + s3NS + `><IsPublic>true</IsPublic></PolicyStatus>`),
@@ -202,7 +201,7 @@ func TestAWSReplayReadsDenied(t *testing.T) {
 	s, _ := awsReplay(t, map[string]answer{
 		"sts":               callerIdentity,
 		"HeadBucket":        {status: 200},
-		"control":           controlError(403, "AccessDenied", "Access Denied"),
+		"control":           controlErrorAnswer(403, "AccessDenied", "Access Denied"),
 		"publicAccessBlock": denied, "policyStatus": denied, "acl": denied, "encryption": denied,
 		"versioning": denied, "location": denied,
 	})

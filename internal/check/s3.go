@@ -9,7 +9,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
-	"github.com/aws/aws-sdk-go-v2/service/s3control"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
 
@@ -98,7 +97,7 @@ func (s *S3) who() string {
 // refused is the result for an answer denying action: FAIL for what
 // medusa needs (need), WARN for what only the check reads.
 func (s *S3) refused(need bool, action, resource string, err error) Result {
-	fix := fmt.Sprintf("grant %s on %s to %s (the policy of the AWS guide, docs/check.md, has it)", action, resource, s.who())
+	fix := fmt.Sprintf("grant %s on %s to %s (the MedusaStorageStrategy policy of the AWS set-up guide grants it)", action, resource, s.who())
 	if need {
 		return fail(fix, "refused (%s): the policy lacks %s", errText(err), action)
 	}
@@ -301,7 +300,7 @@ func (s *S3) checkAccountBlock(ctx context.Context) Result {
 		return warn("allow sts:GetCallerIdentity (no policy is needed unless an SCP denies it)",
 			"cannot tell: the account id is unknown (sts:GetCallerIdentity failed)")
 	}
-	out, err := s.Account.GetPublicAccessBlock(ctx, &s3control.GetPublicAccessBlockInput{AccountId: &s.accountID})
+	c, err := s.Account.GetPublicAccessBlock(ctx, s.accountID)
 	if err != nil {
 		e := inspectErr(err)
 		switch {
@@ -313,9 +312,7 @@ func (s *S3) checkAccountBlock(ctx context.Context) Result {
 		}
 		return warn("run medusa check again", "GetPublicAccessBlock (account %s): %v", s.accountID, err)
 	}
-	c := out.PublicAccessBlockConfiguration
-	off := offSettings(c != nil && boolv(c.BlockPublicAcls), c != nil && boolv(c.IgnorePublicAcls),
-		c != nil && boolv(c.BlockPublicPolicy), c != nil && boolv(c.RestrictPublicBuckets))
+	off := offSettings(c.BlockPublicAcls, c.IgnorePublicAcls, c.BlockPublicPolicy, c.RestrictPublicBuckets)
 	if len(off) > 0 {
 		return warn("turn on all four settings of the account's public access block (S3 console, Block Public Access settings for this account)",
 			"account %s: public access block has %s off", s.accountID, strings.Join(off, ", "))

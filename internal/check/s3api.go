@@ -8,7 +8,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/s3control"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
@@ -38,11 +37,6 @@ type S3API interface {
 	DeleteObject(context.Context, *s3.DeleteObjectInput, ...func(*s3.Options)) (*s3.DeleteObjectOutput, error)
 }
 
-// AccountAPI reads the account-level public access block; *s3control.Client has it.
-type AccountAPI interface {
-	GetPublicAccessBlock(context.Context, *s3control.GetPublicAccessBlockInput, ...func(*s3control.Options)) (*s3control.GetPublicAccessBlockOutput, error)
-}
-
 // IdentityAPI names the caller; *sts.Client has it.
 type IdentityAPI interface {
 	GetCallerIdentity(context.Context, *sts.GetCallerIdentityInput, ...func(*sts.Options)) (*sts.GetCallerIdentityOutput, error)
@@ -50,7 +44,7 @@ type IdentityAPI interface {
 
 var (
 	_ S3API       = (*s3.Client)(nil)
-	_ AccountAPI  = (*s3control.Client)(nil)
+	_ AccountAPI  = (*S3Control)(nil)
 	_ IdentityAPI = (*sts.Client)(nil)
 )
 
@@ -65,9 +59,12 @@ type apiError struct {
 func inspectErr(err error) apiError {
 	var e apiError
 	var re *smithyhttp.ResponseError
+	var ce *controlError
 	if errors.As(err, &re) && re.Response != nil && re.Response.Response != nil {
 		e.status = re.HTTPStatusCode()
 		e.header = re.Response.Header
+	} else if errors.As(err, &ce) {
+		e.status = ce.Status
 	}
 	var ae smithy.APIError
 	if errors.As(err, &ae) {

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/medusa-go/medusa/internal/check"
 	"github.com/medusa-go/medusa/internal/testbed"
@@ -73,7 +74,9 @@ func s3CheckINI(t *testing.T, n *testbed.Node, srv *testbed.S3Server, user testb
 // passes, the temp-dir check names the node's largest backup, nothing
 // secret is printed and the probe leaves nothing behind; as a user whose
 // policy lacks s3:AbortMultipartUpload (then s3:DeleteObject) the FAIL line
-// names that action and medusa exits 1.
+// names that action and medusa exits 1. Without a key_file, the
+// credentials come from the instance role through IMDSv2 and their expiry
+// is reported.
 func TestCheckS3(t *testing.T) {
 	n := testNode(t)
 	srv := testbed.S3T(t)
@@ -114,6 +117,21 @@ func TestCheckS3(t *testing.T) {
 	if after := bucket.Keys(); strings.Join(after, ",") != strings.Join(before, ",") {
 		t.Errorf("the probe left keys behind:\nbefore %v\nafter  %v", before, after)
 	}
+
+	// No key_file: the instance role through IMDSv2 (a fake metadata
+	// service handing out the seed-policy user's key for an hour).
+	t.Run("imds-role", func(t *testing.T) {
+		imds := testbed.IMDST(t, testbed.IMDSOptions{AccessKey: srv.Restricted.AccessKey, Secret: srv.Restricted.Secret, Expiry: time.Hour})
+		imds.SetenvT(t)
+		cs := writeNodeINI(t, n, map[string]string{"storage_provider": "s3_compatible", "bucket_name": srv.Bucket,
+			"host": srv.Host, "port": fmt.Sprint(srv.Port), "secure": "False", "region": srv.Region})
+		rep, out, code := checkReport(t, cs, "--no-cassandra")
+		if code != 0 {
+			t.Errorf("exit %d, want 0:\n%s", code, out)
+		}
+		expectStatus(t, rep, "credentials/source", check.OK, "the IAM role via instance metadata", "temporary, expire at", "refreshed automatically")
+		expectStatus(t, rep, "policy/delete-object", check.OK)
+	})
 
 	for _, missing := range []struct{ action, check string }{
 		{"s3:AbortMultipartUpload", "policy/abort-upload"},
