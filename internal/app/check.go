@@ -50,6 +50,11 @@ func (a *App) Checks(ctx context.Context, o CheckOptions) ([]check.Check, func()
 		checks = append(checks, check.Check{Name: "storage/open", Run: func(context.Context) check.Result {
 			return check.Result{Status: check.FAIL, Detail: err.Error(), Fix: "fix [storage] as the message says"}
 		}})
+		if st.KeyFile != "" {
+			checks = append(checks, check.Check{Name: "credentials/key-file", Run: func(context.Context) check.Result {
+				return check.KeyFileMode(st.KeyFile, "credentials file")
+			}})
+		}
 	} else {
 		closers = append(closers, func() { _ = b.Close() })
 		checks = append(checks, a.storageChecks(b, o)...)

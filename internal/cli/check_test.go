@@ -59,3 +59,22 @@ func TestCheckExitCodes(t *testing.T) {
 		t.Errorf("missing cassandra.yaml: exit %d\n%s", code, out)
 	}
 }
+
+// TestCheckBadKeyFile: a key_file the S3 backend refuses to open (writable
+// by others) is a FAIL of storage/open and of credentials/key-file.
+func TestCheckBadKeyFile(t *testing.T) {
+	dir := t.TempDir()
+	kf := filepath.Join(dir, "credentials")
+	if err := os.WriteFile(kf, []byte("[default]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = SECRETVALUE\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(kf, 0o666); err != nil {
+		t.Fatal(err)
+	}
+	ini := writeINI(t, "[storage]\nstorage_provider = s3_compatible\nhost = 127.0.0.1\nport = 1\nbucket_name = b\nfqdn = n1\nkey_file = "+kf+"\n")
+	out, _, code := runCheckCLI(t, ini, "--no-cassandra")
+	if code != 1 || !strings.Contains(out, "FAIL  storage/open") || !strings.Contains(out, "FAIL  credentials/key-file") ||
+		!strings.Contains(out, "chmod 600 "+kf) || strings.Contains(out, "SECRETVALUE") {
+		t.Errorf("exit %d\n%s", code, out)
+	}
+}
