@@ -2,11 +2,16 @@ package cli
 
 import (
 	"bytes"
+	"crypto/ed25519"
+	"crypto/rand"
 	"encoding/json"
+	"encoding/pem"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"golang.org/x/crypto/ssh"
 
 	"github.com/medusa-go/medusa/internal/check"
 )
@@ -76,5 +81,43 @@ func TestCheckBadKeyFile(t *testing.T) {
 	if code != 1 || !strings.Contains(out, "FAIL  storage/open") || !strings.Contains(out, "FAIL  credentials/key-file") ||
 		!strings.Contains(out, "chmod 600 "+kf) || strings.Contains(out, "SECRETVALUE") {
 		t.Errorf("exit %d\n%s", code, out)
+	}
+}
+
+// TestCheckSSH: with an [ssh] section, its key loads (an ed25519 key
+// written here), the key file's mode is checked and a missing known_hosts
+// under host_key_policy strict is a warning; a key file that is not a key
+// fails ssh/settings.
+func TestCheckSSH(t *testing.T) {
+	dir := t.TempDir()
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	block, err := ssh.MarshalPrivateKey(priv, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := filepath.Join(dir, "id_ed25519")
+	if err := os.WriteFile(key, pem.EncodeToMemory(block), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	kh := filepath.Join(dir, "known_hosts")
+	ini := writeINI(t, "[storage]\nstorage_provider = local\nbucket_name = b\nbase_path = "+dir+"\nfqdn = n1\n"+
+		"[ssh]\nusername = medusa\nkey_file = "+key+"\nknown_hosts_file = "+kh+"\n")
+	out, _, code := runCheckCLI(t, ini, "--no-cassandra")
+	for _, want := range []string{"OK    ssh/settings", "user medusa, key_file " + key, "OK    ssh/key-file", "WARN  ssh/known-hosts", "ssh-keyscan"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q (exit %d):\n%s", want, code, out)
+		}
+	}
+	if code != 0 {
+		t.Errorf("exit %d, want 0 (warnings only)", code)
+	}
+	if err := os.WriteFile(key, []byte("not a key\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, _, code := runCheckCLI(t, ini, "--no-cassandra"); code != 1 || !strings.Contains(out, "FAIL  ssh/settings") {
+		t.Errorf("bad key: exit %d\n%s", code, out)
 	}
 }
