@@ -81,7 +81,7 @@ func (a *App) storageChecks(b storage.Backend, o CheckOptions) []check.Check {
 			API: in.Client, Bucket: in.Bucket, Region: in.Region, Prefix: st.Prefix, FQDN: st.FQDN,
 			AWS: in.AWS, Store: in.Endpoint, KMSID: in.KMSID, SSEC: in.SSEC, ApplySSE: in.ApplySSE,
 			Credentials: in.Retrieve, Describe: s3.DescribeCredentials,
-			KeyFile: st.KeyFile, Profile: st.APIProfile, ProbeID: o.ProbeID,
+			KeyFile: st.KeyFile, ProbeID: o.ProbeID,
 		}
 		if in.AWS {
 			c.Store = "AWS S3 (" + in.Region + ")"

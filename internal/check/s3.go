@@ -37,8 +37,9 @@ type S3 struct {
 	Credentials func(ctx context.Context) (aws.Credentials, error)
 	// Describe turns aws.Credentials.Source into words.
 	Describe func(source string) string
-	// KeyFile and Profile are [storage] key_file and api_profile.
-	KeyFile, Profile string
+	// KeyFile is [storage] key_file ("" when the credential chain is used);
+	// its profile shows in the credentials' source.
+	KeyFile string
 	// Identity and Account are the STS and S3 Control clients (AWS only;
 	// nil skips the caller identity and the account-level block).
 	Identity IdentityAPI
