@@ -135,6 +135,7 @@ tool can be listed, verified and restored by the other.
 	cmd.AddCommand(newGRPCServerCmd(r))
 	cmd.AddCommand(newNodeCmds(r)...)
 	cmd.AddCommand(newInitRestoreCmd(r))
+	cmd.AddCommand(newCheckCmd(r))
 	cmd.AddCommand(newContainerEntrypointCmd(r, Execute))
 	return r
 }
