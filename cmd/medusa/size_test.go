@@ -10,8 +10,9 @@ import (
 
 // maxReleaseSize is the ceiling for the stripped release binary. It was
 // 41.4 MB when the GCS SDK's gRPC-only modules were left out
-// (disable_grpc_modules) and 54.9 MB with them.
-const maxReleaseSize = 45_000_000
+// (disable_grpc_modules) and 54.9 MB with them; 44.3 MB once the gRPC
+// server, the Prometheus client and `medusa check` came in.
+const maxReleaseSize = 48_000_000
 
 // TestReleaseBinarySize builds medusa as `make build` does and checks that
 // the binary stays under maxReleaseSize and was built with
