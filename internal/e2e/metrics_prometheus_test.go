@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"maps"
-	"math"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -13,8 +12,6 @@ import (
 	"time"
 
 	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
 
 	"github.com/medusa-go/medusa/internal/metrics"
 	"github.com/medusa-go/medusa/internal/testbed"
@@ -126,7 +123,7 @@ func checkNodeExporter(t *testing.T, ne *testbed.NodeExporter, textfiles string)
 	if err != nil {
 		t.Fatal(err)
 	}
-	scraped := parseText(t, body)
+	scraped := testbed.ParsePromText(t, body)
 	promEq(t, scraped, "node_textfile_scrape_error", map[string]string{}, 0)
 	promEq(t, scraped, "node_scrape_collector_success", map[string]string{"collector": "textfile"}, 1)
 	for _, name := range []string{"medusa_backup.prom", "medusa_purge.prom", "medusa_report_last_backup.prom",
@@ -149,7 +146,7 @@ func checkNodeExporter(t *testing.T, ne *testbed.NodeExporter, textfiles string)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if served := seriesOf(t, parseText(t, hb)); !maps.Equal(served, want) {
+	if served := seriesOf(t, testbed.ParsePromText(t, hb)); !maps.Equal(served, want) {
 		t.Errorf("metrics.Handler serves %d medusa series, the files hold %d:\n%v\n%v", len(served), len(want),
 			slices.Sorted(maps.Keys(served)), slices.Sorted(maps.Keys(want)))
 	}
@@ -190,22 +187,10 @@ func seriesOf(t *testing.T, mfs map[string]*dto.MetricFamily) map[string]float64
 				labels = append(labels, l.GetName()+"="+l.GetValue())
 			}
 			slices.Sort(labels)
-			out[name+"{"+strings.Join(labels, ",")+"}"] = metricValue(m)
+			out[name+"{"+strings.Join(labels, ",")+"}"] = testbed.PromMetricValue(m)
 		}
 	}
 	return out
-}
-
-func metricValue(m *dto.Metric) float64 {
-	switch {
-	case m.Gauge != nil:
-		return m.GetGauge().GetValue()
-	case m.Counter != nil:
-		return m.GetCounter().GetValue()
-	case m.Untyped != nil:
-		return m.GetUntyped().GetValue()
-	}
-	return math.NaN()
 }
 
 func parseTextfile(t *testing.T, path string) map[string]*dto.MetricFamily {
@@ -218,17 +203,7 @@ func parseTextfile(t *testing.T, path string) map[string]*dto.MetricFamily {
 	if err != nil || st.Mode().Perm() != 0o644 {
 		t.Errorf("%s: mode %v (%v), want 0644", path, st.Mode().Perm(), err)
 	}
-	return parseText(t, string(b))
-}
-
-func parseText(t *testing.T, text string) map[string]*dto.MetricFamily {
-	t.Helper()
-	p := expfmt.NewTextParser(model.UTF8Validation)
-	mfs, err := p.TextToMetricFamilies(strings.NewReader(text))
-	if err != nil {
-		t.Fatalf("parse: %v\n%s", err, text)
-	}
-	return mfs
+	return testbed.ParsePromText(t, string(b))
 }
 
 // promValue returns the value of name{labels} (exactly those labels).
@@ -240,7 +215,7 @@ func promValue(t *testing.T, mfs map[string]*dto.MetricFamily, name string, labe
 			got[l.GetName()] = l.GetValue()
 		}
 		if maps.Equal(got, labels) {
-			return metricValue(m)
+			return testbed.PromMetricValue(m)
 		}
 	}
 	t.Fatalf("no series %s%v", name, labels)

@@ -6,13 +6,10 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
 	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
 
 	"github.com/medusa-go/medusa/internal/grpcserver/medusapb"
 	"github.com/medusa-go/medusa/internal/testbed"
@@ -58,7 +55,7 @@ func TestSvcPrometheus(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the server's backup wrote no textfile: %v (dir: %v)", err, ls(textDir))
 	}
-	file := parseProm(t, string(data))
+	file := testbed.ParsePromText(t, string(data))
 	if v := single(t, file, "medusa_backup_last_success"); v != 1 {
 		t.Errorf("medusa_backup_last_success = %v, want 1", v)
 	}
@@ -66,7 +63,7 @@ func TestSvcPrometheus(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the server's backup wrote no backup age: %v (dir: %v)", err, ls(textDir))
 	}
-	for k, v := range parseProm(t, string(ageData)) {
+	for k, v := range testbed.ParsePromText(t, string(ageData)) {
 		file[k] = v
 	}
 	if v := single(t, file, "medusa_backup_overdue"); v != 0 {
@@ -81,22 +78,12 @@ func TestSvcPrometheus(t *testing.T) {
 	if err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET /metrics: %s %v", resp.Status, err)
 	}
-	served := parseProm(t, string(body))
+	served := testbed.ParsePromText(t, string(body))
 	for _, name := range []string{"medusa_backup_last_success", "medusa_backup_last_size_bytes", "medusa_backup_overdue"} {
 		if got, want := single(t, served, name), single(t, file, name); got != want {
 			t.Errorf("/metrics %s = %v, the textfile says %v", name, got, want)
 		}
 	}
-}
-
-func parseProm(t *testing.T, text string) map[string]*dto.MetricFamily {
-	t.Helper()
-	p := expfmt.NewTextParser(model.UTF8Validation)
-	mfs, err := p.TextToMetricFamilies(strings.NewReader(text))
-	if err != nil {
-		t.Fatalf("parse: %v\n%s", err, text)
-	}
-	return mfs
 }
 
 // single is the value of the one series of name.
@@ -106,10 +93,7 @@ func single(t *testing.T, mfs map[string]*dto.MetricFamily, name string) float64
 	if len(ms) != 1 {
 		t.Fatalf("%s: %d series, want 1", name, len(ms))
 	}
-	if g := ms[0].GetGauge(); g != nil {
-		return g.GetValue()
-	}
-	return ms[0].GetCounter().GetValue()
+	return testbed.PromMetricValue(ms[0])
 }
 
 func ls(dir string) []string {
