@@ -31,6 +31,7 @@ type Backend struct {
 	endpoint string // "" for AWS
 	https    bool
 	sse      sse
+	lockMode types.ObjectLockMode // of opts.ObjectLock
 	log      *slog.Logger
 	// sleepFn replaces the backoff sleep between part attempts (tests).
 	sleepFn func(ctx context.Context, d time.Duration) error
@@ -65,12 +66,18 @@ func New(ctx context.Context, o Options) (*Backend, error) {
 	if err != nil {
 		return nil, err
 	}
+	var mode types.ObjectLockMode
+	if o.ObjectLock != nil {
+		if mode, err = lockMode(o.ObjectLock.Mode); err != nil {
+			return nil, err
+		}
+	}
 	cfg, err := loadAWSConfig(ctx, o, region)
 	if err != nil {
 		return nil, err
 	}
 	b := &Backend{opts: o, kind: kind, bucket: o.Bucket, region: region, endpoint: endpoint,
-		https: kind == kindAWS || o.Secure, sse: enc, log: o.Logger, creds: cfg.Credentials}
+		https: kind == kindAWS || o.Secure, sse: enc, lockMode: mode, log: o.Logger, creds: cfg.Credentials}
 	hc := o.HTTPClient
 	if hc == nil {
 		b.http = newHTTPClient(o, kind)
