@@ -95,11 +95,14 @@ func (b *Backend) RetainUntil(ctx context.Context, key string) (time.Time, error
 
 // isLockError tells a refusal for object lock from other AccessDenied
 // answers: S3 and versitygw say "Access Denied because object protected
-// by object lock".
+// by object lock"; versitygw refuses an overwrite of a governance-locked
+// object as a missing s3:BypassGovernanceRetention permission.
 func isLockError(err error) bool {
 	var ae smithy.APIError
 	if !errors.As(err, &ae) {
 		return false
 	}
-	return ae.ErrorCode() == "ObjectLocked" || strings.Contains(strings.ToLower(ae.ErrorMessage()), "object lock")
+	msg := strings.ToLower(ae.ErrorMessage())
+	return ae.ErrorCode() == "ObjectLocked" || strings.Contains(msg, "object lock") ||
+		strings.Contains(msg, "bypassgovernanceretention")
 }
