@@ -46,7 +46,7 @@ func openBackend(ctx context.Context, st config.Storage, logger *slog.Logger) (s
 		if err != nil {
 			return nil, err
 		}
-		return s3.New(ctx, s3.Options{
+		b, err := s3.New(ctx, s3.Options{
 			Provider:             st.StorageProvider,
 			Bucket:               st.BucketName,
 			Region:               region,
@@ -68,6 +68,16 @@ func openBackend(ctx context.Context, st config.Storage, logger *slog.Logger) (s
 			MaxConnections:       st.ConcurrentTransfers*st.MultipartMaxConcurrency + 10,
 			Logger:               logger,
 		})
+		if err != nil {
+			return nil, err
+		}
+		// A bucket that encrypts with SSE-KMS by default has no content
+		// MD5s as ETags even without kms_id; a refused probe only leaves
+		// the hashes trusted, as before.
+		if perr := b.ProbeDefaultEncryption(ctx); perr != nil {
+			logger.Debug("cannot read the bucket's default encryption", "error", perr)
+		}
+		return b, nil
 	case config.BackendGCS:
 		return gcs.New(ctx, gcs.Options{
 			Bucket:      st.BucketName,

@@ -113,6 +113,9 @@ func TestSSEEnforcingServer(t *testing.T) {
 				t.Errorf("%s stored with SSE %q key %q, want aws:kms under %s", key, head.ServerSideEncryption,
 					aws.ToString(head.SSEKMSKeyId), testbed.MinIOKMSKey)
 			}
+			if b.HashesAreContent() {
+				t.Error("HashesAreContent with kms_id")
+			}
 			if key == "kms/small" && info.Hash == md5hex(body) {
 				t.Errorf("%s: the ETag of an SSE-KMS object is the content MD5 %s; the test expects a server that encrypts", key, info.Hash)
 			}
@@ -137,8 +140,26 @@ func TestSSEEnforcingServer(t *testing.T) {
 			t.Fatalf("set the bucket's default encryption: %v", err)
 		}
 		o := minioOptions(t, srv)
+		plain := mustNew(t, o)
+		if err := plain.ProbeDefaultEncryption(ctx); err != nil || !plain.HashesAreContent() {
+			t.Errorf("bucket without default encryption: probe %v, HashesAreContent %v; want nil, true", err, plain.HashesAreContent())
+		}
 		o.Bucket = bucket
 		b := mustNew(t, o)
+		if err := b.ProbeDefaultEncryption(ctx); err != nil {
+			t.Fatalf("probe the default encryption: %v", err)
+		}
+		if b.HashesAreContent() {
+			t.Error("HashesAreContent with SSE-KMS as the bucket default: restore and verify would compare ETags with MD5s")
+		}
+		// Without the probe, the first upload's answer tells it.
+		fresh := mustNew(t, o)
+		if _, err := fresh.Put(ctx, "dflt/first", bytes.NewReader(small)); err != nil {
+			t.Fatal(err)
+		}
+		if fresh.HashesAreContent() {
+			t.Error("HashesAreContent after an upload the bucket encrypted with SSE-KMS")
+		}
 		for key, body := range map[string][]byte{"dflt/small": small, "dflt/big": big} {
 			if _, err := b.Put(ctx, key, bytes.NewReader(body)); err != nil {
 				t.Fatalf("put %s: %v", key, err)

@@ -97,6 +97,7 @@ func (b *Backend) putSingle(ctx context.Context, key string, src storage.Source)
 	if err != nil {
 		return ack{}, b.translate(ctx, "put", "s3:PutObject", key, err)
 	}
+	b.sawEncryption(out.ServerSideEncryption)
 	return ack{etag: trimETag(out.ETag), date: answerDate(out.ResultMetadata)}, nil
 }
 
@@ -125,6 +126,7 @@ func (b *Backend) putMultipart(ctx context.Context, key string, src storage.Sour
 		err = b.translate(ctx, "complete multipart upload of", "s3:PutObject", key, err)
 		if err == nil {
 			a = ack{etag: trimETag(done.ETag), date: created}
+			b.sawEncryption(done.ServerSideEncryption)
 		}
 	}
 	if err != nil {

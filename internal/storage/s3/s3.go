@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -32,7 +33,10 @@ type Backend struct {
 	https    bool
 	sse      sse
 	lockMode types.ObjectLockMode // of opts.ObjectLock
-	log      *slog.Logger
+	// kmsDefault: the bucket encrypts with SSE-KMS by default, so its
+	// ETags are not content MD5s even without kms_id.
+	kmsDefault atomic.Bool
+	log        *slog.Logger
 	// sleepFn replaces the backoff sleep between part attempts (tests).
 	sleepFn func(ctx context.Context, d time.Duration) error
 }
