@@ -18,6 +18,10 @@ MINIO_VERSION=v0.0.0-20260212201848-7aac2a2c5b7c
 CACHE=${MEDUSA_TESTBED_CACHE:-$HOME/.cache/medusa-testbed}
 export GOFLAGS=-buildvcs=false
 mkdir -p "$CACHE/bin" "$CACHE/versions"
+# Test packages run in parallel and may both ask for the build: one builds,
+# the other waits and finds it done.
+exec 9>"$CACHE/minio.lock"
+flock 9
 
 if [[ -x $CACHE/bin/minio && -f $CACHE/versions/minio && $(cat "$CACHE/versions/minio") == "$MINIO_VERSION" ]]; then
 	echo "minio $MINIO_VERSION: already installed ($CACHE/bin/minio)"
