@@ -53,8 +53,13 @@ func (a *App) Purger(ctx context.Context, dryRun bool) (*purge.Executor, error) 
 	if err != nil {
 		return nil, err
 	}
+	var locks storage.Retention
+	if a.Config.Storage.ObjectLockDays > 0 {
+		locks, _ = storage.As[storage.Retention](b)
+	}
 	return &purge.Executor{
 		Backend:   b,
+		Locks:     locks,
 		Prefix:    a.Config.Storage.Prefix,
 		GraceDays: a.Config.Storage.BackupGracePeriodInDays,
 		DryRun:    dryRun,

@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/medusa-go/medusa/internal/config"
+	"github.com/medusa-go/medusa/internal/layout"
 	"github.com/medusa-go/medusa/internal/storage"
 	"github.com/medusa-go/medusa/internal/storage/azure"
 	"github.com/medusa-go/medusa/internal/storage/gcs"
@@ -44,7 +46,7 @@ func openBackend(ctx context.Context, st config.Storage, logger *slog.Logger) (s
 		if err != nil {
 			return nil, err
 		}
-		return s3.New(ctx, s3.Options{
+		b, err := s3.New(ctx, s3.Options{
 			Provider:             st.StorageProvider,
 			Bucket:               st.BucketName,
 			Region:               region,
@@ -59,12 +61,23 @@ func openBackend(ctx context.Context, st config.Storage, logger *slog.Logger) (s
 			StorageClass:         st.StorageClass,
 			KMSID:                st.KMSID,
 			SSECKey:              st.SSECKey,
+			ObjectLock:           objectLock(st),
 			MultipartThreshold:   st.MultiPartUploadThreshold,
 			MultipartChunkSize:   st.MultipartChunksize,
 			MultipartConcurrency: st.MultipartMaxConcurrency,
 			MaxConnections:       st.ConcurrentTransfers*st.MultipartMaxConcurrency + 10,
 			Logger:               logger,
 		})
+		if err != nil {
+			return nil, err
+		}
+		// A bucket that encrypts with SSE-KMS by default has no content
+		// MD5s as ETags even without kms_id; a refused probe only leaves
+		// the hashes trusted, as before.
+		if perr := b.ProbeDefaultEncryption(ctx); perr != nil {
+			logger.Debug("cannot read the bucket's default encryption", "error", perr)
+		}
+		return b, nil
 	case config.BackendGCS:
 		return gcs.New(ctx, gcs.Options{
 			Bucket:      st.BucketName,
@@ -94,5 +107,21 @@ func openBackend(ctx context.Context, st config.Storage, logger *slog.Logger) (s
 		return local.New(local.Options{BasePath: st.BasePath, Bucket: st.BucketName, Create: true})
 	default:
 		return nil, fmt.Errorf("[storage] storage_provider %q is not supported", st.StorageProvider)
+	}
+}
+
+// objectLock is the retention of [storage] object_lock_days and
+// object_lock_mode, or nil. The latest-backup markers are exempt: every
+// backup overwrites them, which a lock would refuse on a store without
+// versioning.
+func objectLock(st config.Storage) *s3.ObjectLock {
+	if st.ObjectLockDays <= 0 {
+		return nil
+	}
+	markers := layout.New(st.Prefix).IndexPrefix() + "latest_backup/"
+	return &s3.ObjectLock{
+		Mode:   st.ObjectLockMode,
+		Period: time.Duration(st.ObjectLockDays) * 24 * time.Hour,
+		Exempt: func(key string) bool { return strings.HasPrefix(key, markers) },
 	}
 }

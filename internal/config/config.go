@@ -57,6 +57,13 @@ type Storage struct {
 	// node's incomplete multipart uploads started longer ago; 0 never
 	// aborts by age (default 24).
 	AbortIncompleteUploadsAfterHours int
+
+	// ObjectLockDays (ours): S3 only; every object of a backup is written
+	// with an Object Lock retention date this many days after its upload,
+	// and purge keeps backups until it passes; 0 is off (default).
+	ObjectLockDays int
+	// ObjectLockMode (ours): governance (default) or compliance.
+	ObjectLockMode string
 }
 
 // Cassandra is the [cassandra] section.

@@ -38,6 +38,7 @@ func TestDefaults(t *testing.T) {
 			AWSCLIPath:               "aws",
 
 			AbortIncompleteUploadsAfterHours: 24,
+			ObjectLockMode:                   "governance",
 		},
 		Cassandra: Cassandra{
 			ConfigFile:         "/etc/cassandra/cassandra.yaml",

@@ -77,6 +77,8 @@ func (c *Config) storageSpec() sectionSpec {
 		def("use_sudo_for_restore", "True", boolV{p: &s.UseSudoForRestore}),
 		def("aws_cli_path", "aws", strV{&s.AWSCLIPath}),
 		def("abort_incomplete_uploads_after_hours", "24", intV{p: &s.AbortIncompleteUploadsAfterHours, max: 87600}),
+		def("object_lock_days", "0", intV{p: &s.ObjectLockDays, max: 36500}),
+		def("object_lock_mode", "governance", enumV{&s.ObjectLockMode, []string{"governance", "compliance"}}),
 	}}
 }
 

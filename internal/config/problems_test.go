@@ -54,6 +54,18 @@ func TestProblems(t *testing.T) {
 			want: []string{"medusa.ini: [storage] bucket_name: required, must not be empty"},
 		},
 		{
+			name: "object lock on a store without it",
+			ini:  "[storage]\nstorage_provider = google_storage\nbucket_name = b\nobject_lock_days = 7\n",
+			want: []string{`medusa.ini: [storage] object_lock_days = "7": S3 Object Lock needs an S3 store, not ` +
+				`storage_provider = google_storage; remove object_lock_days (GCS retention policies and Azure ` +
+				`immutability policies are set on the bucket or container)`},
+		},
+		{
+			name: "bad object lock mode",
+			ini:  validINI + "object_lock_mode = forever\n",
+			want: []string{`medusa.ini: [storage] object_lock_mode = "forever": must be one of governance, compliance`},
+		},
+		{
 			name: "bad boolean",
 			ini:  validINI + "secure = maybe\n",
 			want: []string{`medusa.ini: [storage] secure = "maybe": ` + boolMsg},

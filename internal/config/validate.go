@@ -179,6 +179,14 @@ func (b *build) validate() {
 			add("storage_provider", msg)
 		}
 	}
+	if s.ObjectLockDays > 0 {
+		switch s.Backend() {
+		case BackendS3, BackendS3Compatible, BackendS3RGW:
+		default:
+			add("object_lock_days", "S3 Object Lock needs an S3 store, not storage_provider = "+s.StorageProvider+
+				"; remove object_lock_days (GCS retention policies and Azure immutability policies are set on the bucket or container)")
+		}
+	}
 	if s.KMSID != "" && s.SSECKey != "" {
 		add("sse_c_key", "cannot be combined with kms_id; S3 accepts one kind of server-side encryption")
 	}

@@ -34,6 +34,10 @@ type Executor struct {
 	Concurrency int
 	// Logger receives Medusa's progress lines; nil discards them.
 	Logger *slog.Logger
+	// Locks, when set, reads the Object Lock retention of objects: a
+	// selected backup with an object still retained is kept whole and
+	// reported (NodeResult.Locked) instead of being deleted.
+	Locks storage.Retention
 }
 
 func (e *Executor) layout() layout.Layout { return layout.New(e.Prefix) }
@@ -69,6 +73,9 @@ type NodeResult struct {
 	// Running names the node's backups that may still be running (the
 	// reason for Orphans.Postponed).
 	Running []string
+	// Locked are the selected backups kept because some of their objects
+	// are under Object Lock retention.
+	Locked []LockedBackup
 }
 
 // Execute deletes the decided node backups of node, then cleans its
@@ -99,6 +106,9 @@ func (e *Executor) Execute(ctx context.Context, idx Index, node *Node, decisions
 		}
 	}
 	now := e.now()
+	if err := e.keepLocked(ctx, idx, node, selected, &res, now); err != nil {
+		return res, err
+	}
 	referenced := map[string]bool{}
 	if err := e.readManifests(ctx, node, selected, referenced); err != nil {
 		return res, err
@@ -122,7 +132,7 @@ func (e *Executor) Execute(ctx context.Context, idx Index, node *Node, decisions
 	if err := e.deleteBackups(ctx, node, selected, dropMarkers); err != nil {
 		return res, err
 	}
-	return res, e.cleanPool(ctx, node, &res)
+	return res, e.cleanPool(ctx, node, &res, now)
 }
 
 // deleteBackups runs steps 1 to 5 of Execute.
@@ -155,7 +165,7 @@ func (e *Executor) deleteBackups(ctx context.Context, node *Node, selected map[s
 }
 
 // cleanPool runs step 6 of Execute.
-func (e *Executor) cleanPool(ctx context.Context, node *Node, res *NodeResult) error {
+func (e *Executor) cleanPool(ctx context.Context, node *Node, res *NodeResult, now time.Time) error {
 	e.log().Info(fmt.Sprintf("Cleaning up orphaned files for %s...", node.FQDN))
 	if len(res.Orphans.Delete) == 0 {
 		return nil
@@ -172,11 +182,7 @@ func (e *Executor) cleanPool(ctx context.Context, node *Node, res *NodeResult) e
 		res.Orphans.Delete = nil
 		return nil
 	}
-	keys := make([]string, len(res.Orphans.Delete))
-	for i, o := range res.Orphans.Delete {
-		keys[i] = o.Key
-	}
-	if err := e.deleteKeys(ctx, keys); err != nil {
+	if err := e.deleteOrphans(ctx, res, now); err != nil {
 		return fmt.Errorf("purge node %s: delete unreferenced pool objects: %w", node.FQDN, err)
 	}
 	return nil

@@ -17,6 +17,10 @@ type OrphanPlan struct {
 	// Postponed are unreferenced objects kept because a backup of the node
 	// may be running: it may reuse them in a manifest not written yet.
 	Postponed []storage.ObjectInfo
+	// Locked are unreferenced objects the store refused to delete for
+	// Object Lock retention, LockedUntil the earliest release among them.
+	Locked      []storage.ObjectInfo
+	LockedUntil time.Time
 }
 
 // SelectOrphans picks the objects of a node's differential pool to delete,

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/medusa-go/medusa/internal/layout"
 )
@@ -69,6 +70,10 @@ func (e *Executor) logSummary(s Summary) {
 	if n := s.WithinGrace(); n > 0 {
 		e.log().Info(fmt.Sprintf("%d objects within %d days grace period were not deleted", n, s.GraceDays))
 	}
+	if n, first := s.Locked(); n > 0 {
+		e.log().Info(fmt.Sprintf("%d backups under object lock retention were not deleted (first release %s)",
+			n, first.UTC().Format(time.RFC3339)))
+	}
 }
 
 // WriteText writes the summary for a person: one line per deleted node
@@ -93,6 +98,14 @@ func (s Summary) WriteText(w io.Writer) error {
 			fmt.Fprintf(bw, "- %d unreferenced objects of the pool of %s %sdeleted: %s\n", len(r.Orphans.Delete),
 				r.FQDN, would, layout.FormatBytes(size))
 		}
+		for _, b := range r.Locked {
+			fmt.Fprintf(bw, "- backup %s of %s kept (%s): under object lock retention until %s\n", b.Backup.Name, r.FQDN,
+				b.Reason, b.Until.UTC().Format(time.RFC3339))
+		}
+		if len(r.Orphans.Locked) > 0 {
+			fmt.Fprintf(bw, "- %d unreferenced objects of the pool of %s kept: under object lock retention (first release %s)\n",
+				len(r.Orphans.Locked), r.FQDN, r.Orphans.LockedUntil.UTC().Format(time.RFC3339))
+		}
 		if len(r.Orphans.Postponed) > 0 {
 			fmt.Fprintf(bw, "- %d unreferenced objects of the pool of %s kept: backup(s) %v may still be running\n",
 				len(r.Orphans.Postponed), r.FQDN, r.Running)
@@ -109,6 +122,12 @@ func (s Summary) WriteText(w io.Writer) error {
 	fmt.Fprintf(bw, "Objects kept by the %d-day grace period: %d\n", s.GraceDays, s.WithinGrace())
 	if n := s.Postponed(); n > 0 {
 		fmt.Fprintf(bw, "Objects kept while a backup may be running: %d\n", n)
+	}
+	if n, first := s.Locked(); n > 0 {
+		fmt.Fprintf(bw, "Backups kept by object lock retention: %d (first release %s)\n", n, first.UTC().Format(time.RFC3339))
+	}
+	if n, first := s.LockedObjects(); n > 0 {
+		fmt.Fprintf(bw, "Objects kept by object lock retention: %d (first release %s)\n", n, first.UTC().Format(time.RFC3339))
 	}
 	return bw.Flush()
 }

@@ -196,6 +196,17 @@ func (s *S3Server) Stop() {
 // NewBucket creates bucket name (as Admin) and extends the restricted user's
 // policy to it.
 func (s *S3Server) NewBucket(ctx context.Context, name string) error {
+	return s.newBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(name)})
+}
+
+// NewLockedBucket is NewBucket for a bucket created with S3 Object Lock
+// enabled (and no default retention).
+func (s *S3Server) NewLockedBucket(ctx context.Context, name string) error {
+	return s.newBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(name), ObjectLockEnabledForBucket: aws.Bool(true)})
+}
+
+func (s *S3Server) newBucket(ctx context.Context, in *s3.CreateBucketInput) error {
+	name := aws.ToString(in.Bucket)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	buckets := append(slices.Clone(s.buckets), name)
@@ -203,7 +214,7 @@ func (s *S3Server) NewBucket(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.Client(s.Admin).CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(name)}); err != nil {
+	if _, err := s.Client(s.Admin).CreateBucket(ctx, in); err != nil {
 		return fmt.Errorf("create bucket %s: %w", name, err)
 	}
 	err = s.iam().call(ctx, "PutUserPolicy", map[string]string{

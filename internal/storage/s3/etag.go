@@ -39,7 +39,9 @@ func (b *Backend) hashThreshold() int64 {
 }
 
 // HashesAreContent implements checksum.ContentReporter: with SSE-KMS or
-// SSE-C, ETags are not MD5s of the content.
+// SSE-C, ETags are not MD5s of the content. That holds for SSE-KMS as the
+// bucket's default encryption too (no kms_id), once ProbeDefaultEncryption
+// or an upload's answer has shown it.
 func (b *Backend) HashesAreContent() bool {
-	return b.sse.kmsID == "" && b.sse.cKey == nil
+	return b.sse.kmsID == "" && b.sse.cKey == nil && !b.kmsDefault.Load()
 }

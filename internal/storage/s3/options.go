@@ -64,6 +64,9 @@ type Options struct {
 	KMSID string
 	// SSECKey enables SSE-C: base64 of a 256-bit key. Never logged.
 	SSECKey string
+	// ObjectLock, when set with a positive Period, writes every object
+	// with an Object Lock retention date.
+	ObjectLock *ObjectLock
 	// MultipartThreshold: objects of at least this size use multipart upload.
 	MultipartThreshold int64
 	// MultipartChunkSize is the part size (grown only past 10,000 parts).

@@ -92,10 +92,12 @@ func (b *Backend) putSingle(ctx context.Context, key string, src storage.Source)
 	in := &s3.PutObjectInput{Bucket: &b.bucket, Key: &key,
 		Body: io.NewSectionReader(src, 0, src.Size()), ContentLength: aws.Int64(src.Size())}
 	b.sse.put(in)
+	b.lockPut(in)
 	out, err := b.client.PutObject(ctx, in, b.payload()...)
 	if err != nil {
 		return ack{}, b.translate(ctx, "put", "s3:PutObject", key, err)
 	}
+	b.sawEncryption(out.ServerSideEncryption)
 	return ack{etag: trimETag(out.ETag), date: answerDate(out.ResultMetadata)}, nil
 }
 
@@ -106,6 +108,7 @@ func (b *Backend) putSingle(ctx context.Context, key string, src storage.Source)
 func (b *Backend) putMultipart(ctx context.Context, key string, src storage.Source, partSize int64, numParts int) (ack, error) {
 	create := &s3.CreateMultipartUploadInput{Bucket: &b.bucket, Key: &key}
 	b.sse.create(create)
+	b.lockCreate(create)
 	out, err := b.client.CreateMultipartUpload(ctx, create)
 	if err != nil {
 		return ack{}, b.translate(ctx, "create multipart upload for", "s3:PutObject", key, err)
@@ -123,6 +126,7 @@ func (b *Backend) putMultipart(ctx context.Context, key string, src storage.Sour
 		err = b.translate(ctx, "complete multipart upload of", "s3:PutObject", key, err)
 		if err == nil {
 			a = ack{etag: trimETag(done.ETag), date: created}
+			b.sawEncryption(done.ServerSideEncryption)
 		}
 	}
 	if err != nil {

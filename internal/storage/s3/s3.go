@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -31,7 +32,11 @@ type Backend struct {
 	endpoint string // "" for AWS
 	https    bool
 	sse      sse
-	log      *slog.Logger
+	lockMode types.ObjectLockMode // of opts.ObjectLock
+	// kmsDefault: the bucket encrypts with SSE-KMS by default, so its
+	// ETags are not content MD5s even without kms_id.
+	kmsDefault atomic.Bool
+	log        *slog.Logger
 	// sleepFn replaces the backoff sleep between part attempts (tests).
 	sleepFn func(ctx context.Context, d time.Duration) error
 }
@@ -65,12 +70,18 @@ func New(ctx context.Context, o Options) (*Backend, error) {
 	if err != nil {
 		return nil, err
 	}
+	var mode types.ObjectLockMode
+	if o.ObjectLock != nil {
+		if mode, err = lockMode(o.ObjectLock.Mode); err != nil {
+			return nil, err
+		}
+	}
 	cfg, err := loadAWSConfig(ctx, o, region)
 	if err != nil {
 		return nil, err
 	}
 	b := &Backend{opts: o, kind: kind, bucket: o.Bucket, region: region, endpoint: endpoint,
-		https: kind == kindAWS || o.Secure, sse: enc, log: o.Logger, creds: cfg.Credentials}
+		https: kind == kindAWS || o.Secure, sse: enc, lockMode: mode, log: o.Logger, creds: cfg.Credentials}
 	hc := o.HTTPClient
 	if hc == nil {
 		b.http = newHTTPClient(o, kind)
