@@ -25,7 +25,8 @@ type marker struct {
 
 const modeClientSide = "client-side"
 
-// CheckMode refuses to mix encrypted and plain backups under prefix.
+// CheckMode refuses to mix encrypted and plain backups under prefix (the
+// key prefix: "" or ending in a slash).
 // encrypt says whether this medusa encrypts ([storage]
 // encryption_key_file set). With encryption, a prefix without the marker
 // gets it, unless it already holds backups (plain ones). Without, a prefix
