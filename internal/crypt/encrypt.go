@@ -55,6 +55,13 @@ func (s *sealedSource) ReadAt(p []byte, off int64) (int, error) {
 	}
 	done := 0
 	for done < len(p) && off < size {
+		if k, err := s.sealInto(p[done:], off); err != nil {
+			return done, err
+		} else if k > 0 {
+			done += k
+			off += int64(k)
+			continue
+		}
 		var piece []byte
 		if off < HeaderSize {
 			piece = s.h.raw[off:]
@@ -74,6 +81,40 @@ func (s *sealedSource) ReadAt(p []byte, off int64) (int, error) {
 		return done, io.EOF
 	}
 	return done, nil
+}
+
+// sealInto is the fast path of large reads that start at a chunk: it
+// reads the content of as many whole chunks as p holds in one read, moves
+// each to its place and seals it in place, without copies or the cache.
+// It returns 0 when off is not at a chunk or p holds no whole chunk.
+func (s *sealedSource) sealInto(p []byte, off int64) (int, error) {
+	if off < HeaderSize || (off-HeaderSize)%sealedSize != 0 {
+		return 0, nil
+	}
+	first := (off - HeaderSize) / sealedSize
+	k := min(int64(len(p))/sealedSize, s.n-first)
+	if k == 0 {
+		return 0, nil
+	}
+	start := first * chunkSize
+	plain := min(k*chunkSize, s.plain-start)
+	if r, err := s.src.ReadAt(p[:plain], start); r < int(plain) {
+		if err == nil || err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		return 0, fmt.Errorf("read content to encrypt at %d: %w", start, err)
+	}
+	total := 0
+	for j := k - 1; j >= 0; j-- {
+		from := j * chunkSize
+		n := min(chunkSize, plain-from)
+		to := j * sealedSize
+		copy(p[to:to+n], p[from:from+n])
+		i := first + j
+		s.h.seal(p[to:to], p[to:to+n], i, i == s.n-1)
+		total += int(n) + tagSize
+	}
+	return total, nil
 }
 
 // chunk returns sealed chunk i, from the cache or sealed now.
