@@ -120,7 +120,7 @@ func (a *App) encryption(ctx context.Context, b storage.Backend) (storage.Backen
 	}
 	ring, err := crypt.LoadRing(st.EncryptionKeyFile, a.Logger)
 	if err != nil {
-		return nil, err
+		return nil, storage.Misconfigured(err)
 	}
 	if err := crypt.CheckMode(ctx, b, layout.New(st.Prefix).KeyPrefix(), true); err != nil {
 		return nil, err
