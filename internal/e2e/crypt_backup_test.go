@@ -21,8 +21,9 @@ import (
 // TestCryptBackupDownloadVerify runs client-side encryption end to end on
 // the real S3 server as the restricted user: a differential backup stores
 // only ciphertext (no SSTable bytes, no schema text), Python Medusa still
-// lists the bucket, verify and download decrypt and authenticate (the
-// downloaded files are the node's), a second backup reuses every object,
+// lists the bucket, verify, download and restore-node (sstableloader)
+// decrypt and authenticate (the downloaded files are the node's, the
+// restored table its rows), a second backup reuses every object,
 // a plain medusa.ini is refused on the encrypted prefix, and a changed
 // ciphertext byte fails restore-node at the download stage, naming the
 // object and key id, with Cassandra untouched.
@@ -133,6 +134,37 @@ func TestCryptBackupDownloadVerify(t *testing.T) {
 		if !ok && strings.Contains(k, "/fx_shop/") { // no writes since e1: a new key is a failed reuse
 			t.Errorf("second backup uploaded %s instead of reusing the stored object", k)
 		}
+	}
+
+	// restore-node decrypts: fx_logs.lines, truncated, comes back from e1
+	// through sstableloader (the shared node keeps running).
+	count := func() int {
+		t.Helper()
+		s, err := n.NewSession("")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		var c int
+		if err := s.Query("SELECT count(*) FROM fx_logs.lines").ScanContext(t.Context(), &c); err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	rows := count()
+	s, err := n.NewSession("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.Query("TRUNCATE fx_logs.lines").ExecContext(t.Context())
+	s.Close()
+	if err != nil || rows == 0 || count() != 0 {
+		t.Fatalf("TRUNCATE fx_logs.lines (%d rows): %v", rows, err)
+	}
+	cs.mustMedusa(t, "restore-node", "--backup-name", "e1", "--use-sstableloader", "--table", "fx_logs.lines",
+		"--temp-dir", t.TempDir())
+	if got := count(); got != rows {
+		t.Errorf("fx_logs.lines holds %d rows after the restore, want e1's %d", got, rows)
 	}
 
 	// A plain medusa.ini is refused on the encrypted prefix.
