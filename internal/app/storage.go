@@ -125,7 +125,7 @@ func (a *App) encryption(ctx context.Context, b storage.Backend) (storage.Backen
 	if err := crypt.CheckMode(ctx, b, layout.New(st.Prefix).KeyPrefix(), true); err != nil {
 		return nil, err
 	}
-	return crypt.New(b, ring), nil
+	return crypt.New(b, ring, layout.New(st.Prefix).KeyPrefix()), nil
 }
 
 // refusePlainOnEncrypted refuses, without encryption_key_file, a prefix

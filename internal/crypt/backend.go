@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"iter"
-	"path"
 	"strings"
 
 	"github.com/medusa-go/medusa/internal/storage"
@@ -18,13 +17,16 @@ import (
 // (checksum.ContentReporter): differential backups then reuse files by
 // size and time, and verify compares the store's hash to the manifest's.
 type Backend struct {
-	inner storage.Backend
-	ring  *Ring
+	inner  storage.Backend
+	ring   *Ring
+	prefix string
 }
 
 // New wraps inner; new objects are encrypted with ring's current key.
-func New(inner storage.Backend, ring *Ring) *Backend {
-	return &Backend{inner: inner, ring: ring}
+// prefix is the key prefix of the backups ("" or ending in '/'), which
+// tells the objects that stay plain (Encrypted).
+func New(inner storage.Backend, ring *Ring, prefix string) *Backend {
+	return &Backend{inner: inner, ring: ring, prefix: prefix}
 }
 
 // plainMeta are the meta files Python Medusa reads to list backups; they
@@ -34,21 +36,26 @@ var plainMeta = map[string]bool{
 	"differential": true, "incremental": true,
 }
 
-// Encrypted reports whether the object at key is encrypted: everything
-// except the backup index (index/...), the meta files Python Medusa reads
-// to list backups (manifest.json, tokenmap.json, server_version.json and
-// the differential/incremental markers) and the encryption marker. SSTables,
-// schema.cql and every other object are encrypted.
-func Encrypted(key string) bool {
-	if strings.HasPrefix(key, "index/") || strings.Contains(key, "/index/") {
+// Encrypted reports whether the object at key is encrypted, prefix being
+// the key prefix of the backups ("" or ending in '/'): everything except
+// the backup index (<prefix>index/...), the meta files Python Medusa reads
+// to list backups (<prefix><fqdn>/<backup>/meta/ manifest.json,
+// tokenmap.json, server_version.json, differential, incremental) and the
+// encryption marker (under index/). SSTables, schema.cql and every other
+// object are encrypted, whatever the names of keyspaces and tables.
+func Encrypted(prefix, key string) bool {
+	rest, ok := strings.CutPrefix(key, prefix)
+	if !ok {
+		return true
+	}
+	if strings.HasPrefix(rest, "index/") {
 		return false
 	}
-	dir, base := path.Split(key)
-	if plainMeta[base] && strings.HasSuffix(dir, "/meta/") {
-		return false
-	}
-	return base != MarkerName
+	parts := strings.Split(rest, "/")
+	return !(len(parts) == 4 && parts[2] == "meta" && plainMeta[parts[3]])
 }
+
+func (b *Backend) encrypted(key string) bool { return Encrypted(b.prefix, key) }
 
 // Unwrap implements storage.Unwrapper.
 func (b *Backend) Unwrap() storage.Backend { return b.inner }
@@ -63,7 +70,7 @@ func (b *Backend) PartSize(int64) int64 { return 0 }
 
 // Put implements storage.Backend.
 func (b *Backend) Put(ctx context.Context, key string, src storage.Source) (storage.ObjectInfo, error) {
-	if !Encrypted(key) {
+	if !b.encrypted(key) {
 		return b.inner.Put(ctx, key, src)
 	}
 	h, err := newHeader(b.ring)
@@ -80,7 +87,7 @@ func (b *Backend) Put(ctx context.Context, key string, src storage.Source) (stor
 
 // Get implements storage.Backend: the range is one of content.
 func (b *Backend) Get(ctx context.Context, key string, offset, length int64) (io.ReadCloser, storage.ObjectInfo, error) {
-	if !Encrypted(key) {
+	if !b.encrypted(key) {
 		return b.inner.Get(ctx, key, offset, length)
 	}
 	if offset < 0 {
@@ -186,7 +193,7 @@ func (b *Backend) Stat(ctx context.Context, key string) (storage.ObjectInfo, err
 	if err != nil {
 		return info, err
 	}
-	return plainInfo(info), nil
+	return b.plainInfo(info), nil
 }
 
 // List implements storage.Backend.
@@ -194,7 +201,7 @@ func (b *Backend) List(ctx context.Context, prefix string) iter.Seq2[storage.Obj
 	return func(yield func(storage.ObjectInfo, error) bool) {
 		for o, err := range b.inner.List(ctx, prefix) {
 			if err == nil {
-				o = plainInfo(o)
+				o = b.plainInfo(o)
 			}
 			if !yield(o, err) {
 				return
@@ -205,8 +212,8 @@ func (b *Backend) List(ctx context.Context, prefix string) iter.Seq2[storage.Obj
 
 // plainInfo reports an encrypted object's content size. A size no
 // encrypted object has is reported as is: reading it fails and names it.
-func plainInfo(o storage.ObjectInfo) storage.ObjectInfo {
-	if Encrypted(o.Key) {
+func (b *Backend) plainInfo(o storage.ObjectInfo) storage.ObjectInfo {
+	if b.encrypted(o.Key) {
 		if p, ok := PlaintextSize(o.Size); ok {
 			o.Size = p
 		}

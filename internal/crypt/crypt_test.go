@@ -49,7 +49,7 @@ func localBackend(t *testing.T, base string) storage.Backend {
 func TestConformance(t *testing.T) {
 	base := t.TempDir()
 	ring := testRing(t, "k1", map[string][]byte{"k1": testKey(t)})
-	storagetest.Run(t, func(t *testing.T) storage.Backend { return New(localBackend(t, base), ring) },
+	storagetest.Run(t, func(t *testing.T) storage.Backend { return New(localBackend(t, base), ring, "p/") },
 		storagetest.Capabilities{StatWithoutHash: true, LargeSize: 3<<20 + 17})
 }
 
@@ -101,7 +101,7 @@ func pattern(n int) []byte {
 func TestRoundTripAndCiphertext(t *testing.T) {
 	base := t.TempDir()
 	ring := testRing(t, "k1", map[string][]byte{"k1": testKey(t)})
-	b := New(localBackend(t, base), ring)
+	b := New(localBackend(t, base), ring, "p/")
 	data := append([]byte("SSTABLE-MAGIC-ROW-known-bytes "), pattern(3*chunkSize+100)...)
 	key := "p/node1/data/ks/t-1/nb-1-big-Data.db"
 	put(t, b, key, data)
@@ -140,7 +140,7 @@ func TestRoundTripAndCiphertext(t *testing.T) {
 func TestTamperTruncateWrongKey(t *testing.T) {
 	base := t.TempDir()
 	k1 := testKey(t)
-	b := New(localBackend(t, base), testRing(t, "k1", map[string][]byte{"k1": k1}))
+	b := New(localBackend(t, base), testRing(t, "k1", map[string][]byte{"k1": k1}), "p/")
 	data := pattern(2*chunkSize + 10)
 	key := "data/x-Data.db"
 	file := filepath.Join(base, "bucket", key)
@@ -179,14 +179,14 @@ func TestTamperTruncateWrongKey(t *testing.T) {
 	}
 	t.Run("wrong key under the id", func(t *testing.T) {
 		put(t, b, key, data)
-		other := New(localBackend(t, base), testRing(t, "k1", map[string][]byte{"k1": testKey(t)}))
+		other := New(localBackend(t, base), testRing(t, "k1", map[string][]byte{"k1": testKey(t)}), "p/")
 		_, err := read(t.Context(), other, key, 0, -1)
 		if !errors.Is(err, ErrAuth) || !strings.Contains(err.Error(), `"k1"`) {
 			t.Fatalf("read with a wrong key: %v; want an authentication error naming key id k1", err)
 		}
 	})
 	t.Run("unknown key id", func(t *testing.T) {
-		other := New(localBackend(t, base), testRing(t, "k2", map[string][]byte{"k2": k1}))
+		other := New(localBackend(t, base), testRing(t, "k2", map[string][]byte{"k2": k1}), "p/")
 		_, err := read(t.Context(), other, key, 0, -1)
 		if err == nil || !strings.Contains(err.Error(), `key id "k1"`) {
 			t.Fatalf("read with a ring without k1: %v; want an error naming key id k1", err)
@@ -206,14 +206,14 @@ func TestTamperTruncateWrongKey(t *testing.T) {
 func TestRotation(t *testing.T) {
 	base := t.TempDir()
 	k1, k2 := testKey(t), testKey(t)
-	old := New(localBackend(t, base), testRing(t, "k1", map[string][]byte{"k1": k1}))
+	old := New(localBackend(t, base), testRing(t, "k1", map[string][]byte{"k1": k1}), "p/")
 	put(t, old, "data/old", []byte("old content"))
 	ring, err := ParseRing("ring", []byte("# rotated\nk1 = "+base64.StdEncoding.EncodeToString(k1)+
 		"\nk2 = "+base64.StdEncoding.EncodeToString(k2)+"\ncurrent = k2\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := New(localBackend(t, base), ring)
+	b := New(localBackend(t, base), ring, "p/")
 	put(t, b, "data/new", []byte("new content"))
 	for key, want := range map[string]string{"data/old": "old content", "data/new": "new content"} {
 		got, err := read(t.Context(), b, key, 0, -1)
@@ -289,5 +289,25 @@ func TestCheckMode(t *testing.T) {
 	}
 	if err := CheckMode(ctx, b, "p/", false); err == nil || !strings.Contains(err.Error(), "encryption_key_file") {
 		t.Fatalf("plain into an encrypted prefix: %v; want a refusal naming encryption_key_file", err)
+	}
+}
+
+func TestEncrypted(t *testing.T) {
+	for key, want := range map[string]bool{
+		"p/index/backup_index/b1/manifest_n1.json":       false,
+		"p/index/" + MarkerName:                          false,
+		"p/n1/b1/meta/manifest.json":                     false,
+		"p/n1/b1/meta/tokenmap.json":                     false,
+		"p/n1/b1/meta/differential":                      false,
+		"p/n1/b1/meta/schema.cql":                        true,
+		"p/n1/data/index/t-1/nb-1-big-Data.db":           true, // a keyspace named index
+		"p/n1/data/ks/meta/manifest.json":                true,
+		"p/n1/b1/data/ks/t-1/manifest.json":              true,
+		"index/backup_index/b1/manifest_n1.json":         true, // another prefix's
+		"p/n1/data/ks/t-1/.t_idx/nb-1-big-Statistics.db": true,
+	} {
+		if got := Encrypted("p/", key); got != want {
+			t.Errorf("Encrypted(%q) = %v, want %v", key, got, want)
+		}
 	}
 }

@@ -70,7 +70,7 @@ func TestCryptBackupDownloadVerify(t *testing.T) {
 	var dataKey string
 	encrypted := 0
 	for k := range listing(t, cs.b, prefix+"/") {
-		if !crypt.Encrypted(k) {
+		if !crypt.Encrypted(prefix+"/", k) {
 			continue
 		}
 		data := raw(k)

@@ -66,7 +66,7 @@ func run(ctx context.Context) error {
 	variants := []struct {
 		name string
 		b    storage.Backend
-	}{{"plain", b}, {"encrypted", crypt.New(b, ring)}}
+	}{{"plain", b}, {"encrypted", crypt.New(b, ring, "")}}
 	put := map[string][]float64{}
 	get := map[string][]float64{}
 	for range runs {
