@@ -68,5 +68,8 @@ func (a *App) Purger(ctx context.Context, dryRun bool) (*purge.Executor, error) 
 }
 
 // skipContentHash is set when the bucket's hashes are not content MD5s
-// (server-side encryption with [storage] kms_id or sse_c_key).
-func skipContentHash(st config.Storage) bool { return st.KMSID != "" || st.SSECKey != "" }
+// (server-side encryption with [storage] kms_id or sse_c_key; client-side
+// encryption, whose objects the store hashes as ciphertext).
+func skipContentHash(st config.Storage) bool {
+	return st.KMSID != "" || st.SSECKey != "" || st.EncryptionKeyFile != ""
+}

@@ -26,6 +26,9 @@ func (a *App) Backup(ctx context.Context, o backup.Options, rep progress.Reporte
 		return nil, err
 	}
 	defer b.Close()
+	if err := a.refusePlainOnEncrypted(ctx, b); err != nil {
+		return nil, err
+	}
 	if err := RecoverRestore(ctx, cfg, a.Logger, ""); err != nil {
 		return nil, err
 	}

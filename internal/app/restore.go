@@ -51,6 +51,9 @@ func (a *App) Restore(ctx context.Context, o restore.Options, rep progress.Repor
 		return nil, err
 	}
 	defer rs.Close()
+	if err := a.refusePlainOnEncrypted(ctx, rs.Deps.Storage); err != nil {
+		return nil, err
+	}
 	rs.Deps.Progress = rep
 	if !o.DryRun {
 		if err := RecoverRestore(ctx, a.Config, a.Logger, ""); err != nil {
@@ -68,6 +71,9 @@ func (a *App) Download(ctx context.Context, o restore.DownloadOptions, rep progr
 		return nil, err
 	}
 	defer b.Close()
+	if err := a.refusePlainOnEncrypted(ctx, b); err != nil {
+		return nil, err
+	}
 	if err := RecoverRestore(ctx, a.Config, a.Logger, o.Destination); err != nil {
 		return nil, err
 	}

@@ -2,12 +2,14 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
 	"time"
 
 	"github.com/medusa-go/medusa/internal/config"
+	"github.com/medusa-go/medusa/internal/crypt"
 	"github.com/medusa-go/medusa/internal/layout"
 	"github.com/medusa-go/medusa/internal/storage"
 	"github.com/medusa-go/medusa/internal/storage/azure"
@@ -21,7 +23,10 @@ import (
 // Storage opens the storage stack [storage] describes: the backend,
 // wrapped (innermost first) in retries with backoff, then one process-wide
 // bandwidth limit (transfer_max_bandwidth), a limit of
-// concurrent_transfers transfers in flight and, outermost, WrapStorage.
+// concurrent_transfers transfers in flight, client-side encryption when
+// encryption_key_file is set (docs/encryption.md) and, outermost,
+// WrapStorage. Mixing encrypted and plain backups under one prefix is
+// refused here, before any command reads or writes a backup.
 // The caller closes it.
 func (a *App) Storage(ctx context.Context) (storage.Backend, error) {
 	st := a.Config.Storage
@@ -32,6 +37,11 @@ func (a *App) Storage(ctx context.Context) (storage.Backend, error) {
 	var out storage.Backend = retry.New(b, retry.Policy{Logger: a.Logger})
 	out = limit.Bandwidth(out, limit.NewLimiter(st.TransferMaxBandwidth))
 	out = limit.Concurrency(out, st.ConcurrentTransfers)
+	out, err = a.encryption(ctx, out)
+	if err != nil {
+		b.Close()
+		return nil, err
+	}
 	if a.WrapStorage != nil {
 		out = a.WrapStorage(out)
 	}
@@ -124,4 +134,39 @@ func objectLock(st config.Storage) *s3.ObjectLock {
 		Period: time.Duration(st.ObjectLockDays) * 24 * time.Hour,
 		Exempt: func(key string) bool { return strings.HasPrefix(key, markers) },
 	}
+}
+
+// encryption wraps b in client-side encryption when [storage]
+// encryption_key_file is set, after checking that the prefix's backups are
+// stored the same way (crypt.CheckMode). Without encryption it does
+// nothing here (opening storage sends no request): the commands that read
+// or write backups call refusePlainOnEncrypted.
+func (a *App) encryption(ctx context.Context, b storage.Backend) (storage.Backend, error) {
+	st := a.Config.Storage
+	if st.EncryptionKeyFile == "" {
+		return b, nil
+	}
+	ring, err := crypt.LoadRing(st.EncryptionKeyFile, a.Logger)
+	if err != nil {
+		return nil, storage.Misconfigured(err)
+	}
+	if err := crypt.CheckMode(ctx, b, layout.New(st.Prefix).KeyPrefix(), true); err != nil {
+		return nil, err
+	}
+	return crypt.New(b, ring, layout.New(st.Prefix).KeyPrefix()), nil
+}
+
+// refusePlainOnEncrypted refuses, without encryption_key_file, a prefix
+// whose backups are encrypted (backup, restore, download). Credentials
+// that may not read the marker proceed: reads of encrypted objects then
+// fail on their own (sizes differ from the manifest's).
+func (a *App) refusePlainOnEncrypted(ctx context.Context, b storage.Backend) error {
+	if a.Config.Storage.EncryptionKeyFile != "" {
+		return nil
+	}
+	err := crypt.CheckMode(ctx, b, layout.New(a.Config.Storage.Prefix).KeyPrefix(), false)
+	if err != nil && !errors.Is(err, storage.ErrAccessDenied) {
+		return err
+	}
+	return nil
 }

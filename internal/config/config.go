@@ -47,11 +47,14 @@ type Storage struct {
 	Port                     int // 0 = not set
 	KMSID                    string
 	SSECKey                  string // secret: base64 of a 256-bit key
-	ReadTimeout              int    // seconds; 0 = not set
-	BackupGracePeriodInDays  int
-	UseSudoForRestore        bool
-	AWSCLIPath               string // legacy, unused
-	K8sMode                  bool   // copy of Kubernetes.Enabled
+	// EncryptionKeyFile is the key ring of client-side encryption
+	// (docs/encryption.md); empty: backups are stored plain.
+	EncryptionKeyFile       string
+	ReadTimeout             int // seconds; 0 = not set
+	BackupGracePeriodInDays int
+	UseSudoForRestore       bool
+	AWSCLIPath              string // legacy, unused
+	K8sMode                 bool   // copy of Kubernetes.Enabled
 
 	// AbortIncompleteUploadsAfterHours (ours): a backup aborts the
 	// node's incomplete multipart uploads started longer ago; 0 never

@@ -72,6 +72,7 @@ func (c *Config) storageSpec() sectionSpec {
 		opt("port", intV{p: &s.Port, min: 1, max: 65535, optional: true}),
 		opt("kms_id", strV{&s.KMSID}),
 		secret("sse_c_key", sseKeyV{&s.SSECKey}),
+		opt("encryption_key_file", strV{&s.EncryptionKeyFile}),
 		opt("read_timeout", intV{p: &s.ReadTimeout, optional: true}),
 		def("backup_grace_period_in_days", "10", intV{p: &s.BackupGracePeriodInDays}),
 		def("use_sudo_for_restore", "True", boolV{p: &s.UseSudoForRestore}),

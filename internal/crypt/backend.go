@@ -1,0 +1,233 @@
+package crypt
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"iter"
+	"strings"
+
+	"github.com/medusa-go/medusa/internal/storage"
+)
+
+// Backend encrypts the objects it writes to the backend it wraps and
+// decrypts and authenticates what it reads. Sizes it reports are content
+// (plaintext) sizes; hashes are the store's hashes of the ciphertext, so
+// it reports that its hashes are not content hashes
+// (checksum.ContentReporter): differential backups then reuse files by
+// size and time, and verify compares the store's hash to the manifest's.
+type Backend struct {
+	inner  storage.Backend
+	ring   *Ring
+	prefix string
+}
+
+// New wraps inner; new objects are encrypted with ring's current key.
+// prefix is the key prefix of the backups ("" or ending in '/'), which
+// tells the objects that stay plain (Encrypted).
+func New(inner storage.Backend, ring *Ring, prefix string) *Backend {
+	return &Backend{inner: inner, ring: ring, prefix: prefix}
+}
+
+// plainMeta are the meta files Python Medusa reads to list backups; they
+// stay plain.
+var plainMeta = map[string]bool{
+	"manifest.json": true, "tokenmap.json": true, "server_version.json": true,
+	"differential": true, "incremental": true,
+}
+
+// Encrypted reports whether the object at key is encrypted, prefix being
+// the key prefix of the backups ("" or ending in '/'): everything except
+// the backup index (<prefix>index/...), the meta files Python Medusa reads
+// to list backups (<prefix><fqdn>/<backup>/meta/ manifest.json,
+// tokenmap.json, server_version.json, differential, incremental) and the
+// encryption marker (under index/). SSTables, schema.cql and every other
+// object are encrypted, whatever the names of keyspaces and tables.
+func Encrypted(prefix, key string) bool {
+	rest, ok := strings.CutPrefix(key, prefix)
+	if !ok {
+		return true
+	}
+	if strings.HasPrefix(rest, "index/") {
+		return false
+	}
+	parts := strings.Split(rest, "/")
+	return !(len(parts) == 4 && parts[2] == "meta" && plainMeta[parts[3]])
+}
+
+func (b *Backend) encrypted(key string) bool { return Encrypted(b.prefix, key) }
+
+// Unwrap implements storage.Unwrapper.
+func (b *Backend) Unwrap() storage.Backend { return b.inner }
+
+// HashesAreContent implements checksum.ContentReporter: the store hashes
+// ciphertext.
+func (b *Backend) HashesAreContent() bool { return false }
+
+// PartSize implements checksum.PartSizer: content hashes cannot be
+// computed from local files, whatever the store's part size.
+func (b *Backend) PartSize(int64) int64 { return 0 }
+
+// Put implements storage.Backend.
+func (b *Backend) Put(ctx context.Context, key string, src storage.Source) (storage.ObjectInfo, error) {
+	if !b.encrypted(key) {
+		return b.inner.Put(ctx, key, src)
+	}
+	h, err := newHeader(b.ring)
+	if err != nil {
+		return storage.ObjectInfo{}, fmt.Errorf("encrypt %s: %w", key, err)
+	}
+	info, err := b.inner.Put(ctx, key, newSealedSource(src, h))
+	if err != nil {
+		return info, err
+	}
+	info.Size = src.Size()
+	return info, nil
+}
+
+// Get implements storage.Backend: the range is one of content.
+func (b *Backend) Get(ctx context.Context, key string, offset, length int64) (io.ReadCloser, storage.ObjectInfo, error) {
+	if !b.encrypted(key) {
+		return b.inner.Get(ctx, key, offset, length)
+	}
+	if offset < 0 {
+		return nil, storage.ObjectInfo{}, fmt.Errorf("get %s: negative offset %d", key, offset)
+	}
+	first := offset / chunkSize
+	var r io.ReadCloser
+	var raw []byte
+	var info storage.ObjectInfo
+	if first == 0 {
+		// One request: the header and the chunks from the first.
+		var err error
+		r, info, err = b.inner.Get(ctx, key, 0, cipherEnd(offset, length))
+		if err != nil {
+			return nil, info, err
+		}
+		raw = make([]byte, HeaderSize)
+		if _, err := io.ReadFull(r, raw); err != nil {
+			r.Close()
+			return nil, info, headerError(key, err)
+		}
+	} else {
+		hr, hinfo, err := b.inner.Get(ctx, key, 0, HeaderSize)
+		if err != nil {
+			return nil, hinfo, err
+		}
+		raw, err = io.ReadAll(hr)
+		hr.Close()
+		if err != nil {
+			return nil, hinfo, headerError(key, err)
+		}
+		start := HeaderSize + first*sealedSize
+		if start >= hinfo.Size {
+			// At the end of content that fills its last chunk: nothing to
+			// read, once the header authenticates.
+			if p, ok := PlaintextSize(hinfo.Size); ok && p == offset {
+				if _, err := parseHeader(b.ring, key, raw); err != nil {
+					return nil, hinfo, err
+				}
+				hinfo.Size = p
+				return io.NopCloser(strings.NewReader("")), hinfo, nil
+			}
+			return nil, hinfo, fmt.Errorf("get %s: offset %d is past the end of the object", key, offset)
+		}
+		end := cipherEnd(offset, length)
+		if end >= 0 {
+			end -= start
+		}
+		r, info, err = b.inner.Get(ctx, key, start, end)
+		if err != nil {
+			return nil, info, err
+		}
+		if hinfo.Version != "" && info.Version != "" && hinfo.Version != info.Version {
+			r.Close()
+			return nil, info, fmt.Errorf("get %s: %w", key, storage.ErrChanged)
+		}
+	}
+	h, err := parseHeader(b.ring, key, raw)
+	if err != nil {
+		r.Close()
+		return nil, info, err
+	}
+	plain, ok := PlaintextSize(info.Size)
+	if !ok {
+		r.Close()
+		return nil, info, fmt.Errorf("decrypt %s: a stored size of %d bytes is no encrypted object's (truncated?): %w", key, info.Size, ErrAuth)
+	}
+	if offset > plain {
+		r.Close()
+		return nil, info, fmt.Errorf("get %s: offset %d is past the end of the object (%d bytes)", key, offset, plain)
+	}
+	info.Size = plain
+	return &openReader{
+		r: r, h: h, key: key, i: first, n: chunks(plain),
+		skip: offset - first*chunkSize, left: length,
+		buf: make([]byte, sealedSize),
+	}, info, nil
+}
+
+// cipherEnd returns how many ciphertext bytes from the start of the
+// object hold content bytes [offset, offset+length): -1 for all.
+func cipherEnd(offset, length int64) int64 {
+	if length < 0 {
+		return -1
+	}
+	if length == 0 {
+		return HeaderSize
+	}
+	last := (offset + length - 1) / chunkSize
+	return HeaderSize + (last+1)*sealedSize
+}
+
+func headerError(key string, err error) error {
+	if err == io.EOF || err == io.ErrUnexpectedEOF {
+		return fmt.Errorf("object %s is shorter than an encryption header: not encrypted by medusa, or truncated: %w", key, ErrAuth)
+	}
+	return fmt.Errorf("read encryption header of %s: %w", key, err)
+}
+
+// Stat implements storage.Backend.
+func (b *Backend) Stat(ctx context.Context, key string) (storage.ObjectInfo, error) {
+	info, err := b.inner.Stat(ctx, key)
+	if err != nil {
+		return info, err
+	}
+	return b.plainInfo(info), nil
+}
+
+// List implements storage.Backend.
+func (b *Backend) List(ctx context.Context, prefix string) iter.Seq2[storage.ObjectInfo, error] {
+	return func(yield func(storage.ObjectInfo, error) bool) {
+		for o, err := range b.inner.List(ctx, prefix) {
+			if err == nil {
+				o = b.plainInfo(o)
+			}
+			if !yield(o, err) {
+				return
+			}
+		}
+	}
+}
+
+// plainInfo reports an encrypted object's content size. A size no
+// encrypted object has is reported as is: reading it fails and names it.
+func (b *Backend) plainInfo(o storage.ObjectInfo) storage.ObjectInfo {
+	if b.encrypted(o.Key) {
+		if p, ok := PlaintextSize(o.Size); ok {
+			o.Size = p
+		}
+	}
+	return o
+}
+
+// Delete implements storage.Backend.
+func (b *Backend) Delete(ctx context.Context, key string) error { return b.inner.Delete(ctx, key) }
+
+// DeleteMany implements storage.Backend.
+func (b *Backend) DeleteMany(ctx context.Context, keys []string) error {
+	return b.inner.DeleteMany(ctx, keys)
+}
+
+// Close implements storage.Backend.
+func (b *Backend) Close() error { return b.inner.Close() }

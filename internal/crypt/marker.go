@@ -1,0 +1,67 @@
+package crypt
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/medusa-go/medusa/internal/storage"
+)
+
+// MarkerName is the object, under <prefix>index/, that records that the
+// backups of a prefix are encrypted. Python Medusa reads only
+// index/backup_index/, so it ignores it.
+const MarkerName = "medusa_encryption.json"
+
+// MarkerKey returns the marker's key under prefix ("" or ending in '/').
+func MarkerKey(prefix string) string { return prefix + "index/" + MarkerName }
+
+type marker struct {
+	Mode   string `json:"mode"`
+	Format int    `json:"format"`
+}
+
+const modeClientSide = "client-side"
+
+// CheckMode refuses to mix encrypted and plain backups under prefix (the
+// key prefix: "" or ending in a slash).
+// encrypt says whether this medusa encrypts ([storage]
+// encryption_key_file set). With encryption, a prefix without the marker
+// gets it, unless it already holds backups (plain ones). Without, a prefix
+// whose marker says its backups are encrypted is refused. b is the plain
+// (undecorated) stack.
+func CheckMode(ctx context.Context, b storage.Backend, prefix string, encrypt bool) error {
+	key := MarkerKey(prefix)
+	data, err := storage.ReadAll(ctx, b, key)
+	switch {
+	case err == nil:
+		var m marker
+		if err := json.Unmarshal(data, &m); err != nil {
+			return fmt.Errorf("encryption marker %s is damaged (%v): restore it or delete it if the prefix holds plain backups only", key, err)
+		}
+		if !encrypt && m.Mode == modeClientSide {
+			return fmt.Errorf("the backups under prefix %q are encrypted (marker %s): set [storage] encryption_key_file to the key ring that holds their keys", prefix, key)
+		}
+		if encrypt && m.Mode != modeClientSide {
+			return fmt.Errorf("encryption marker %s records mode %q, not %q: this medusa cannot tell how the backups are stored", key, m.Mode, modeClientSide)
+		}
+		return nil
+	case !errors.Is(err, storage.ErrNotExist):
+		return fmt.Errorf("check encryption marker: %w", err)
+	case !encrypt:
+		return nil
+	}
+	for o, err := range b.List(ctx, prefix+"index/backup_index/") {
+		if err != nil {
+			return fmt.Errorf("check encryption marker: list backups: %w", err)
+		}
+		return fmt.Errorf("prefix %q holds plain backups (e.g. %s) and [storage] encryption_key_file is set: mixing encrypted and plain backups is refused; use a new [storage] prefix (or bucket) for encrypted backups, or purge the plain ones first", prefix, o.Key)
+	}
+	body, _ := json.Marshal(marker{Mode: modeClientSide, Format: version})
+	if _, err := b.Put(ctx, key, bytes.NewReader(body)); err != nil {
+		return fmt.Errorf("write encryption marker %s: %w", key, err)
+	}
+	return nil
+}
