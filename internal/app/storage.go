@@ -84,9 +84,19 @@ func openBackend(ctx context.Context, st config.Storage, logger *slog.Logger) (s
 		// A bucket that encrypts with SSE-KMS by default has no content
 		// MD5s as ETags even without kms_id; a refused probe only leaves
 		// the hashes trusted, as before.
-		if perr := b.ProbeDefaultEncryption(ctx); perr != nil {
+		// The probe gets a few seconds at most: with the store unreachable
+		// the command's own first request must be the one that fails, and
+		// within the command's bounds (an upload's answer still shows a KMS
+		// default, see sawEncryption).
+		probe := defaultEncryptionProbeTimeout
+		if timeout > 0 && timeout < probe {
+			probe = timeout
+		}
+		pctx, cancel := context.WithTimeout(ctx, probe)
+		if perr := b.ProbeDefaultEncryption(pctx); perr != nil {
 			logger.Debug("cannot read the bucket's default encryption", "error", perr)
 		}
+		cancel()
 		return b, nil
 	case config.BackendGCS:
 		return gcs.New(ctx, gcs.Options{
@@ -119,6 +129,10 @@ func openBackend(ctx context.Context, st config.Storage, logger *slog.Logger) (s
 		return nil, fmt.Errorf("[storage] storage_provider %q is not supported", st.StorageProvider)
 	}
 }
+
+// defaultEncryptionProbeTimeout bounds the one request that reads an S3
+// bucket's default encryption when storage is opened.
+const defaultEncryptionProbeTimeout = 5 * time.Second
 
 // objectLock is the retention of [storage] object_lock_days and
 // object_lock_mode, or nil. The latest-backup markers are exempt: every
