@@ -99,14 +99,10 @@ func (s *S3) probeMultipart(ctx context.Context) Result {
 		return skip("needs the probe folder (see policy/put-object)")
 	}
 	key := p.dir + "multipart"
-	cin := &s3.CreateMultipartUploadInput{Bucket: &s.Bucket, Key: &key}
-	s.sse(cin)
-	up, err := s.API.CreateMultipartUpload(ctx, cin)
-	if err != nil {
-		return s.stepFailed("CreateMultipartUpload "+key, "s3:PutObject", s.objects(), err)
+	id, failed := s.startMultipart(ctx, key)
+	if failed != nil {
+		return *failed
 	}
-	id := aws.ToString(up.UploadId)
-	p.uploads = append(p.uploads, upload{key, id})
 	pin := &s3.UploadPartInput{Bucket: &s.Bucket, Key: &key, UploadId: &id, PartNumber: aws.Int32(1),
 		Body: bytes.NewReader(p.data), ContentLength: aws.Int64(int64(len(p.data)))}
 	s.sse(pin)
@@ -194,14 +190,10 @@ func (s *S3) probeAbort(ctx context.Context) Result {
 		return skip("needs the probe folder (see policy/put-object)")
 	}
 	key := p.dir + "aborted"
-	cin := &s3.CreateMultipartUploadInput{Bucket: &s.Bucket, Key: &key}
-	s.sse(cin)
-	up, err := s.API.CreateMultipartUpload(ctx, cin)
-	if err != nil {
-		return s.stepFailed("CreateMultipartUpload "+key, "s3:PutObject", s.objects(), err)
+	id, failed := s.startMultipart(ctx, key)
+	if failed != nil {
+		return *failed
 	}
-	id := aws.ToString(up.UploadId)
-	p.uploads = append(p.uploads, upload{key, id})
 	var missing []string
 	var firstErr error
 	if _, err := s.API.ListMultipartUploads(ctx, &s3.ListMultipartUploadsInput{Bucket: &s.Bucket, Prefix: &p.dir}); err != nil {
@@ -257,4 +249,20 @@ func (s *S3) probeDelete(ctx context.Context) Result {
 		return fail("check the store: deleted objects must disappear", "%s still exists after DeleteObject", keys[0])
 	}
 	return ok("deleted the %d probe objects", len(keys))
+}
+
+// startMultipart starts a multipart upload of key (with the backup's
+// encryption settings) and records it so the probe's clean-up aborts it;
+// a refusal is the failed Result naming s3:PutObject.
+func (s *S3) startMultipart(ctx context.Context, key string) (string, *Result) {
+	cin := &s3.CreateMultipartUploadInput{Bucket: &s.Bucket, Key: &key}
+	s.sse(cin)
+	up, err := s.API.CreateMultipartUpload(ctx, cin)
+	if err != nil {
+		r := s.stepFailed("CreateMultipartUpload "+key, "s3:PutObject", s.objects(), err)
+		return "", &r
+	}
+	id := aws.ToString(up.UploadId)
+	s.probe.uploads = append(s.probe.uploads, upload{key, id})
+	return id, nil
 }
