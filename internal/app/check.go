@@ -60,6 +60,11 @@ func (a *App) Checks(ctx context.Context, o CheckOptions) ([]check.Check, func()
 		checks = append(checks, a.storageChecks(b, o)...)
 		largest = func(ctx context.Context) (string, int64, error) { return largestBackup(ctx, b, st.Prefix, st.FQDN) }
 	}
+	enc := &check.Encryption{KeyRingFile: st.EncryptionKeyFile, Prefix: layout.New(st.Prefix).KeyPrefix()}
+	if err == nil {
+		enc.Backend = b
+	}
+	checks = append(checks, enc.Checks()...)
 	if !o.NoCassandra {
 		checks = append(checks, a.cassandraChecks(o, largest).Checks()...)
 	}
@@ -82,6 +87,8 @@ func (a *App) storageChecks(b storage.Backend, o CheckOptions) []check.Check {
 			AWS: in.AWS, Store: in.Endpoint, KMSID: in.KMSID, SSEC: in.SSEC, ApplySSE: in.ApplySSE,
 			Credentials: in.Retrieve, Describe: s3.DescribeCredentials,
 			KeyFile: st.KeyFile, ProbeID: o.ProbeID,
+			LockDays: st.ObjectLockDays, LockMode: st.ObjectLockMode,
+			MaxBackupAge: st.MaxBackupAge, MaxBackupCount: st.MaxBackupCount,
 		}
 		if in.AWS {
 			c.Store = "AWS S3 (" + in.Region + ")"

@@ -230,7 +230,7 @@ func TestAWSReplayBucketSettings(t *testing.T) {
 	s, _ := awsReplay(t, answers)
 	got := runNamed(t, s, "bucket/reachable", "bucket/region", "bucket/versioning", "bucket/encryption")
 	want(t, got, "bucket/region", FAIL, "is in eu-west-1", "set region = eu-west-1")
-	want(t, got, "bucket/versioning", WARN, "versioning enabled", "COMPLIANCE 30 days", "max_backup_age")
+	want(t, got, "bucket/versioning", WARN, "versioning enabled", "COMPLIANCE 30 days")
 	want(t, got, "bucket/encryption", OK, "default aws:kms")
 
 	s, _ = awsReplay(t, answers)

@@ -30,6 +30,13 @@ type S3 struct {
 	// KMSID and SSEC are [storage] kms_id and whether sse_c_key is set.
 	KMSID string
 	SSEC  bool
+	// LockDays and LockMode are [storage] object_lock_days (0: off) and
+	// object_lock_mode; MaxBackupAge and MaxBackupCount are the purge
+	// retention ([storage] max_backup_age in days, max_backup_count).
+	LockDays       int
+	LockMode       string
+	MaxBackupAge   int
+	MaxBackupCount int
 	// ApplySSE adds medusa's encryption settings to probe requests (nil:
 	// none), so that the probe writes the way a backup does.
 	ApplySSE func(in any)
@@ -54,6 +61,7 @@ type S3 struct {
 	accountID    string
 	accountBlock bool // the account-level block is fully on
 	reachable    bool
+	lock         *lockInfo // read once by lockConfig
 	probe        probeState
 }
 
@@ -71,6 +79,7 @@ func (s *S3) Checks() []Check {
 		Check{Name: "bucket/reachable", Run: s.checkReachable},
 		Check{Name: "bucket/region", Run: s.checkRegion},
 		Check{Name: "bucket/versioning", Run: s.checkVersioning},
+		Check{Name: "bucket/object-lock", Run: s.checkObjectLock},
 		Check{Name: "account/public-access-block", Run: s.checkAccountBlock},
 		Check{Name: "bucket/public-access-block", Run: s.checkBucketBlock},
 		Check{Name: "bucket/policy-status", Run: s.checkPolicyStatus},
@@ -247,50 +256,14 @@ func (s *S3) checkVersioning(ctx context.Context) Result {
 	case types.BucketVersioningStatusSuspended:
 		state = "suspended"
 	}
-	lock, lockErr := s.objectLock(ctx)
-	detail := fmt.Sprintf("versioning %s; object lock %s", state, lock)
+	lock, _ := s.lockConfig(ctx)
+	detail := fmt.Sprintf("versioning %s; object lock %s (see bucket/object-lock)", state, lock.describe())
 	switch {
-	case lockErr != nil:
-		return *lockErr
-	case strings.HasPrefix(lock, "on with default retention"):
-		return warn("keep max_backup_age above the retention period: purge cannot delete locked objects before it ends",
-			"%s", detail)
 	case v.Status == types.BucketVersioningStatusEnabled:
 		return warn("add a lifecycle rule that expires noncurrent versions (e.g. after a few days), or purged backups keep using space",
 			"%s: purged and overwritten objects stay as noncurrent versions", detail)
 	}
 	return ok("%s", detail)
-}
-
-// objectLock describes the bucket's Object Lock configuration.
-func (s *S3) objectLock(ctx context.Context) (string, *Result) {
-	out, err := s.API.GetObjectLockConfiguration(ctx, &s3.GetObjectLockConfigurationInput{Bucket: &s.Bucket})
-	if err != nil {
-		e := inspectErr(err)
-		switch {
-		case e.is("ObjectLockConfigurationNotFoundError", "ObjectLockConfigurationNotFound") || e.status == 404:
-			return "off", nil
-		case e.denied():
-			r := s.refused(false, "s3:GetBucketObjectLockConfiguration", bucketARN(s.Bucket), err)
-			return "unknown", &r
-		case e.notImplemented():
-			return "not supported by the store", nil
-		}
-		return "unknown (" + errText(err) + ")", nil
-	}
-	c := out.ObjectLockConfiguration
-	if c == nil || c.ObjectLockEnabled != types.ObjectLockEnabledEnabled {
-		return "off", nil
-	}
-	if c.Rule != nil && c.Rule.DefaultRetention != nil {
-		d := c.Rule.DefaultRetention
-		period := fmt.Sprintf("%d days", aws.ToInt32(d.Days))
-		if d.Years != nil {
-			period = fmt.Sprintf("%d years", aws.ToInt32(d.Years))
-		}
-		return fmt.Sprintf("on with default retention %s %s", d.Mode, period), nil
-	}
-	return "on, no default retention", nil
 }
 
 func (s *S3) checkAccountBlock(ctx context.Context) Result {

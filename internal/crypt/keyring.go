@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"regexp"
+	"sort"
 	"strings"
 
 	"github.com/medusa-go/medusa/internal/storage"
@@ -115,6 +116,16 @@ func LoadRing(path string, log *slog.Logger) (*Ring, error) {
 func (r *Ring) key(id string) ([]byte, bool) {
 	k, ok := r.keys[id]
 	return k, ok
+}
+
+// IDs returns the ids of the ring's keys, sorted.
+func (r *Ring) IDs() []string {
+	ids := make([]string, 0, len(r.keys))
+	for id := range r.keys {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
 }
 
 // String never shows keys.

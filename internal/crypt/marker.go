@@ -25,6 +25,32 @@ type marker struct {
 
 const modeClientSide = "client-side"
 
+// ModeClientSide is the mode the marker records for client-side
+// encrypted backups.
+const ModeClientSide = modeClientSide
+
+// ErrMarkerDamaged marks an encryption marker that does not decode.
+var ErrMarkerDamaged = errors.New("damaged")
+
+// ReadMarker reads prefix's encryption marker without writing anything:
+// the mode it records, or "" and storage.ErrNotExist when there is none.
+// b is the plain (undecorated) stack.
+func ReadMarker(ctx context.Context, b storage.Backend, prefix string) (string, error) {
+	key := MarkerKey(prefix)
+	data, err := storage.ReadAll(ctx, b, key)
+	if err != nil {
+		return "", err
+	}
+	var m marker
+	if err := json.Unmarshal(data, &m); err != nil || m.Mode == "" {
+		if err == nil {
+			err = errors.New("no mode")
+		}
+		return "", fmt.Errorf("encryption marker %s is %w (%v): restore it or delete it if the prefix holds plain backups only", key, ErrMarkerDamaged, err)
+	}
+	return m.Mode, nil
+}
+
 // CheckMode refuses to mix encrypted and plain backups under prefix (the
 // key prefix: "" or ending in a slash).
 // encrypt says whether this medusa encrypts ([storage]

@@ -1,0 +1,108 @@
+package check
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/medusa-go/medusa/internal/crypt"
+	"github.com/medusa-go/medusa/internal/storage"
+)
+
+// Encryption checks client-side encryption (docs/encryption.md): the key
+// ring file of [storage] encryption_key_file and the prefix's encryption
+// marker against the configuration. It works on every store.
+type Encryption struct {
+	// KeyRingFile is [storage] encryption_key_file ("" : not set).
+	KeyRingFile string
+	// Backend is the plain storage stack (no encryption decorator); nil
+	// when storage could not be opened (the marker check is skipped).
+	Backend storage.Backend
+	// Prefix is the key prefix of the backups: "" or ending in '/'.
+	Prefix string
+}
+
+// Checks returns the encryption checks: encryption/key-ring and
+// encryption/marker.
+func (e *Encryption) Checks() []Check {
+	return []Check{
+		{Name: "encryption/key-ring", Run: e.checkRing},
+		{Name: "encryption/marker", Run: e.checkMarker},
+	}
+}
+
+const ringFix = "create it with one line \"<key id> = <base64 of 32 random bytes>\" (umask 077; openssl rand -base64 32), mode 600"
+
+func (e *Encryption) checkRing(context.Context) Result {
+	if e.KeyRingFile == "" {
+		return skip("[storage] sets no encryption_key_file: backups are not encrypted by medusa")
+	}
+	mode := fileMode(e.KeyRingFile, "encryption_key_file", "key ring file")
+	if mode.Status == FAIL {
+		if strings.Contains(mode.Detail, "no such file") {
+			mode.Fix = ringFix
+		}
+		return mode
+	}
+	p, err := storage.ExpandHome(e.KeyRingFile)
+	if err != nil {
+		return fail("give encryption_key_file as an absolute path", "%v", err)
+	}
+	data, err := os.ReadFile(p)
+	if err != nil {
+		return fail("make the key ring readable by the user running medusa", "encryption_key_file %s: %v", p, err)
+	}
+	// ParseRing's errors name the file, the line and the key id, never a
+	// key: they may be shown.
+	ring, err := crypt.ParseRing(p, data)
+	if err != nil {
+		return fail("fix the key ring file as the message says (see docs/encryption.md)", "%v", err)
+	}
+	ids := ring.IDs()
+	detail := fmt.Sprintf("key ring %s: %d key(s) (%s), current %q encrypts new backups; %s",
+		p, len(ids), strings.Join(ids, ", "), ring.Current, mode.Detail)
+	if mode.Status == WARN {
+		return warn(mode.Fix, "%s", detail)
+	}
+	return ok("%s", detail)
+}
+
+func (e *Encryption) checkMarker(ctx context.Context) Result {
+	if e.Backend == nil {
+		return skip("storage could not be opened (see storage/open)")
+	}
+	key := crypt.MarkerKey(e.Prefix)
+	mode, err := crypt.ReadMarker(ctx, e.Backend, e.Prefix)
+	ring := e.KeyRingFile != ""
+	switch {
+	case errors.Is(err, storage.ErrNotExist):
+	case errors.Is(err, storage.ErrAccessDenied):
+		return warn("grant read access to "+key+" (s3:GetObject on the prefix)", "cannot read the encryption marker: %v", err)
+	case errors.Is(err, crypt.ErrMarkerDamaged):
+		return fail("restore "+key+" from a copy, or delete it if the prefix holds plain backups only", "%v", err)
+	case err != nil:
+		return warn("run medusa check again", "read encryption marker %s: %v", key, err)
+	case mode != crypt.ModeClientSide:
+		return fail("use a medusa that knows this mode, or a new prefix",
+			"encryption marker %s records mode %q, which this medusa does not know", key, mode)
+	case ring:
+		return ok("prefix %q is marked client-side encrypted (%s), as encryption_key_file says", e.Prefix, key)
+	default:
+		return fail("set [storage] encryption_key_file to the key ring that holds the backups' keys",
+			"the backups under prefix %q are client-side encrypted (marker %s) but [storage] sets no encryption_key_file: backup, restore and download are refused", e.Prefix, key)
+	}
+	// No marker.
+	if !ring {
+		return ok("prefix %q holds no client-side encrypted backups (no %s); [storage] sets no encryption_key_file", e.Prefix, key)
+	}
+	for o, err := range e.Backend.List(ctx, e.Prefix+"index/backup_index/") {
+		if err != nil {
+			return warn("run medusa check again", "list the backups of prefix %q: %v", e.Prefix, err)
+		}
+		return fail("use a new [storage] prefix (or bucket) for encrypted backups, or remove encryption_key_file to keep backing up in clear",
+			"prefix %q holds plain backups (e.g. %s) and encryption_key_file is set: every command will refuse to mix encrypted and plain backups", e.Prefix, o.Key)
+	}
+	return ok("prefix %q holds no backup yet: the first backup marks it encrypted (%s)", e.Prefix, key)
+}

@@ -1,0 +1,128 @@
+package check
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/medusa-go/medusa/internal/crypt"
+	"github.com/medusa-go/medusa/internal/storage"
+	"github.com/medusa-go/medusa/internal/storage/local"
+)
+
+func ringLine(id string, b byte) string {
+	return id + " = " + base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{b}, crypt.KeySize)) + "\n"
+}
+
+func writeRing(t *testing.T, content string, mode os.FileMode) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "backup.keys")
+	if err := os.WriteFile(p, []byte(content), mode); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(p, mode); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func runEnc(t *testing.T, e *Encryption) map[string]Result {
+	t.Helper()
+	out := map[string]Result{}
+	for _, r := range Run(t.Context(), e.Checks(), 0, nil).Results {
+		out[r.Name] = r
+		t.Logf("%-5s %-22s %s -> %s", r.Status, r.Name, r.Detail, r.Fix)
+	}
+	return out
+}
+
+func TestKeyRingCheck(t *testing.T) {
+	good := ringLine("2026-01", 1) + ringLine("2026-07", 2) + "current = 2026-07\n"
+	for _, c := range []struct {
+		name, content string
+		mode          os.FileMode
+		status        Status
+		contains      []string
+	}{
+		{"good", good, 0o600, OK, []string{"2 key(s) (2026-01, 2026-07)", `current "2026-07"`, "0600"}},
+		{"group-readable", good, 0o640, WARN, []string{"readable by its group", "chmod 600"}},
+		{"world-readable", good, 0o644, FAIL, []string{"readable by every user", "chmod 600"}},
+		{"group-writable", good, 0o620, FAIL, []string{"writable by group or others"}},
+		{"duplicate-id", ringLine("a", 1) + ringLine("a", 2), 0o600, FAIL, []string{`key id "a" appears twice`}},
+		{"current-missing", ringLine("a", 1) + "current = b\n", 0o600, FAIL, []string{`current key "b" is not in the file`}},
+		{"short-key", "a = " + base64.StdEncoding.EncodeToString([]byte("short")) + "\n", 0o600, FAIL, []string{"is 5 bytes, want 32"}},
+		{"empty", "# nothing\n", 0o600, FAIL, []string{"holds no key"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p := writeRing(t, c.content, c.mode)
+			got := runEnc(t, &Encryption{KeyRingFile: p})
+			want(t, got, "encryption/key-ring", c.status, c.contains...)
+			if r := got["encryption/key-ring"]; strings.Contains(r.Detail+r.Fix, base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{1}, crypt.KeySize))) {
+				t.Error("the result shows a key")
+			}
+			want(t, got, "encryption/marker", SKIP)
+		})
+	}
+	got := runEnc(t, &Encryption{KeyRingFile: filepath.Join(t.TempDir(), "missing.keys")})
+	want(t, got, "encryption/key-ring", FAIL, "no such file", "openssl rand -base64 32")
+	got = runEnc(t, &Encryption{})
+	want(t, got, "encryption/key-ring", SKIP, "sets no encryption_key_file")
+}
+
+func TestEncryptionMarkerCheck(t *testing.T) {
+	ctx := context.Background()
+	newStore := func(t *testing.T) storage.Backend {
+		b, err := local.New(local.Options{BasePath: t.TempDir(), Bucket: "b", Create: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	put := func(t *testing.T, b storage.Backend, key, body string) {
+		t.Helper()
+		if _, err := b.Put(ctx, key, bytes.NewReader([]byte(body))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ring := writeRing(t, ringLine("k1", 1), 0o600)
+	const prefix = "p/"
+
+	// Plain prefix, no ring: nothing to say.
+	b := newStore(t)
+	got := runEnc(t, &Encryption{Backend: b, Prefix: prefix})
+	want(t, got, "encryption/marker", OK, "holds no client-side encrypted backups")
+
+	// A ring on an empty prefix: the first backup marks it.
+	got = runEnc(t, &Encryption{KeyRingFile: ring, Backend: b, Prefix: prefix})
+	want(t, got, "encryption/marker", OK, "holds no backup yet")
+	if _, err := b.Stat(ctx, crypt.MarkerKey(prefix)); err == nil {
+		t.Error("the check wrote the marker")
+	}
+
+	// A ring on a prefix with plain backups: refused by every command.
+	put(t, b, prefix+"index/backup_index/b1/manifest_n1.json", "{}")
+	got = runEnc(t, &Encryption{KeyRingFile: ring, Backend: b, Prefix: prefix})
+	want(t, got, "encryption/marker", FAIL, "holds plain backups", "index/backup_index/b1/manifest_n1.json", "use a new [storage] prefix")
+
+	// An encrypted prefix (marker written by crypt.CheckMode).
+	b = newStore(t)
+	if err := crypt.CheckMode(ctx, b, prefix, true); err != nil {
+		t.Fatal(err)
+	}
+	got = runEnc(t, &Encryption{KeyRingFile: ring, Backend: b, Prefix: prefix})
+	want(t, got, "encryption/marker", OK, "marked client-side encrypted")
+	got = runEnc(t, &Encryption{Backend: b, Prefix: prefix})
+	want(t, got, "encryption/marker", FAIL, "are client-side encrypted", "set [storage] encryption_key_file")
+
+	// A damaged marker, and one of an unknown mode.
+	put(t, b, crypt.MarkerKey(prefix), "{not json")
+	got = runEnc(t, &Encryption{KeyRingFile: ring, Backend: b, Prefix: prefix})
+	want(t, got, "encryption/marker", FAIL, "is damaged")
+	put(t, b, crypt.MarkerKey(prefix), `{"mode":"kms-envelope","format":9}`)
+	got = runEnc(t, &Encryption{KeyRingFile: ring, Backend: b, Prefix: prefix})
+	want(t, got, "encryption/marker", FAIL, `records mode "kms-envelope"`)
+}
