@@ -238,6 +238,11 @@ func (s *S3) probeDelete(ctx context.Context) Result {
 	}
 	for i, k := range keys {
 		if _, err := s.API.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &s.Bucket, Key: aws.String(k)}); err != nil {
+			if lockRefusal(err) {
+				return warn(fmt.Sprintf("nothing to fix for backups; delete s3://%s/%s once the retention ends", s.Bucket, p.dir),
+					"DeleteObject %s refused by Object Lock (%s): the bucket's default retention locks the probe objects too; %d probe objects stay under s3://%s/%s until it ends",
+					k, errText(err), len(keys)-i, s.Bucket, p.dir)
+			}
 			r := s.stepFailed("DeleteObject "+k, "s3:DeleteObject", s.objects(), err)
 			r.Detail += fmt.Sprintf("; %d probe objects left under s3://%s/%s: delete them with other credentials", len(keys)-i, s.Bucket, p.dir)
 			return r
