@@ -71,5 +71,5 @@ func (a *App) Purger(ctx context.Context, dryRun bool) (*purge.Executor, error) 
 // (server-side encryption with [storage] kms_id or sse_c_key; client-side
 // encryption, whose objects the store hashes as ciphertext).
 func skipContentHash(st config.Storage) bool {
-	return st.KMSID != "" || st.SSECKey != "" || st.EncryptionKeyFile != ""
+	return st.KMSID != "" || st.SSECKey != "" || st.ClientSideEncryption()
 }

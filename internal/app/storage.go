@@ -8,6 +8,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+
 	"github.com/medusa-go/medusa/internal/config"
 	"github.com/medusa-go/medusa/internal/crypt"
 	"github.com/medusa-go/medusa/internal/layout"
@@ -24,7 +28,7 @@ import (
 // wrapped (innermost first) in retries with backoff, then one process-wide
 // bandwidth limit (transfer_max_bandwidth), a limit of
 // concurrent_transfers transfers in flight, client-side encryption when
-// encryption_key_file is set (docs/encryption.md) and, outermost,
+// encryption_key_file or encryption_kms_key_id is set (docs/encryption.md) and, outermost,
 // WrapStorage. Mixing encrypted and plain backups under one prefix is
 // refused here, before any command reads or writes a backup.
 // The caller closes it.
@@ -151,23 +155,71 @@ func objectLock(st config.Storage) *s3.ObjectLock {
 }
 
 // encryption wraps b in client-side encryption when [storage]
-// encryption_key_file is set, after checking that the prefix's backups are
-// stored the same way (crypt.CheckMode). Without encryption it does
-// nothing here (opening storage sends no request): the commands that read
-// or write backups call refusePlainOnEncrypted.
+// encryption_key_file or encryption_kms_key_id is set, after checking
+// that the prefix's backups are stored the same way (crypt.CheckMode).
+// Without encryption it does nothing here (opening storage sends no
+// request): the commands that read or write backups call
+// refusePlainOnEncrypted.
 func (a *App) encryption(ctx context.Context, b storage.Backend) (storage.Backend, error) {
 	st := a.Config.Storage
-	if st.EncryptionKeyFile == "" {
+	if !st.ClientSideEncryption() {
 		return b, nil
 	}
-	ring, err := crypt.LoadRing(st.EncryptionKeyFile, a.Logger)
+	var ring *crypt.Ring
+	if st.EncryptionKeyFile != "" {
+		var err error
+		if ring, err = crypt.LoadRing(st.EncryptionKeyFile, a.Logger); err != nil {
+			return nil, storage.Misconfigured(err)
+		}
+	}
+	prefix := layout.New(st.Prefix).KeyPrefix()
+	if err := crypt.CheckMode(ctx, b, prefix, true); err != nil {
+		return nil, err
+	}
+	if st.EncryptionKMSKeyID == "" {
+		return crypt.New(b, ring, prefix), nil
+	}
+	api, err := a.kmsClient(ctx, b)
 	if err != nil {
 		return nil, storage.Misconfigured(err)
 	}
-	if err := crypt.CheckMode(ctx, b, layout.New(st.Prefix).KeyPrefix(), true); err != nil {
-		return nil, err
+	return crypt.NewKMS(b, crypt.NewKMSKeys(api, st.EncryptionKMSKeyID, b, prefix), ring, prefix), nil
+}
+
+// kmsClient is the AWS KMS client of [storage] encryption_kms_key_id: the
+// region and credentials of the S3 store when storage is S3 ([storage]
+// region, when set, names the KMS key's region), else [storage] region
+// and the AWS default credential chain; encryption_kms_endpoint, when
+// set, replaces AWS's endpoint.
+func (a *App) kmsClient(ctx context.Context, b storage.Backend) (*kms.Client, error) {
+	st := a.Config.Storage
+	opts := kms.Options{}
+	if st.EncryptionKMSEndpoint != "" {
+		opts.BaseEndpoint = aws.String(st.EncryptionKMSEndpoint)
 	}
-	return crypt.New(b, ring, layout.New(st.Prefix).KeyPrefix()), nil
+	if st.Region != "" && st.Region != "default" {
+		opts.Region = st.Region
+	}
+	if sb, ok := storage.As[*s3.Backend](b); ok {
+		in := sb.Inspect()
+		opts.Credentials = in.Credentials
+		if in.HTTPClient != nil {
+			opts.HTTPClient = in.HTTPClient
+		}
+		if opts.Region == "" {
+			opts.Region = in.Region
+		}
+	} else {
+		if opts.Region == "" {
+			return nil, fmt.Errorf("[storage] encryption_kms_key_id: set [storage] region to the KMS key's region (e.g. eu-west-1)")
+		}
+		cfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(opts.Region))
+		if err != nil {
+			return nil, fmt.Errorf("[storage] encryption_kms_key_id: AWS credentials for KMS: %w", err)
+		}
+		opts.Credentials = cfg.Credentials
+	}
+	return kms.New(opts), nil
 }
 
 // refusePlainOnEncrypted refuses, without encryption_key_file, a prefix
@@ -175,7 +227,7 @@ func (a *App) encryption(ctx context.Context, b storage.Backend) (storage.Backen
 // that may not read the marker proceed: reads of encrypted objects then
 // fail on their own (sizes differ from the manifest's).
 func (a *App) refusePlainOnEncrypted(ctx context.Context, b storage.Backend) error {
-	if a.Config.Storage.EncryptionKeyFile != "" {
+	if a.Config.Storage.ClientSideEncryption() {
 		return nil
 	}
 	err := crypt.CheckMode(ctx, b, layout.New(a.Config.Storage.Prefix).KeyPrefix(), false)

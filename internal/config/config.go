@@ -49,7 +49,13 @@ type Storage struct {
 	SSECKey                  string // secret: base64 of a 256-bit key
 	// EncryptionKeyFile is the key ring of client-side encryption
 	// (docs/encryption.md); empty: backups are stored plain.
-	EncryptionKeyFile       string
+	EncryptionKeyFile string
+	// EncryptionKMSKeyID (ours) is an AWS KMS key (id, ARN or alias) whose
+	// data keys are the master keys of client-side encryption, instead of
+	// or next to a key ring; EncryptionKMSEndpoint is the KMS endpoint URL
+	// ("": AWS KMS of the region).
+	EncryptionKMSKeyID      string
+	EncryptionKMSEndpoint   string
 	ReadTimeout             int // seconds; 0 = not set
 	BackupGracePeriodInDays int
 	UseSudoForRestore       bool

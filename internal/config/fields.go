@@ -73,6 +73,8 @@ func (c *Config) storageSpec() sectionSpec {
 		opt("kms_id", strV{&s.KMSID}),
 		secret("sse_c_key", sseKeyV{&s.SSECKey}),
 		opt("encryption_key_file", strV{&s.EncryptionKeyFile}),
+		opt("encryption_kms_key_id", strV{&s.EncryptionKMSKeyID}),
+		opt("encryption_kms_endpoint", strV{&s.EncryptionKMSEndpoint}),
 		opt("read_timeout", intV{p: &s.ReadTimeout, optional: true}),
 		def("backup_grace_period_in_days", "10", intV{p: &s.BackupGracePeriodInDays}),
 		def("use_sudo_for_restore", "True", boolV{p: &s.UseSudoForRestore}),

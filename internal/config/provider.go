@@ -66,3 +66,9 @@ func (v providerV) set(raw string) string {
 	return ""
 }
 func (v providerV) text() string { return *v.p }
+
+// ClientSideEncryption reports whether backups are encrypted by medusa:
+// a key ring (encryption_key_file) or a KMS key (encryption_kms_key_id).
+func (s Storage) ClientSideEncryption() bool {
+	return s.EncryptionKeyFile != "" || s.EncryptionKMSKeyID != ""
+}

@@ -2,6 +2,7 @@ package config
 
 import (
 	"context"
+	"net/url"
 	"path/filepath"
 	"strings"
 )
@@ -185,6 +186,14 @@ func (b *build) validate() {
 		default:
 			add("object_lock_days", "S3 Object Lock needs an S3 store, not storage_provider = "+s.StorageProvider+
 				"; remove object_lock_days (GCS retention policies and Azure immutability policies are set on the bucket or container)")
+		}
+	}
+	if s.EncryptionKMSEndpoint != "" && s.EncryptionKMSKeyID == "" {
+		add("encryption_kms_endpoint", "needs encryption_kms_key_id (the KMS key whose data keys encrypt the backups)")
+	}
+	if s.EncryptionKMSEndpoint != "" {
+		if u, err := url.Parse(s.EncryptionKMSEndpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			add("encryption_kms_endpoint", "want a URL such as https://kms.eu-west-1.amazonaws.com")
 		}
 	}
 	if s.KMSID != "" && s.SSECKey != "" {

@@ -19,6 +19,7 @@ import (
 type Backend struct {
 	inner  storage.Backend
 	ring   *Ring
+	kms    *KMSKeys
 	prefix string
 }
 
@@ -27,6 +28,47 @@ type Backend struct {
 // tells the objects that stay plain (Encrypted).
 func New(inner storage.Backend, ring *Ring, prefix string) *Backend {
 	return &Backend{inner: inner, ring: ring, prefix: prefix}
+}
+
+// NewKMS wraps inner; new objects are encrypted with master keys that are
+// data keys of an AWS KMS key (KMSKeys). ring, when not nil, still
+// decrypts the objects its keys encrypted (a key ring before KMS).
+func NewKMS(inner storage.Backend, keys *KMSKeys, ring *Ring, prefix string) *Backend {
+	return &Backend{inner: inner, ring: ring, kms: keys, prefix: prefix}
+}
+
+// current returns the key id and master key new objects are sealed with.
+func (b *Backend) current(ctx context.Context) (string, []byte, error) {
+	if b.kms != nil {
+		return b.kms.Current(ctx)
+	}
+	k, _ := b.ring.key(b.ring.Current)
+	return b.ring.Current, k, nil
+}
+
+// masters returns the masterFunc of b for reads under ctx.
+func (b *Backend) masters(ctx context.Context) masterFunc {
+	return func(object, id string) ([]byte, string, error) {
+		if b.ring != nil {
+			if k, ok := b.ring.key(id); ok {
+				return k, "encryption key file " + b.ring.File, nil
+			}
+		}
+		if b.kms != nil && IsKMSKeyID(id) {
+			k, err := b.kms.Key(ctx, id)
+			if err != nil {
+				return nil, "", fmt.Errorf("object %s: %w", object, err)
+			}
+			return k, "AWS KMS (" + KMSKeyObject(b.prefix, id) + ")", nil
+		}
+		switch {
+		case IsKMSKeyID(id):
+			return nil, "", fmt.Errorf("object %s is encrypted with key id %q, a data key of AWS KMS: set [storage] encryption_kms_key_id (any key id: the key object %s names the KMS key)", object, id, KMSKeyObject(b.prefix, id))
+		case b.ring == nil:
+			return nil, "", fmt.Errorf("object %s is encrypted with key id %q of a key ring: set [storage] encryption_key_file to the key ring that holds it, next to encryption_kms_key_id", object, id)
+		}
+		return nil, "", fmt.Errorf("object %s is encrypted with key id %q, which encryption key file %s does not hold: add that key to the ring (keep old keys after a rotation)", object, id, b.ring.File)
+	}
 }
 
 // plainMeta are the meta files Python Medusa reads to list backups; they
@@ -73,7 +115,11 @@ func (b *Backend) Put(ctx context.Context, key string, src storage.Source) (stor
 	if !b.encrypted(key) {
 		return b.inner.Put(ctx, key, src)
 	}
-	h, err := newHeader(b.ring)
+	id, master, err := b.current(ctx)
+	if err != nil {
+		return storage.ObjectInfo{}, fmt.Errorf("encrypt %s: %w", key, err)
+	}
+	h, err := newHeader(id, master)
 	if err != nil {
 		return storage.ObjectInfo{}, fmt.Errorf("encrypt %s: %w", key, err)
 	}
@@ -124,7 +170,7 @@ func (b *Backend) Get(ctx context.Context, key string, offset, length int64) (io
 			// At the end of content that fills its last chunk: nothing to
 			// read, once the header authenticates.
 			if p, ok := PlaintextSize(hinfo.Size); ok && p == offset {
-				if _, err := parseHeader(b.ring, key, raw); err != nil {
+				if _, err := parseHeader(b.masters(ctx), key, raw); err != nil {
 					return nil, hinfo, err
 				}
 				hinfo.Size = p
@@ -145,7 +191,7 @@ func (b *Backend) Get(ctx context.Context, key string, offset, length int64) (io
 			return nil, info, fmt.Errorf("get %s: %w", key, storage.ErrChanged)
 		}
 	}
-	h, err := parseHeader(b.ring, key, raw)
+	h, err := parseHeader(b.masters(ctx), key, raw)
 	if err != nil {
 		r.Close()
 		return nil, info, err

@@ -75,13 +75,13 @@ func newGCM(key []byte) (cipher.AEAD, error) {
 }
 
 // newHeader draws a data key and nonce prefix for a new object and wraps
-// the key with the ring's current key.
-func newHeader(r *Ring) (*header, error) {
+// the key with master, the master key of id.
+func newHeader(id string, master []byte) (*header, error) {
 	raw := make([]byte, HeaderSize)
 	off := copy(raw, magic)
 	raw[off] = version
-	raw[off+1] = byte(len(r.Current))
-	copy(raw[off+2:], r.Current)
+	raw[off+1] = byte(len(id))
+	copy(raw[off+2:], id)
 	off += 2 + maxKeyID
 	binary.BigEndian.PutUint32(raw[off:], chunkSize)
 	off += 4
@@ -92,7 +92,6 @@ func newHeader(r *Ring) (*header, error) {
 	if _, err := rand.Read(dataKey); err != nil {
 		return nil, err
 	}
-	master, _ := r.key(r.Current)
 	wrap, err := newGCM(master)
 	if err != nil {
 		return nil, err
@@ -106,12 +105,17 @@ func newHeader(r *Ring) (*header, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &header{raw: raw, keyID: r.Current, prefix: raw[aadSize-prefixSize : aadSize], aead: aead}, nil
+	return &header{raw: raw, keyID: id, prefix: raw[aadSize-prefixSize : aadSize], aead: aead}, nil
 }
 
-// parseHeader checks raw's format and unwraps its data key with the key
-// the ring holds under its key id. key names the object in errors.
-func parseHeader(r *Ring, key string, raw []byte) (*header, error) {
+// masterFunc returns the master key of a key id and where it comes from
+// (for messages), or an error naming object (the object's key) that says
+// what to do.
+type masterFunc func(object, id string) (master []byte, where string, err error)
+
+// parseHeader checks raw's format and unwraps its data key with the
+// master key of its key id. key names the object in errors.
+func parseHeader(masters masterFunc, key string, raw []byte) (*header, error) {
 	if len(raw) < HeaderSize || string(raw[:len(magic)]) != magic {
 		return nil, fmt.Errorf("object %s is not encrypted by medusa (no encryption header): was it written without [storage] encryption_key_file?", key)
 	}
@@ -128,9 +132,9 @@ func parseHeader(r *Ring, key string, raw []byte) (*header, error) {
 	if cs := binary.BigEndian.Uint32(raw[off:]); cs != chunkSize {
 		return nil, fmt.Errorf("object %s: damaged encryption header (chunk size %d): %w", key, cs, ErrAuth)
 	}
-	master, ok := r.key(id)
-	if !ok {
-		return nil, fmt.Errorf("object %s is encrypted with key id %q, which encryption key file %s does not hold: add that key to the ring (keep old keys after a rotation)", key, id, r.File)
+	master, where, err := masters(key, id)
+	if err != nil {
+		return nil, err
 	}
 	wrap, err := newGCM(master)
 	if err != nil {
@@ -139,7 +143,7 @@ func parseHeader(r *Ring, key string, raw []byte) (*header, error) {
 	nonce := raw[aadSize : aadSize+nonceSize]
 	dataKey, err := wrap.Open(nil, nonce, raw[aadSize+nonceSize:HeaderSize], raw[:aadSize])
 	if err != nil {
-		return nil, fmt.Errorf("object %s: the data key does not open with key id %q of %s: a wrong key under that id, or a changed header: %w", key, id, r.File, ErrAuth)
+		return nil, fmt.Errorf("object %s: the data key does not open with key id %q of %s: a wrong key under that id, or a changed header: %w", key, id, where, ErrAuth)
 	}
 	aead, err := newGCM(dataKey)
 	if err != nil {
