@@ -60,9 +60,17 @@ func (a *App) Checks(ctx context.Context, o CheckOptions) ([]check.Check, func()
 		checks = append(checks, a.storageChecks(b, o)...)
 		largest = func(ctx context.Context) (string, int64, error) { return largestBackup(ctx, b, st.Prefix, st.FQDN) }
 	}
-	enc := &check.Encryption{KeyRingFile: st.EncryptionKeyFile, Prefix: layout.New(st.Prefix).KeyPrefix()}
+	enc := &check.Encryption{KeyRingFile: st.EncryptionKeyFile, KMSKeyID: st.EncryptionKMSKeyID,
+		Prefix: layout.New(st.Prefix).KeyPrefix()}
 	if err == nil {
 		enc.Backend = b
+		if st.EncryptionKMSKeyID != "" {
+			if api, kerr := a.kmsClient(ctx, b); kerr != nil {
+				enc.KMSErr = kerr
+			} else {
+				enc.KMS = api
+			}
+		}
 	}
 	checks = append(checks, enc.Checks()...)
 	if !o.NoCassandra {

@@ -17,6 +17,11 @@ import (
 type Encryption struct {
 	// KeyRingFile is [storage] encryption_key_file ("" : not set).
 	KeyRingFile string
+	// KMSKeyID is [storage] encryption_kms_key_id ("" : not set); KMS is
+	// its client (nil: the KMS client could not be made, KMSErr says why).
+	KMSKeyID string
+	KMS      crypt.KMSAPI
+	KMSErr   error
 	// Backend is the plain storage stack (no encryption decorator); nil
 	// when storage could not be opened (the marker check is skipped).
 	Backend storage.Backend
@@ -24,18 +29,40 @@ type Encryption struct {
 	Prefix string
 }
 
-// Checks returns the encryption checks: encryption/key-ring and
-// encryption/marker.
+// Checks returns the encryption checks: encryption/key-ring,
+// encryption/kms (with encryption_kms_key_id) and encryption/marker.
 func (e *Encryption) Checks() []Check {
-	return []Check{
-		{Name: "encryption/key-ring", Run: e.checkRing},
-		{Name: "encryption/marker", Run: e.checkMarker},
+	cs := []Check{{Name: "encryption/key-ring", Run: e.checkRing}}
+	if e.KMSKeyID != "" {
+		cs = append(cs, Check{Name: "encryption/kms", Run: e.checkKMS})
 	}
+	return append(cs, Check{Name: "encryption/marker", Run: e.checkMarker})
+}
+
+func (e *Encryption) checkKMS(ctx context.Context) Result {
+	const fix = "grant kms:GenerateDataKey and kms:Decrypt on the key to the identity medusa runs as (docs/encryption.md), and check encryption_kms_key_id, region and encryption_kms_endpoint"
+	if e.KMS == nil {
+		return fail(fix, "[storage] encryption_kms_key_id %s: no KMS client: %v", e.KMSKeyID, e.KMSErr)
+	}
+	if e.Backend == nil {
+		return skip("storage could not be opened (see storage/open)")
+	}
+	detail, err := crypt.ProbeKMS(ctx, e.KMS, e.KMSKeyID, e.Backend, e.Prefix)
+	if err != nil {
+		if detail != "" {
+			return fail(fix, "%s; but %v", detail, err)
+		}
+		return fail(fix, "%v", err)
+	}
+	return ok("%s", detail)
 }
 
 const ringFix = "create it with one line \"<key id> = <base64 of 32 random bytes>\" (umask 077; openssl rand -base64 32), mode 600"
 
 func (e *Encryption) checkRing(context.Context) Result {
+	if e.KeyRingFile == "" && e.KMSKeyID != "" {
+		return skip("[storage] sets no encryption_key_file: the master keys are data keys of KMS key %s", e.KMSKeyID)
+	}
 	if e.KeyRingFile == "" {
 		return skip("[storage] sets no encryption_key_file: backups are not encrypted by medusa")
 	}
@@ -75,7 +102,7 @@ func (e *Encryption) checkMarker(ctx context.Context) Result {
 	}
 	key := crypt.MarkerKey(e.Prefix)
 	mode, err := crypt.ReadMarker(ctx, e.Backend, e.Prefix)
-	ring := e.KeyRingFile != ""
+	ring := e.KeyRingFile != "" || e.KMSKeyID != ""
 	switch {
 	case errors.Is(err, storage.ErrNotExist):
 	case errors.Is(err, storage.ErrAccessDenied):
@@ -88,21 +115,21 @@ func (e *Encryption) checkMarker(ctx context.Context) Result {
 		return fail("use a medusa that knows this mode, or a new prefix",
 			"encryption marker %s records mode %q, which this medusa does not know", key, mode)
 	case ring:
-		return ok("prefix %q is marked client-side encrypted (%s), as encryption_key_file says", e.Prefix, key)
+		return ok("prefix %q is marked client-side encrypted (%s), as [storage] says", e.Prefix, key)
 	default:
-		return fail("set [storage] encryption_key_file to the key ring that holds the backups' keys",
-			"the backups under prefix %q are client-side encrypted (marker %s) but [storage] sets no encryption_key_file: backup, restore and download are refused", e.Prefix, key)
+		return fail("set [storage] encryption_key_file to the key ring that holds the backups' keys (or encryption_kms_key_id when they were encrypted with KMS)",
+			"the backups under prefix %q are client-side encrypted (marker %s) but [storage] sets neither encryption_key_file nor encryption_kms_key_id: backup, restore and download are refused", e.Prefix, key)
 	}
 	// No marker.
 	if !ring {
-		return ok("prefix %q holds no client-side encrypted backups (no %s); [storage] sets no encryption_key_file", e.Prefix, key)
+		return ok("prefix %q holds no client-side encrypted backups (no %s); [storage] sets no client-side encryption", e.Prefix, key)
 	}
 	for o, err := range e.Backend.List(ctx, e.Prefix+"index/backup_index/") {
 		if err != nil {
 			return warn("run medusa check again", "list the backups of prefix %q: %v", e.Prefix, err)
 		}
-		return fail("use a new [storage] prefix (or bucket) for encrypted backups, or remove encryption_key_file to keep backing up in clear",
-			"prefix %q holds plain backups (e.g. %s) and encryption_key_file is set: every command will refuse to mix encrypted and plain backups", e.Prefix, o.Key)
+		return fail("use a new [storage] prefix (or bucket) for encrypted backups, or remove encryption_key_file / encryption_kms_key_id to keep backing up in clear",
+			"prefix %q holds plain backups (e.g. %s) and client-side encryption is set: every command will refuse to mix encrypted and plain backups", e.Prefix, o.Key)
 	}
 	return ok("prefix %q holds no backup yet: the first backup marks it encrypted (%s)", e.Prefix, key)
 }

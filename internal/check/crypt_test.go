@@ -4,14 +4,20 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+
 	"github.com/medusa-go/medusa/internal/crypt"
 	"github.com/medusa-go/medusa/internal/storage"
 	"github.com/medusa-go/medusa/internal/storage/local"
+	"github.com/medusa-go/medusa/internal/testbed"
 )
 
 func ringLine(id string, b byte) string {
@@ -125,4 +131,39 @@ func TestEncryptionMarkerCheck(t *testing.T) {
 	put(t, b, crypt.MarkerKey(prefix), `{"mode":"kms-envelope","format":9}`)
 	got = runEnc(t, &Encryption{KeyRingFile: ring, Backend: b, Prefix: prefix})
 	want(t, got, "encryption/marker", FAIL, `records mode "kms-envelope"`)
+}
+
+func TestKMSCheck(t *testing.T) {
+	ctx := context.Background()
+	k := testbed.KMST(t)
+	api := kms.New(kms.Options{Region: k.Region, BaseEndpoint: aws.String(k.URL), Retryer: aws.NopRetryer{},
+		Credentials: credentials.NewStaticCredentialsProvider("AKIAIOSFODNN7EXAMPLE", "secret", "")})
+	b, err := local.New(local.Options{BasePath: t.TempDir(), Bucket: "b", Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &Encryption{KMSKeyID: "alias/medusa", KMS: api, Backend: b, Prefix: "p/"}
+	got := runEnc(t, e)
+	want(t, got, "encryption/key-ring", SKIP, "data keys of KMS key alias/medusa")
+	want(t, got, "encryption/kms", OK, k.KeyARN, "kms:GenerateDataKey", "no data key stored yet")
+	want(t, got, "encryption/marker", OK, "holds no backup yet")
+
+	// A data key stored by a backup: the check decrypts it.
+	enc := crypt.NewKMS(b, crypt.NewKMSKeys(api, "alias/medusa", b, "p/"), nil, "p/")
+	if _, err := enc.Put(ctx, "p/n1/b1/meta/schema.cql", bytes.NewReader([]byte("CREATE TABLE"))); err != nil {
+		t.Fatal(err)
+	}
+	got = runEnc(t, e)
+	want(t, got, "encryption/kms", OK, "1 data keys stored", "(kms:Decrypt)")
+
+	k.Deny("Decrypt", true)
+	got = runEnc(t, e)
+	want(t, got, "encryption/kms", FAIL, "kms:GenerateDataKey)", "AccessDeniedException", "grant kms:GenerateDataKey and kms:Decrypt")
+	k.Deny("Decrypt", false)
+	k.Deny("GenerateDataKey", true)
+	got = runEnc(t, e)
+	want(t, got, "encryption/kms", FAIL, "GenerateDataKey with key alias/medusa", "AccessDeniedException")
+
+	got = runEnc(t, &Encryption{KMSKeyID: "alias/medusa", KMSErr: errors.New("set [storage] region"), Backend: b, Prefix: "p/"})
+	want(t, got, "encryption/kms", FAIL, "no KMS client: set [storage] region")
 }

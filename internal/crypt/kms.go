@@ -150,3 +150,33 @@ func (k *KMSKeys) Key(ctx context.Context, id string) ([]byte, error) {
 
 // String never shows keys.
 func (k *KMSKeys) String() string { return "AWS KMS key " + k.keyID }
+
+// ProbeKMS checks, without writing anything, that the identity may use
+// the KMS key keyID: one GenerateDataKey (kms:GenerateDataKey; the key is
+// thrown away) and, when the prefix holds KMS data keys, the Decrypt of
+// one of them (kms:Decrypt). It returns what it found, in words.
+func ProbeKMS(ctx context.Context, api KMSAPI, keyID string, store storage.Backend, prefix string) (string, error) {
+	out, err := api.GenerateDataKey(ctx, &kms.GenerateDataKeyInput{KeyId: aws.String(keyID),
+		KeySpec: types.DataKeySpecAes256, EncryptionContext: kmsContext})
+	if err != nil {
+		return "", fmt.Errorf("GenerateDataKey with key %s: %w", keyID, err)
+	}
+	detail := fmt.Sprintf("KMS key %s gives data keys (kms:GenerateDataKey)", cmp.Or(aws.ToString(out.KeyId), keyID))
+	n := 0
+	var last string
+	for o, err := range store.List(ctx, prefix+kmsKeyDir) {
+		if err != nil {
+			return detail, fmt.Errorf("list %s: %w", prefix+kmsKeyDir, err)
+		}
+		n++
+		last = strings.TrimSuffix(strings.TrimPrefix(o.Key, prefix+kmsKeyDir), ".json")
+	}
+	if n == 0 {
+		return detail + "; no data key stored yet", nil
+	}
+	k := NewKMSKeys(api, keyID, store, prefix)
+	if _, err := k.Key(ctx, last); err != nil {
+		return detail, err
+	}
+	return fmt.Sprintf("%s; %d data keys stored, %s decrypts (kms:Decrypt)", detail, n, last), nil
+}

@@ -68,7 +68,7 @@ func CheckMode(ctx context.Context, b storage.Backend, prefix string, encrypt bo
 			return fmt.Errorf("encryption marker %s is damaged (%v): restore it or delete it if the prefix holds plain backups only", key, err)
 		}
 		if !encrypt && m.Mode == modeClientSide {
-			return fmt.Errorf("the backups under prefix %q are encrypted (marker %s): set [storage] encryption_key_file to the key ring that holds their keys", prefix, key)
+			return fmt.Errorf("the backups under prefix %q are encrypted (marker %s): set [storage] encryption_key_file to the key ring that holds their keys (or encryption_kms_key_id when they were encrypted with AWS KMS)", prefix, key)
 		}
 		if encrypt && m.Mode != modeClientSide {
 			return fmt.Errorf("encryption marker %s records mode %q, not %q: this medusa cannot tell how the backups are stored", key, m.Mode, modeClientSide)
@@ -83,7 +83,7 @@ func CheckMode(ctx context.Context, b storage.Backend, prefix string, encrypt bo
 		if err != nil {
 			return fmt.Errorf("check encryption marker: list backups: %w", err)
 		}
-		return fmt.Errorf("prefix %q holds plain backups (e.g. %s) and [storage] encryption_key_file is set: mixing encrypted and plain backups is refused; use a new [storage] prefix (or bucket) for encrypted backups, or purge the plain ones first", prefix, o.Key)
+		return fmt.Errorf("prefix %q holds plain backups (e.g. %s) and [storage] encryption_key_file or encryption_kms_key_id is set: mixing encrypted and plain backups is refused; use a new [storage] prefix (or bucket) for encrypted backups, or purge the plain ones first", prefix, o.Key)
 	}
 	body, _ := json.Marshal(marker{Mode: modeClientSide, Format: version})
 	if _, err := b.Put(ctx, key, bytes.NewReader(body)); err != nil {
