@@ -16,6 +16,7 @@ import (
 	"github.com/medusa-go/medusa/internal/catalog"
 	"github.com/medusa-go/medusa/internal/check"
 	"github.com/medusa-go/medusa/internal/config"
+	"github.com/medusa-go/medusa/internal/crypt"
 	"github.com/medusa-go/medusa/internal/layout"
 	"github.com/medusa-go/medusa/internal/remote"
 	"github.com/medusa-go/medusa/internal/storage"
@@ -58,10 +59,12 @@ func (a *App) Checks(ctx context.Context, o CheckOptions) ([]check.Check, func()
 	} else {
 		closers = append(closers, func() { _ = b.Close() })
 		checks = append(checks, a.storageChecks(b, o)...)
-		largest = func(ctx context.Context) (string, int64, error) { return largestBackup(ctx, b, st.Prefix, st.FQDN) }
+		largest = func(ctx context.Context) (string, int64, error) {
+			return largestBackup(ctx, a.metadataReader(ctx, b), st.Prefix, st.FQDN)
+		}
 	}
 	enc := &check.Encryption{KeyRingFile: st.EncryptionKeyFile, KMSKeyID: st.EncryptionKMSKeyID,
-		Prefix: layout.New(st.Prefix).KeyPrefix()}
+		EncryptMetadata: st.EncryptMetadata, Prefix: layout.New(st.Prefix).KeyPrefix()}
 	if err == nil {
 		enc.Backend = b
 		if st.EncryptionKMSKeyID != "" {
@@ -122,6 +125,35 @@ func (a *App) storageChecks(b storage.Backend, o CheckOptions) []check.Check {
 		g.Access = "the user running medusa write access to base_path"
 	}
 	return g.Checks()
+}
+
+// metadataReader returns b, or, with [storage] encrypt_metadata, b
+// decrypting what it reads (with the key ring and KMS of [storage]; no
+// marker is written), so the catalog can read encrypted manifests. A key
+// ring or KMS client that cannot be had leaves b: the encryption checks
+// report why.
+func (a *App) metadataReader(ctx context.Context, b storage.Backend) storage.Backend {
+	st := a.Config.Storage
+	if !st.EncryptMetadata {
+		return b
+	}
+	var ring *crypt.Ring
+	if st.EncryptionKeyFile != "" {
+		r, err := crypt.LoadRing(st.EncryptionKeyFile, a.Logger)
+		if err != nil {
+			return b
+		}
+		ring = r
+	}
+	prefix := layout.New(st.Prefix).KeyPrefix()
+	if st.EncryptionKMSKeyID == "" {
+		return crypt.New(b, ring, prefix).EncryptMetadata(true)
+	}
+	api, err := a.kmsClient(ctx, b)
+	if err != nil {
+		return b
+	}
+	return crypt.NewKMS(b, crypt.NewKMSKeys(api, st.EncryptionKMSKeyID, b, prefix), ring, prefix).EncryptMetadata(true)
 }
 
 // largestBackup returns the largest finished backup of fqdn, by the size

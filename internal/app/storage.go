@@ -173,17 +173,17 @@ func (a *App) encryption(ctx context.Context, b storage.Backend) (storage.Backen
 		}
 	}
 	prefix := layout.New(st.Prefix).KeyPrefix()
-	if err := crypt.CheckMode(ctx, b, prefix, true); err != nil {
+	if err := crypt.CheckModeMetadata(ctx, b, prefix, true, st.EncryptMetadata); err != nil {
 		return nil, err
 	}
 	if st.EncryptionKMSKeyID == "" {
-		return crypt.New(b, ring, prefix), nil
+		return crypt.New(b, ring, prefix).EncryptMetadata(st.EncryptMetadata), nil
 	}
 	api, err := a.kmsClient(ctx, b)
 	if err != nil {
 		return nil, storage.Misconfigured(err)
 	}
-	return crypt.NewKMS(b, crypt.NewKMSKeys(api, st.EncryptionKMSKeyID, b, prefix), ring, prefix), nil
+	return crypt.NewKMS(b, crypt.NewKMSKeys(api, st.EncryptionKMSKeyID, b, prefix), ring, prefix).EncryptMetadata(st.EncryptMetadata), nil
 }
 
 // kmsClient is the AWS KMS client of [storage] encryption_kms_key_id: the

@@ -22,6 +22,8 @@ type Encryption struct {
 	KMSKeyID string
 	KMS      crypt.KMSAPI
 	KMSErr   error
+	// EncryptMetadata is [storage] encrypt_metadata.
+	EncryptMetadata bool
 	// Backend is the plain storage stack (no encryption decorator); nil
 	// when storage could not be opened (the marker check is skipped).
 	Backend storage.Backend
@@ -101,7 +103,8 @@ func (e *Encryption) checkMarker(ctx context.Context) Result {
 		return skip("storage could not be opened (see storage/open)")
 	}
 	key := crypt.MarkerKey(e.Prefix)
-	mode, err := crypt.ReadMarker(ctx, e.Backend, e.Prefix)
+	m, err := crypt.ReadMarker(ctx, e.Backend, e.Prefix)
+	mode := m.Mode
 	ring := e.KeyRingFile != "" || e.KMSKeyID != ""
 	switch {
 	case errors.Is(err, storage.ErrNotExist):
@@ -114,6 +117,15 @@ func (e *Encryption) checkMarker(ctx context.Context) Result {
 	case mode != crypt.ModeClientSide:
 		return fail("use a medusa that knows this mode, or a new prefix",
 			"encryption marker %s records mode %q, which this medusa does not know", key, mode)
+	case ring && m.Metadata != e.EncryptMetadata:
+		if m.Metadata {
+			return fail("set [storage] encrypt_metadata = true",
+				"the manifests and token maps under prefix %q are encrypted too (marker %s) but [storage] sets no encrypt_metadata: every command will refuse the prefix", e.Prefix, key)
+		}
+		return fail("remove encrypt_metadata from [storage], or use a new prefix (or bucket) for backups with encrypted metadata",
+			"the backups under prefix %q keep their manifests and token maps plain (marker %s) but [storage] sets encrypt_metadata: every command will refuse the prefix", e.Prefix, key)
+	case ring && m.Metadata:
+		return ok("prefix %q is marked client-side encrypted, manifests and token maps included (%s), as [storage] says", e.Prefix, key)
 	case ring:
 		return ok("prefix %q is marked client-side encrypted (%s), as [storage] says", e.Prefix, key)
 	default:

@@ -54,8 +54,11 @@ type Storage struct {
 	// data keys are the master keys of client-side encryption, instead of
 	// or next to a key ring; EncryptionKMSEndpoint is the KMS endpoint URL
 	// ("": AWS KMS of the region).
-	EncryptionKMSKeyID      string
-	EncryptionKMSEndpoint   string
+	EncryptionKMSKeyID    string
+	EncryptionKMSEndpoint string
+	// EncryptMetadata (ours): the manifests and token maps are encrypted
+	// too; Python Medusa then cannot list the backups.
+	EncryptMetadata         bool
 	ReadTimeout             int // seconds; 0 = not set
 	BackupGracePeriodInDays int
 	UseSudoForRestore       bool

@@ -75,6 +75,7 @@ func (c *Config) storageSpec() sectionSpec {
 		opt("encryption_key_file", strV{&s.EncryptionKeyFile}),
 		opt("encryption_kms_key_id", strV{&s.EncryptionKMSKeyID}),
 		opt("encryption_kms_endpoint", strV{&s.EncryptionKMSEndpoint}),
+		def("encrypt_metadata", "False", boolV{p: &s.EncryptMetadata}),
 		opt("read_timeout", intV{p: &s.ReadTimeout, optional: true}),
 		def("backup_grace_period_in_days", "10", intV{p: &s.BackupGracePeriodInDays}),
 		def("use_sudo_for_restore", "True", boolV{p: &s.UseSudoForRestore}),

@@ -188,6 +188,9 @@ func (b *build) validate() {
 				"; remove object_lock_days (GCS retention policies and Azure immutability policies are set on the bucket or container)")
 		}
 	}
+	if s.EncryptMetadata && !s.ClientSideEncryption() {
+		add("encrypt_metadata", "needs client-side encryption: set encryption_key_file or encryption_kms_key_id")
+	}
 	if s.EncryptionKMSEndpoint != "" && s.EncryptionKMSKeyID == "" {
 		add("encryption_kms_endpoint", "needs encryption_kms_key_id (the KMS key whose data keys encrypt the backups)")
 	}

@@ -21,6 +21,8 @@ type Backend struct {
 	ring   *Ring
 	kms    *KMSKeys
 	prefix string
+	// metadata: manifests and token maps are encrypted too.
+	metadata bool
 }
 
 // New wraps inner; new objects are encrypted with ring's current key.
@@ -80,24 +82,53 @@ var plainMeta = map[string]bool{
 
 // Encrypted reports whether the object at key is encrypted, prefix being
 // the key prefix of the backups ("" or ending in '/'): everything except
-// the backup index (<prefix>index/...), the meta files Python Medusa reads
-// to list backups (<prefix><fqdn>/<backup>/meta/ manifest.json,
-// tokenmap.json, server_version.json, differential, incremental) and the
-// encryption marker (under index/). SSTables, schema.cql and every other
-// object are encrypted, whatever the names of keyspaces and tables.
-func Encrypted(prefix, key string) bool {
+// the backup index (<prefix>index/...) but its copies of schema.cql, the
+// meta files Python Medusa reads to list backups (<prefix><fqdn>/<backup>/meta/
+// manifest.json, tokenmap.json, server_version.json, differential,
+// incremental) and the encryption marker (under index/). SSTables,
+// schema.cql and every other object are encrypted, whatever the names of
+// keyspaces and tables.
+func Encrypted(prefix, key string) bool { return encrypted(prefix, key, false) }
+
+// EncryptedWithMetadata is Encrypted with [storage] encrypt_metadata: the
+// manifests and token maps are encrypted too, in meta/ and in the index
+// (manifest_<fqdn>.json, tokenmap_<fqdn>.json and the latest backup's
+// tokenmap.json).
+func EncryptedWithMetadata(prefix, key string) bool { return encrypted(prefix, key, true) }
+
+func encrypted(prefix, key string, metadata bool) bool {
 	rest, ok := strings.CutPrefix(key, prefix)
 	if !ok {
 		return true
 	}
-	if strings.HasPrefix(rest, "index/") {
-		return false
-	}
 	parts := strings.Split(rest, "/")
-	return !(len(parts) == 4 && parts[2] == "meta" && plainMeta[parts[3]])
+	if parts[0] == "index" {
+		if len(parts) == 4 && parts[1] == "backup_index" {
+			name := parts[3]
+			if strings.HasPrefix(name, "schema_") && strings.HasSuffix(name, ".cql") {
+				return true
+			}
+			if metadata && strings.HasSuffix(name, ".json") &&
+				(strings.HasPrefix(name, "manifest_") || strings.HasPrefix(name, "tokenmap_")) {
+				return true
+			}
+		}
+		return metadata && len(parts) == 4 && parts[1] == "latest_backup" && parts[3] == "tokenmap.json"
+	}
+	if len(parts) == 4 && parts[2] == "meta" && plainMeta[parts[3]] {
+		return metadata && (parts[3] == "manifest.json" || parts[3] == "tokenmap.json")
+	}
+	return true
 }
 
-func (b *Backend) encrypted(key string) bool { return Encrypted(b.prefix, key) }
+func (b *Backend) encrypted(key string) bool { return encrypted(b.prefix, key, b.metadata) }
+
+// EncryptMetadata makes b encrypt the manifests and token maps too
+// (EncryptedWithMetadata) and returns b.
+func (b *Backend) EncryptMetadata(on bool) *Backend {
+	b.metadata = on
+	return b
+}
 
 // Unwrap implements storage.Unwrapper.
 func (b *Backend) Unwrap() storage.Backend { return b.inner }

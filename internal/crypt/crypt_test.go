@@ -294,20 +294,83 @@ func TestCheckMode(t *testing.T) {
 
 func TestEncrypted(t *testing.T) {
 	for key, want := range map[string]bool{
-		"p/index/backup_index/b1/manifest_n1.json":       false,
-		"p/index/" + MarkerName:                          false,
-		"p/n1/b1/meta/manifest.json":                     false,
-		"p/n1/b1/meta/tokenmap.json":                     false,
-		"p/n1/b1/meta/differential":                      false,
-		"p/n1/b1/meta/schema.cql":                        true,
-		"p/n1/data/index/t-1/nb-1-big-Data.db":           true, // a keyspace named index
-		"p/n1/data/ks/meta/manifest.json":                true,
-		"p/n1/b1/data/ks/t-1/manifest.json":              true,
-		"index/backup_index/b1/manifest_n1.json":         true, // another prefix's
-		"p/n1/data/ks/t-1/.t_idx/nb-1-big-Statistics.db": true,
+		"p/index/backup_index/b1/manifest_n1.json":          false,
+		"p/index/" + MarkerName:                             false,
+		"p/n1/b1/meta/manifest.json":                        false,
+		"p/n1/b1/meta/tokenmap.json":                        false,
+		"p/n1/b1/meta/differential":                         false,
+		"p/n1/b1/meta/schema.cql":                           true,
+		"p/n1/data/index/t-1/nb-1-big-Data.db":              true, // a keyspace named index
+		"p/n1/data/ks/meta/manifest.json":                   true,
+		"p/n1/b1/data/ks/t-1/manifest.json":                 true,
+		"index/backup_index/b1/manifest_n1.json":            true, // another prefix's
+		"p/n1/data/ks/t-1/.t_idx/nb-1-big-Statistics.db":    true,
+		"p/index/backup_index/b1/schema_n1.cql":             true, // the index's copy of schema.cql
+		"p/index/backup_index/b1/tokenmap_n1.json":          false,
+		"p/index/latest_backup/n1/tokenmap.json":            false,
+		"p/index/medusa_kms_keys/kms-0123456789abcdef.json": false,
 	} {
 		if got := Encrypted("p/", key); got != want {
 			t.Errorf("Encrypted(%q) = %v, want %v", key, got, want)
 		}
+	}
+	// encrypt_metadata: the manifests and token maps too, nothing else.
+	for key, want := range map[string]bool{
+		"p/index/backup_index/b1/manifest_n1.json":                 true,
+		"p/index/backup_index/b1/tokenmap_n1.json":                 true,
+		"p/index/latest_backup/n1/tokenmap.json":                   true,
+		"p/n1/b1/meta/manifest.json":                               true,
+		"p/n1/b1/meta/tokenmap.json":                               true,
+		"p/index/backup_index/b1/started_n1_1700000000.timestamp":  false,
+		"p/index/backup_index/b1/finished_n1_1700000000.timestamp": false,
+		"p/index/backup_index/b1/differential_n1":                  false,
+		"p/index/latest_backup/n1/backup_name.txt":                 false,
+		"p/index/" + MarkerName:                                    false,
+		"p/index/medusa_kms_keys/kms-0123456789abcdef.json":        false,
+		"p/n1/b1/meta/server_version.json":                         false,
+		"p/n1/b1/meta/differential":                                false,
+		"p/n1/b1/meta/schema.cql":                                  true,
+	} {
+		if got := EncryptedWithMetadata("p/", key); got != want {
+			t.Errorf("EncryptedWithMetadata(%q) = %v, want %v", key, got, want)
+		}
+	}
+}
+
+// TestCheckModeMetadata: every medusa of a prefix agrees on whether the
+// manifests and token maps are encrypted.
+func TestCheckModeMetadata(t *testing.T) {
+	ctx := context.Background()
+	b := localBackend(t, t.TempDir())
+	if err := CheckModeMetadata(ctx, b, "m/", true, true); err != nil {
+		t.Fatal(err)
+	}
+	if m, err := ReadMarker(ctx, b, "m/"); err != nil || !m.Metadata || m.Mode != ModeClientSide {
+		t.Fatalf("marker = %+v, %v", m, err)
+	}
+	if err := CheckModeMetadata(ctx, b, "m/", true, true); err != nil {
+		t.Error(err)
+	}
+	if err := CheckMode(ctx, b, "m/", true); err == nil || !strings.Contains(err.Error(), "set [storage] encrypt_metadata = true") {
+		t.Errorf("without encrypt_metadata on a prefix with encrypted metadata: %v", err)
+	}
+	if err := CheckMode(ctx, b, "n/", true); err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckModeMetadata(ctx, b, "n/", true, true); err == nil || !strings.Contains(err.Error(), "applies only to a new prefix") {
+		t.Errorf("encrypt_metadata on a prefix with plain metadata: %v", err)
+	}
+	// Round trip of a manifest with metadata encryption.
+	e := New(b, testRing(t, "k1", map[string][]byte{"k1": testKey(t)}), "m/").EncryptMetadata(true)
+	if _, err := e.Put(ctx, "m/n1/b1/meta/manifest.json", bytes.NewReader([]byte(`[{"keyspace":"ks"}]`))); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := storage.ReadAll(ctx, b, "m/n1/b1/meta/manifest.json")
+	if err != nil || !bytes.HasPrefix(raw, []byte(magic)) {
+		t.Fatalf("manifest.json is not ciphertext with encrypt_metadata (%v)", err)
+	}
+	got, err := storage.ReadAll(ctx, e, "m/n1/b1/meta/manifest.json")
+	if err != nil || string(got) != `[{"keyspace":"ks"}]` {
+		t.Errorf("manifest.json read back: %q, %v", got, err)
 	}
 }

@@ -21,6 +21,15 @@ func MarkerKey(prefix string) string { return prefix + "index/" + MarkerName }
 type marker struct {
 	Mode   string `json:"mode"`
 	Format int    `json:"format"`
+	// Metadata: manifests and token maps are encrypted too ([storage]
+	// encrypt_metadata); absent (false) in markers written before it.
+	Metadata bool `json:"metadata,omitempty"`
+}
+
+// Marker is what a prefix's encryption marker records.
+type Marker struct {
+	Mode     string
+	Metadata bool
 }
 
 const modeClientSide = "client-side"
@@ -35,20 +44,20 @@ var ErrMarkerDamaged = errors.New("damaged")
 // ReadMarker reads prefix's encryption marker without writing anything:
 // the mode it records, or "" and storage.ErrNotExist when there is none.
 // b is the plain (undecorated) stack.
-func ReadMarker(ctx context.Context, b storage.Backend, prefix string) (string, error) {
+func ReadMarker(ctx context.Context, b storage.Backend, prefix string) (Marker, error) {
 	key := MarkerKey(prefix)
 	data, err := storage.ReadAll(ctx, b, key)
 	if err != nil {
-		return "", err
+		return Marker{}, err
 	}
 	var m marker
 	if err := json.Unmarshal(data, &m); err != nil || m.Mode == "" {
 		if err == nil {
 			err = errors.New("no mode")
 		}
-		return "", fmt.Errorf("encryption marker %s is %w (%v): restore it or delete it if the prefix holds plain backups only", key, ErrMarkerDamaged, err)
+		return Marker{}, fmt.Errorf("encryption marker %s is %w (%v): restore it or delete it if the prefix holds plain backups only", key, ErrMarkerDamaged, err)
 	}
-	return m.Mode, nil
+	return Marker{Mode: m.Mode, Metadata: m.Metadata}, nil
 }
 
 // CheckMode refuses to mix encrypted and plain backups under prefix (the
@@ -59,6 +68,15 @@ func ReadMarker(ctx context.Context, b storage.Backend, prefix string) (string, 
 // whose marker says its backups are encrypted is refused. b is the plain
 // (undecorated) stack.
 func CheckMode(ctx context.Context, b storage.Backend, prefix string, encrypt bool) error {
+	return CheckModeMetadata(ctx, b, prefix, encrypt, false)
+}
+
+// CheckModeMetadata is CheckMode for a medusa that encrypts the
+// manifests and token maps too (metadata: [storage] encrypt_metadata),
+// recorded in a new marker. A prefix whose marker records otherwise is
+// refused: every medusa using a prefix must agree on which objects are
+// encrypted.
+func CheckModeMetadata(ctx context.Context, b storage.Backend, prefix string, encrypt, metadata bool) error {
 	key := MarkerKey(prefix)
 	data, err := storage.ReadAll(ctx, b, key)
 	switch {
@@ -73,6 +91,12 @@ func CheckMode(ctx context.Context, b storage.Backend, prefix string, encrypt bo
 		if encrypt && m.Mode != modeClientSide {
 			return fmt.Errorf("encryption marker %s records mode %q, not %q: this medusa cannot tell how the backups are stored", key, m.Mode, modeClientSide)
 		}
+		if encrypt && m.Metadata && !metadata {
+			return fmt.Errorf("the manifests and token maps under prefix %q are encrypted too (marker %s): set [storage] encrypt_metadata = true", prefix, key)
+		}
+		if encrypt && !m.Metadata && metadata {
+			return fmt.Errorf("the backups under prefix %q keep their manifests and token maps plain (marker %s): encrypt_metadata applies only to a new prefix; remove it from [storage], or use a new prefix (or bucket)", prefix, key)
+		}
 		return nil
 	case !errors.Is(err, storage.ErrNotExist):
 		return fmt.Errorf("check encryption marker: %w", err)
@@ -85,7 +109,7 @@ func CheckMode(ctx context.Context, b storage.Backend, prefix string, encrypt bo
 		}
 		return fmt.Errorf("prefix %q holds plain backups (e.g. %s) and [storage] encryption_key_file or encryption_kms_key_id is set: mixing encrypted and plain backups is refused; use a new [storage] prefix (or bucket) for encrypted backups, or purge the plain ones first", prefix, o.Key)
 	}
-	body, _ := json.Marshal(marker{Mode: modeClientSide, Format: version})
+	body, _ := json.Marshal(marker{Mode: modeClientSide, Format: version, Metadata: metadata})
 	if _, err := b.Put(ctx, key, bytes.NewReader(body)); err != nil {
 		return fmt.Errorf("write encryption marker %s: %w", key, err)
 	}
