@@ -20,6 +20,8 @@ import (
 	"github.com/medusa-go/medusa/internal/layout"
 	"github.com/medusa-go/medusa/internal/remote"
 	"github.com/medusa-go/medusa/internal/storage"
+	"github.com/medusa-go/medusa/internal/storage/azure"
+	"github.com/medusa-go/medusa/internal/storage/gcs"
 	"github.com/medusa-go/medusa/internal/storage/s3"
 )
 
@@ -112,14 +114,23 @@ func (a *App) storageChecks(b storage.Backend, o CheckOptions) []check.Check {
 		}
 		return c.Checks()
 	}
-	g := &check.Storage{Backend: b, Prefix: st.Prefix, FQDN: st.FQDN, ProbeID: o.ProbeID, KeyFile: st.KeyFile}
+	g := &check.Storage{Backend: b, Prefix: st.Prefix, FQDN: st.FQDN, ProbeID: o.ProbeID, KeyFile: st.KeyFile,
+		MaxBackupAge: st.MaxBackupAge, MaxBackupCount: st.MaxBackupCount}
 	switch st.Backend() {
 	case config.BackendGCS:
 		g.Store, g.KeyFileWhat = fmt.Sprintf("GCS bucket %q", st.BucketName), "service-account JSON file"
 		g.Access = "the service account roles/storage.objectAdmin on the bucket (storage.objects.create, get, list and delete)"
+		if gb, ok := b.(*gcs.Backend); ok {
+			g.RetentionWhat, g.RetentionAccess = "retention policy", "storage.buckets.get (roles/storage.legacyBucketReader) on the bucket"
+			g.Retention = func(ctx context.Context) (check.ContainerLock, error) { return gcsRetention(ctx, gb) }
+		}
 	case config.BackendAzure:
 		g.Store, g.KeyFileWhat = fmt.Sprintf("Azure container %q", st.BucketName), "Azure credentials JSON file"
 		g.Access = "the identity the Storage Blob Data Contributor role on the container (or use the account key)"
+		if ab, ok := b.(*azure.Backend); ok {
+			g.RetentionWhat, g.RetentionAccess = "immutability policy", "the Storage Blob Data Reader role on the container"
+			g.Retention = func(ctx context.Context) (check.ContainerLock, error) { return azureImmutability(ctx, ab) }
+		}
 	default:
 		g.Store, g.KeyFile = fmt.Sprintf("local bucket %s", filepath.Join(st.BasePath, st.BucketName)), ""
 		g.Access = "the user running medusa write access to base_path"
@@ -154,6 +165,19 @@ func (a *App) metadataReader(ctx context.Context, b storage.Backend) storage.Bac
 		return b
 	}
 	return crypt.NewKMS(b, crypt.NewKMSKeys(api, st.EncryptionKMSKeyID, b, prefix), ring, prefix).EncryptMetadata(true)
+}
+
+func gcsRetention(ctx context.Context, b *gcs.Backend) (check.ContainerLock, error) {
+	r, err := b.RetentionPolicy(ctx)
+	return check.ContainerLock{Period: r.Period, Locked: r.Locked}, err
+}
+
+func azureImmutability(ctx context.Context, b *azure.Backend) (check.ContainerLock, error) {
+	im, err := b.Immutability(ctx)
+	if err == nil && !im.Known {
+		return check.ContainerLock{NotChecked: "the service reports no immutability properties of the container (an emulator that does not implement them)"}, nil
+	}
+	return check.ContainerLock{Policy: im.Policy, LegalHold: im.LegalHold, VersionLevel: im.VersionLevel}, err
 }
 
 // largestBackup returns the largest finished backup of fqdn, by the size

@@ -26,6 +26,14 @@ type Storage struct {
 	Access       string
 	Prefix, FQDN string
 	ProbeID      string
+	// Retention reads the bucket's retention policy (GCS) or the
+	// container's immutability (Azure); nil leaves out bucket/retention.
+	// RetentionWhat names it ("retention policy"); RetentionAccess is the
+	// role that may read it. MaxBackupAge (days) and MaxBackupCount are
+	// the purge retention.
+	Retention                      func(ctx context.Context) (ContainerLock, error)
+	RetentionWhat, RetentionAccess string
+	MaxBackupAge, MaxBackupCount   int
 
 	reachable bool
 	key       string
@@ -38,8 +46,11 @@ func (s *Storage) Checks() []Check {
 	if s.KeyFile != "" {
 		cs = append(cs, Check{Name: "credentials/key-file", Run: func(context.Context) Result { return KeyFileMode(s.KeyFile, s.KeyFileWhat) }})
 	}
+	cs = append(cs, Check{Name: "bucket/reachable", Run: s.checkReachable})
+	if s.Retention != nil {
+		cs = append(cs, Check{Name: "bucket/retention", Run: s.checkRetention})
+	}
 	return append(cs,
-		Check{Name: "bucket/reachable", Run: s.checkReachable},
 		Check{Name: "policy/put-object", Run: s.probePut},
 		Check{Name: "policy/get-object", Run: s.probeGet},
 		Check{Name: "policy/list-objects", Run: s.probeList},
