@@ -18,6 +18,7 @@ type Config struct {
 	Logging    Logging
 	GRPC       GRPC
 	Kubernetes Kubernetes
+	Commitlog  Commitlog
 }
 
 // Storage is the [storage] section. Empty strings mean "not set".

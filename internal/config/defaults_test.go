@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestDefaults asserts every default of Medusa's medusa.ini (docs/compatibility.md) on the smallest valid file.
@@ -71,6 +72,7 @@ func TestDefaults(t *testing.T) {
 			MaxSendMessageLength: 536870912, MaxReceiveMessageLength: 134217728,
 		},
 		Kubernetes: Kubernetes{Enabled: false, CassandraURL: "", UseMgmtAPI: false},
+		Commitlog:  Commitlog{Precision: "MICROSECONDS", RetentionGrace: 24 * time.Hour},
 	}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Errorf("defaults:\ngot  %+v\nwant %+v", *cfg, *want)
@@ -114,7 +116,7 @@ func TestEveryFieldIsBound(t *testing.T) {
 	}
 	// Fields of the section structs: every one but Storage.K8sMode is a key.
 	fields := 0
-	for _, s := range []any{c.Storage, c.Cassandra, c.SSH, c.Checks, c.Monitoring, c.Logging, c.GRPC, c.Kubernetes} {
+	for _, s := range []any{c.Storage, c.Cassandra, c.SSH, c.Checks, c.Monitoring, c.Logging, c.GRPC, c.Kubernetes, c.Commitlog} {
 		fields += reflect.TypeOf(s).NumField()
 	}
 	if len(seen) != fields-1 {

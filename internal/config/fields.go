@@ -42,7 +42,7 @@ var ignoredKeys = map[string]map[string]string{
 // specs binds every known key, in Medusa's order, to the fields of c.
 // user is the default of [ssh] username ($USER).
 func (c *Config) specs(user string) []sectionSpec {
-	return append([]sectionSpec{c.storageSpec(), c.cassandraSpec()}, c.otherSpecs(user)...)
+	return append(append([]sectionSpec{c.storageSpec(), c.cassandraSpec()}, c.otherSpecs(user)...), c.commitlogSpec())
 }
 
 func (c *Config) storageSpec() sectionSpec {
