@@ -80,6 +80,11 @@ func (a *App) Checks(ctx context.Context, o CheckOptions) ([]check.Check, func()
 	checks = append(checks, enc.Checks()...)
 	if !o.NoCassandra {
 		checks = append(checks, a.cassandraChecks(o, largest).Checks()...)
+		var cb storage.Backend
+		if err == nil {
+			cb = b
+		}
+		checks = append(checks, a.commitlogChecks(cb)...)
 	}
 	if o.SSH {
 		checks = append(checks, a.sshChecks().Checks()...)

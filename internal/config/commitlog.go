@@ -25,6 +25,9 @@ type Commitlog struct {
 	// RestoreDir is where a point-in-time restore puts the segments for
 	// Cassandra to replay; "" = <commitlog_directory>/.medusa_pitr_restore.
 	RestoreDir string
+	// SyncInterval is how often `medusa grpc-server` runs a commit log
+	// sync when Enabled; 0 = never.
+	SyncInterval time.Duration
 }
 
 // Precisions accepted in [commitlog] precision (Cassandra's TimeUnit names
@@ -40,6 +43,7 @@ func (c *Config) commitlogSpec() sectionSpec {
 		def("precision", "MICROSECONDS", enumV{&s.Precision, commitlogPrecisions}),
 		def("retention_grace", "1d", durV{p: &s.RetentionGrace}),
 		def("restore_dir", "", absPathV{&s.RestoreDir}),
+		def("sync_interval", "60s", durV{p: &s.SyncInterval}),
 	}}
 }
 
