@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -52,7 +53,11 @@ func (a *App) CommitlogSync(ctx context.Context, sweepAge time.Duration) (commit
 	defer b.Close()
 	s := &commitlog.Syncer{Backend: b, FQDN: a.Config.Storage.FQDN, Paths: paths, MedusaVersion: a.Version,
 		Logger: a.Logger, SweepAge: sweepAge}
-	return s.Sync(ctx)
+	res, err := s.Sync(ctx)
+	if !errors.Is(err, commitlog.ErrSyncBusy) {
+		a.recordCommitlogSync(ctx, paths, b, res, err)
+	}
+	return res, err
 }
 
 // CommitlogList returns the archived segments of fqdn.
