@@ -46,10 +46,16 @@ const enableFix = "run medusa commitlog enable (as a user that may write Cassand
 
 // Checks returns the commit log checks: with [commitlog] enabled the
 // properties file, the spool and its backlog, the file systems, the clock
-// and the bucket; otherwise only the properties file (an archive_command of
-// medusa's with archiving disabled fills the spool for nobody).
+// and the bucket; otherwise only a warning when the properties file still
+// has medusa's archive_command (the spool fills for nobody), else nothing.
 func (c *Commitlog) Checks() []Check {
 	if !c.Enabled {
+		if c.PathsErr != nil {
+			return nil
+		}
+		if line, err := c.archiveCommand(); err != nil || !isMedusa(line) {
+			return nil // archiving not set up: no line at all
+		}
 		return []Check{{Name: "commitlog/properties", Run: c.checkDisabled}}
 	}
 	return []Check{
@@ -89,13 +95,6 @@ func (c *Commitlog) archiveCommand() (string, error) {
 func isMedusa(line string) bool { return strings.Contains(line, " commitlog archive %path %name") }
 
 func (c *Commitlog) checkDisabled(context.Context) Result {
-	if c.PathsErr != nil {
-		return skip("[commitlog] enabled is false")
-	}
-	line, err := c.archiveCommand()
-	if err != nil || !isMedusa(line) {
-		return skip("[commitlog] enabled is false")
-	}
 	return warn("set [commitlog] enabled = true (and run medusa commitlog sync), or run medusa commitlog disable and restart Cassandra",
 		"[commitlog] enabled is false but %s has medusa's archive_command: Cassandra hands every closed segment to %s, where nothing syncs it (the spool only grows) and backups record no meta/pitr.json",
 		c.Paths.PropertiesFile, c.Paths.SpoolDir)
