@@ -97,6 +97,13 @@ func TestSyncListFetch(t *testing.T) {
 	if _, err := os.Stat(dst2); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("Fetch left %s after failing", dst2)
 	}
+	if left, err := RemoveFetchTemps(filepath.Dir(dst2)); err != nil || len(left) != 0 {
+		t.Errorf("Fetch left temporary files: %v, %v", left, err)
+	}
+	os.WriteFile(filepath.Join(filepath.Dir(dst2), ".fetch-x-1"), nil, 0o644)
+	if left, err := RemoveFetchTemps(filepath.Dir(dst2)); err != nil || len(left) != 1 {
+		t.Errorf("RemoveFetchTemps = %v, %v; want the one left", left, err)
+	}
 }
 
 // TestSyncStoreDown: the store fails; the segments stay spooled and the
