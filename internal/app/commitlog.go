@@ -48,6 +48,7 @@ func (a *App) CommitlogSync(ctx context.Context, sweepAge time.Duration) (commit
 	}
 	b, err := a.CommitlogStorage(ctx)
 	if err != nil {
+		a.recordCommitlogSync(ctx, paths, nil, commitlog.SyncResult{}, err)
 		return commitlog.SyncResult{}, err
 	}
 	defer b.Close()
