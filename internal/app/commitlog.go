@@ -16,7 +16,7 @@ import (
 	"github.com/medusa-go/medusa/internal/storage"
 )
 
-// CommitlogPaths returns the [commitlog] places, the defaults derived from
+// CommitlogPaths returns the commit log places ([cassandra] commitlog_*), the defaults derived from
 // cassandra.yaml ([cassandra] config_file): commitlog_directory and the
 // directory of the yaml.
 func (a *App) CommitlogPaths() (commitlog.Paths, error) {

@@ -20,9 +20,9 @@ import (
 // Commitlog checks commit log archiving for point-in-time restore
 // (docs/pitr.md). Fill it in, then call Checks.
 type Commitlog struct {
-	// Enabled is [commitlog] enabled.
+	// Enabled is [cassandra] commitlog_archiving.
 	Enabled bool
-	// Paths are the resolved [commitlog] places; PathsErr says why they
+	// Paths are the resolved [cassandra] commitlog_* places; PathsErr says why they
 	// could not be had (cassandra.yaml unreadable).
 	Paths    commitlog.Paths
 	PathsErr error
@@ -44,7 +44,7 @@ const DefaultBacklogAge = 10 * time.Minute
 
 const enableFix = "run medusa commitlog enable (as a user that may write Cassandra's configuration), then restart Cassandra: it reads the file only at start"
 
-// Checks returns the commit log checks: with [commitlog] enabled the
+// Checks returns the commit log checks: with [cassandra] commitlog_archiving the
 // properties file, the spool and its backlog, the file systems, the clock
 // and the bucket; otherwise only a warning when the properties file still
 // has medusa's archive_command (the spool fills for nobody), else nothing.
@@ -95,8 +95,8 @@ func (c *Commitlog) archiveCommand() (string, error) {
 func isMedusa(line string) bool { return strings.Contains(line, " commitlog archive %path %name") }
 
 func (c *Commitlog) checkDisabled(context.Context) Result {
-	return warn("set [commitlog] enabled = true (and run medusa commitlog sync), or run medusa commitlog disable and restart Cassandra",
-		"[commitlog] enabled is false but %s has medusa's archive_command: Cassandra hands every closed segment to %s, where nothing syncs it (the spool only grows) and backups record no meta/pitr.json",
+	return warn("set [cassandra] commitlog_archiving = true (and run medusa commitlog sync), or run medusa commitlog disable and restart Cassandra",
+		"[cassandra] commitlog_archiving is false but %s has medusa's archive_command: Cassandra hands every closed segment to %s, where nothing syncs it (the spool only grows) and backups record no meta/pitr.json",
 		c.Paths.PropertiesFile, c.Paths.SpoolDir)
 }
 
@@ -163,14 +163,14 @@ func (c *Commitlog) checkSpool(context.Context) Result {
 	case errors.Is(err, os.ErrNotExist):
 		parent := filepath.Dir(dir)
 		if _, perr := os.Stat(parent); perr != nil {
-			return fail(fmt.Sprintf("set [commitlog] spool_dir to a directory under an existing one (default: %s in commitlog_directory)", commitlog.DefaultSpoolName),
+			return fail(fmt.Sprintf("set [cassandra] commitlog_spool_dir to a directory under an existing one (default: %s in commitlog_directory)", commitlog.DefaultSpoolName),
 				"spool %s does not exist and neither does %s", dir, parent)
 		}
 		return ok("spool %s not created yet: the archive command creates it when Cassandra closes its first segment", dir)
 	case err != nil:
 		return fail("make the spool readable by the user running medusa (a group shared with Cassandra's user)", "spool %s: %v", dir, err)
 	case !st.IsDir():
-		return fail("remove the file or set [commitlog] spool_dir to a directory", "spool %s is not a directory", dir)
+		return fail("remove the file or set [cassandra] commitlog_spool_dir to a directory", "spool %s is not a directory", dir)
 	}
 	if unix.Access(dir, unix.R_OK|unix.W_OK|unix.X_OK) != nil {
 		return fail("give the user running medusa write access to the spool (a group shared with Cassandra's user, mode 0770), or run medusa commitlog sync as Cassandra's user",
@@ -189,7 +189,7 @@ func (c *Commitlog) checkSpool(context.Context) Result {
 	}
 	age := c.now().Sub(b.Oldest).Truncate(time.Second)
 	if age > c.backlogAge() {
-		return warn("run medusa commitlog sync and read its error; make sure something runs it regularly (a service, a timer, or medusa grpc-server with [commitlog] sync_interval)",
+		return warn("run medusa commitlog sync and read its error; make sure something runs it regularly (a service, a timer, or medusa grpc-server with [cassandra] commitlog_sync_interval)",
 			"spool %s: %d segment(s), %s, waiting; the oldest was handed over %s ago (more than %s): the sync is not keeping up or not running",
 			dir, b.Segments, humanBytes(b.Bytes), age, c.backlogAge())
 	}
@@ -207,10 +207,10 @@ func (c *Commitlog) checkFilesystem(context.Context) Result {
 	}
 	sp, where, err := existingDevice(c.Paths.SpoolDir)
 	if err != nil {
-		return warn("check [commitlog] spool_dir", "spool %s: %v", c.Paths.SpoolDir, err)
+		return warn("check [cassandra] commitlog_spool_dir", "spool %s: %v", c.Paths.SpoolDir, err)
 	}
 	if cl != sp {
-		return warn(fmt.Sprintf("set [commitlog] spool_dir to a directory on the commit log's file system (the default is %s in commitlog_directory)", commitlog.DefaultSpoolName),
+		return warn(fmt.Sprintf("set [cassandra] commitlog_spool_dir to a directory on the commit log's file system (the default is %s in commitlog_directory)", commitlog.DefaultSpoolName),
 			"spool %s (%s) is on another file system than the commit log directory %s: the archive command copies each segment instead of hard-linking it, which holds Cassandra's archiver thread longer and takes twice the disk",
 			c.Paths.SpoolDir, where, c.Paths.CommitlogDir)
 	}

@@ -104,7 +104,7 @@ func TestCommitlogDisabled(t *testing.T) {
 	if n := len(c.Checks()); n != 1 {
 		t.Errorf("%d checks with archiving disabled, want 1", n)
 	}
-	wantCL(t, runOne(t, c, "commitlog/properties"), WARN, "enabled is false", "only grows", "medusa commitlog disable")
+	wantCL(t, runOne(t, c, "commitlog/properties"), WARN, "commitlog_archiving is false", "only grows", "medusa commitlog disable")
 	c = clBed(t, "", now)
 	c.Enabled = false
 	if n := len(c.Checks()); n != 0 {
@@ -126,7 +126,7 @@ func TestCommitlogSpool(t *testing.T) {
 	seg(100, now.Add(-2*time.Minute))
 	wantCL(t, runOne(t, c, "commitlog/spool"), OK, "1 segment(s)", "1000 B")
 	seg(101, now.Add(-30*time.Minute))
-	wantCL(t, runOne(t, c, "commitlog/spool"), WARN, "2 segment(s)", "30m0s ago", "medusa commitlog sync", "sync_interval")
+	wantCL(t, runOne(t, c, "commitlog/spool"), WARN, "2 segment(s)", "30m0s ago", "medusa commitlog sync", "commitlog_sync_interval")
 	c.BacklogAge = time.Hour
 	wantCL(t, runOne(t, c, "commitlog/spool"), OK, "2 segment(s)")
 

@@ -25,9 +25,9 @@ func startCommitlogSync(ctx context.Context, a *app.App, logger *slog.Logger) fu
 	}
 }
 
-// commitlogSyncLoop drains the commit log spool every [commitlog]
-// sync_interval while ctx lasts, when [commitlog] enabled is set and the
-// interval is not 0: in Kubernetes the medusa sidecar is the only long
+// commitlogSyncLoop drains the commit log spool every [cassandra]
+// commitlog_sync_interval while ctx lasts, when [cassandra]
+// commitlog_archiving is set and the interval is not 0: in Kubernetes the medusa sidecar is the only long
 // process that can run `commitlog sync`. A failed sync is logged and
 // retried at the next tick; a sync already running elsewhere (a backup's,
 // a `medusa commitlog sync`) is left alone.
@@ -36,7 +36,7 @@ func commitlogSyncLoop(ctx context.Context, a *app.App, logger *slog.Logger) {
 	if !cl.Enabled || cl.SyncInterval <= 0 {
 		return
 	}
-	logger.Info("Syncing the commit log spool periodically", "sync_interval", cl.SyncInterval.String())
+	logger.Info("Syncing the commit log spool periodically", "commitlog_sync_interval", cl.SyncInterval.String())
 	t := time.NewTicker(cl.SyncInterval)
 	defer t.Stop()
 	for {

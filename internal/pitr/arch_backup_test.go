@@ -9,7 +9,7 @@ import (
 	"github.com/medusa-go/medusa/internal/testbed"
 )
 
-// TestArchBackupRecordsPITR: with [commitlog] enabled a backup first syncs
+// TestArchBackupRecordsPITR: with commitlog_archiving a backup first syncs
 // the spool, then records meta/pitr.json (the snapshot's time bounds, the
 // segments in the commit log directory just before it, host id, version,
 // segment size, precision, archiving on). The backup name "commitlogs" is
@@ -63,8 +63,8 @@ func TestArchBackupRecordsPITR(t *testing.T) {
 		t.Errorf("backup named commitlogs: exit %d, want a refusal naming the reserved name:\n%s", res.Code, res.Out())
 	}
 
-	// Python Medusa refuses a medusa.ini with a [commitlog] section: give it one without.
-	py := testbed.PyMedusa{Exe: testbed.PyMedusaT(t), Config: b.PythonINI(t), Dir: t.TempDir()}
+	// Python Medusa reads the same medusa.ini (commit log settings in [cassandra]).
+	py := testbed.PyMedusa{Exe: testbed.PyMedusaT(t), Config: b.INI, Dir: t.TempDir()}
 	out, errOut, err := py.Run(t.Context(), "list-backups")
 	if err != nil || !strings.Contains(out, "arch_b1 (started") || strings.Contains(out, "commitlogs") {
 		t.Errorf("Python list-backups: %v\n%s\n%s", err, out, errOut)

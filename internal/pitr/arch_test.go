@@ -130,7 +130,7 @@ func TestArchDrainSync(t *testing.T) {
 	if err := os.Link(filepath.Join(b.SpoolDir, names[0]), filepath.Join(cl, names[0])); err != nil {
 		t.Fatal(err)
 	}
-	ini := b.WriteINI(t, map[string]map[string]string{"commitlog": {"spool_dir": b.SpoolDir}})
+	ini := b.WriteINI(t, map[string]map[string]string{"cassandra": {"commitlog_spool_dir": b.SpoolDir}})
 	for range 2 {
 		again := b.RunINI(t, ini, "commitlog", "archive", filepath.Join(cl, names[0]), names[0])
 		if again.Code != 0 || again.Out() != "" {

@@ -27,7 +27,7 @@ func freePort(t *testing.T) int {
 	return ln.Addr().(*net.TCPAddr).Port
 }
 
-// TestObsGRPCServerSync: `medusa grpc-server` with [commitlog] sync_interval
+// TestObsGRPCServerSync: `medusa grpc-server` with [cassandra] commitlog_sync_interval
 // drains the spool by itself: segments Cassandra closes while the server
 // runs reach the bucket without any other command, and the server's
 // /metrics shows medusa_commitlog_last_archived_timestamp_seconds.
@@ -40,7 +40,7 @@ func TestObsGRPCServerSync(t *testing.T) {
 	metricsDir := t.TempDir()
 	metricsAddr := "127.0.0.1:" + strconv.Itoa(freePort(t))
 	ini := b.WriteINI(t, map[string]map[string]string{
-		"commitlog":  {"sync_interval": "1s"},
+		"cassandra":  {"commitlog_sync_interval": "1s"},
 		"monitoring": {"monitoring_provider": "prometheus", "prometheus_textfile_dir": metricsDir, "prometheus_listen": metricsAddr},
 	})
 	var logs syncBuffer
@@ -109,7 +109,7 @@ func TestObsGRPCServerSync(t *testing.T) {
 			t.Errorf("/metrics lacks %s", want)
 		}
 	}
-	if !strings.Contains(logs.String(), "sync_interval") {
+	if !strings.Contains(logs.String(), "commitlog_sync_interval") {
 		t.Errorf("the server did not log its periodic sync:\n%s", logs.String())
 	}
 }

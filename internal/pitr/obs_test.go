@@ -89,7 +89,7 @@ func TestObsCheck(t *testing.T) {
 	}
 
 	lines, _ = obsCheck(t, b, b.WriteINI(t, map[string]map[string]string{"commitlog": {"enabled": "false"}}))
-	wantLine(t, lines, "commitlog/properties", check.WARN, "enabled is false", "medusa commitlog disable")
+	wantLine(t, lines, "commitlog/properties", check.WARN, "commitlog_archiving is false", "medusa commitlog disable")
 	if len(lines) != 1 {
 		t.Errorf("%d commitlog lines with archiving disabled, want 1: %v", len(lines), lines)
 	}
