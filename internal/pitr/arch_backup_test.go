@@ -58,6 +58,32 @@ func TestArchBackupRecordsPITR(t *testing.T) {
 		t.Errorf("the newest active segment %s was already archived before the backup", newest)
 	}
 
+	// The backup recorded the host id in the spool: later syncs put it in
+	// the sidecars.
+	if got := commitlog.ReadHostID(b.SpoolDir); got != m.HostID {
+		t.Errorf("host id in the spool = %q, want %q", got, m.HostID)
+	}
+	archWrite(t, s, "arch_backup", 2500, 2500)
+	waitSpooled(t, b, 1)
+	b.MustRun(t, "commitlog", "sync", "--once")
+	after, err := commitlog.List(t.Context(), st, b.FQDN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fresh int
+	for _, g := range after {
+		if archived[g.Name] {
+			continue
+		}
+		fresh++
+		if g.HostID != m.HostID {
+			t.Errorf("sidecar of %s synced after the backup: host_id %q, want %q", g.Name, g.HostID, m.HostID)
+		}
+	}
+	if fresh == 0 {
+		t.Error("no segment archived after the backup")
+	}
+
 	res = b.Run(t, "backup", "--backup-name", "commitlogs")
 	if res.Code == 0 || !strings.Contains(res.Out(), "reserved") {
 		t.Errorf("backup named commitlogs: exit %d, want a refusal naming the reserved name:\n%s", res.Code, res.Out())
