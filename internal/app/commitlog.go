@@ -53,7 +53,7 @@ func (a *App) CommitlogSync(ctx context.Context, sweepAge time.Duration) (commit
 	}
 	defer b.Close()
 	s := &commitlog.Syncer{Backend: b, FQDN: a.Config.Storage.FQDN, Paths: paths, MedusaVersion: a.Version,
-		Logger: a.Logger, SweepAge: sweepAge}
+		Logger: a.Logger, SweepAge: sweepAge, HostID: commitlog.ReadHostID(paths.SpoolDir)}
 	return s.Sync(ctx)
 }
 
