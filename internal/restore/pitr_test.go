@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -328,5 +329,41 @@ func TestSubSecondPIT(t *testing.T) {
 	p.BaseMeta.ReleaseVersion = "5.0.9"
 	if got := r.pointInTime(p); got != "2025:06:15 15:06:42.345678" {
 		t.Errorf("5.0.9: %q", got)
+	}
+}
+
+// TestInterruptedPITR kills a point-in-time restore after every possible
+// number of changes, then recovers: the properties file must have its
+// previous content, with no .medusa-bak nor restore directory left, and
+// Cassandra must run.
+func TestInterruptedPITR(t *testing.T) {
+	ref := newPITRFixture(t, 3)
+	d, count := crashingDeps(ref.fixture, -1)
+	if _, err := Run(t.Context(), d, ref.pitrOptions(time.UnixMilli(pitrT0+1500))); err != nil {
+		t.Fatal(err)
+	}
+	total := count()
+	for k := 0; k < total; k++ {
+		t.Run(fmt.Sprint("crash after ", k), func(t *testing.T) {
+			f := newPITRFixture(t, 3)
+			d, _ := crashingDeps(f.fixture, k)
+			if !crashes(t, func() { _, _ = Run(t.Context(), d, f.pitrOptions(time.UnixMilli(pitrT0+1500))) }) {
+				return
+			}
+			if _, err := f.recover(f.deps()); err != nil {
+				t.Fatal(err)
+			}
+			if got := readString(t, f.props); got != pitrProps {
+				t.Errorf("properties after recovery:\n%s", got)
+			}
+			for _, p := range []string{f.props + bakSuffix, f.restoreDir} {
+				if exists(p) {
+					t.Errorf("%s left behind", p)
+				}
+			}
+			if !f.node.Up(t.Context()) {
+				t.Error("Cassandra does not run after the recovery")
+			}
+		})
 	}
 }
