@@ -244,7 +244,11 @@ func (r *root) runRestoreNode(cmd *cobra.Command, f restoreFlags) error {
 	if opts.DryRun {
 		r.skipMetrics()
 	} else {
-		r.prom.Restore(metrics.RestoreOutcome{Backup: opts.Backup, Started: r.started, Finished: time.Now(), Err: err})
+		backup := opts.Backup
+		if res != nil && res.Plan != nil {
+			backup = res.Plan.Backup // --pitr: the base the planner chose
+		}
+		r.prom.Restore(metrics.RestoreOutcome{Backup: backup, Started: r.started, Finished: time.Now(), Err: err})
 	}
 	if errors.Is(err, restore.ErrNothingToRestore) {
 		logger.Error("There is nothing to restore")

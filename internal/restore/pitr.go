@@ -130,6 +130,10 @@ func (r *run) planPITR(ctx context.Context) error {
 	for _, why := range plan.NotEligible {
 		r.d.Logger.Warn("Not a base for the point-in-time restore: " + why)
 	}
+	if r.o.Node.HintsDir == "" {
+		r.d.Logger.Warn("hints_directory is not set in cassandra.yaml: the hints (writes from after the target " +
+			"time, delivered later) are not emptied; empty Cassandra's default hints directory before the restore")
+	}
 	r.d.Logger.Info(fmt.Sprintf("Point-in-time restore to %s: base backup %s, %d archived segments (%s to %s, %s)",
 		fmtPIT(plan), plan.Base, len(plan.Segments), pr.res.First, pr.res.Last, layout.FormatBytes(plan.RawBytes())))
 	return nil
@@ -151,8 +155,20 @@ func (r *run) baseCandidates(ctx context.Context) ([]commitlog.BaseBackup, error
 		return nil, fmt.Errorf("list the backups: %w", err)
 	}
 	var out []commitlog.BaseBackup
+	named := false
 	for _, cb := range cbs {
 		if n, ok := cb.Node(r.o.FQDN); ok {
+			out = append(out, commitlog.BaseBackup{Name: n.Name, Complete: n.IsFinished()})
+			named = named || n.Name == r.o.Backup
+		}
+	}
+	if r.o.Backup != "" && !named {
+		// A backup the index does not know (never indexed): its meta files.
+		n, err := cat.NodeBackup(ctx, r.o.Backup, r.o.FQDN)
+		if err != nil && !errors.Is(err, layout.ErrBackupNotFound) {
+			return nil, err
+		}
+		if err == nil {
 			out = append(out, commitlog.BaseBackup{Name: n.Name, Complete: n.IsFinished()})
 		}
 	}
@@ -255,6 +271,9 @@ func (r *run) preparePITR() error {
 		if hasEntries(p.RestoreDir) {
 			return fmt.Errorf("[commitlog] restore_dir %s is not empty: Cassandra refuses to start on a file there "+
 				"that is not a segment; empty it, then retry", p.RestoreDir)
+		}
+		if err := os.Remove(p.RestoreDir); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("[commitlog] restore_dir %s: %w", p.RestoreDir, err)
 		}
 		same, err := sameFS(parent, p.CommitlogDir)
 		if err != nil {
