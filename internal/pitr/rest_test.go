@@ -243,6 +243,8 @@ func TestRestPointInTime(t *testing.T) {
 		restExpect(t, b, "restored to T", [3]bool{true, true, false}, true, false)
 		restPropsReset(t, b, props)
 
+		sysLog := filepath.Join(b.Node.LogDir, "system.log")
+		mark := logSize(sysLog)
 		if err := b.Node.Stop(t.Context()); err != nil {
 			t.Fatal(err)
 		}
@@ -251,12 +253,37 @@ func TestRestPointInTime(t *testing.T) {
 		}
 		restExpect(t, b, "restored to T, then restarted", [3]bool{true, true, false}, true, false)
 		restPropsReset(t, b, props)
+		replay := replayLines(t, sysLog, mark)
+		t.Logf("the restart's replay: %q", replay)
+		for _, l := range replay {
+			if !strings.Contains(l, "No commitlog files found") && !strings.Contains(l, " 0 replayed mutations") {
+				t.Errorf("the restart after the restore replayed again: %s", l)
+			}
+		}
 	})
 
 	t.Run("restore after T3", func(t *testing.T) {
 		res := b.MustRun(t, "restore-node", "--pitr", pitrArg(afterT3))
 		t.Logf("restore-node --pitr took %v:\n%s", res.Took, res.Stdout)
 		restExpect(t, b, "restored to after T3", [3]bool{true, true, true}, true, true)
+		restPropsReset(t, b, props)
+	})
+	t.Run("restore to the newest archived write", func(t *testing.T) {
+		restWrite(t, s2(t, b), "filler", restBatch, restBatch, time.Now().UnixMicro())
+		restSynced(t, b, time.Now().Add(-time.Second))
+		res := b.MustRun(t, "restore-node", "--pitr-latest")
+		t.Logf("restore-node --pitr-latest took %v:\n%s", res.Took, res.Stdout)
+		if !strings.Contains(res.Stdout, "(newest archived write)") {
+			t.Errorf("restore-node output:\n%s", res.Out())
+		}
+		restExpect(t, b, "restored to the newest archived write", [3]bool{true, true, true}, true, true)
+		var n int
+		if err := s2(t, b).Query("SELECT count(*) FROM " + restKS + ".filler").WithContext(t.Context()).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n < restBatch {
+			t.Errorf("%d filler rows after --pitr-latest, want %d or more", n, restBatch)
+		}
 		restPropsReset(t, b, props)
 	})
 }
@@ -278,4 +305,35 @@ func restPropsReset(t *testing.T, b *Bed, want []byte) {
 			t.Errorf("%s left after the restore", p)
 		}
 	}
+}
+
+// s2 opens a new session (the node was restarted since the test's first).
+func s2(t *testing.T, b *Bed) *gocql.Session { return b.Session(t, "") }
+
+func logSize(path string) int64 {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return 0
+	}
+	return fi.Size()
+}
+
+// replayLines returns the commit log replay lines system.log got since
+// offset.
+func replayLines(t *testing.T, path string, offset int64) []string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if int64(len(data)) < offset {
+		offset = 0
+	}
+	var out []string
+	for _, l := range strings.Split(string(data[offset:]), "\n") {
+		if strings.Contains(l, "replayed mutations") || strings.Contains(l, "No commitlog files found") {
+			out = append(out, strings.TrimSpace(l))
+		}
+	}
+	return out
 }
