@@ -112,6 +112,14 @@ func (r *run) planPITR(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("point-in-time restore of %s: %w", r.o.FQDN, err)
 	}
+	// Cassandra replays only segments whose id (a time in ms) is below its
+	// clock at start: a node whose clock is behind would skip them silently.
+	if n := len(plan.Segments); n > 0 && plan.Segments[n-1].ID >= r.d.Now().UnixMilli() {
+		last := plan.Segments[n-1]
+		return fmt.Errorf("point-in-time restore of %s: segment %s has an id (%s) ahead of this machine's clock "+
+			"(%s): Cassandra would not replay it; fix the clock (NTP) first", r.o.FQDN, last.Name,
+			time.UnixMilli(last.ID).UTC().Format(time.RFC3339Nano), r.d.Now().UTC().Format(time.RFC3339Nano))
+	}
 	pr := &pitrRun{plan: plan, archived: map[string]bool{}}
 	for _, s := range segs {
 		pr.archived[s.Name] = true

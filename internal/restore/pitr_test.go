@@ -367,3 +367,34 @@ func TestInterruptedPITR(t *testing.T) {
 		})
 	}
 }
+
+func TestPITRDryRun(t *testing.T) {
+	f := newPITRFixture(t, 5)
+	o := f.pitrOptions(time.UnixMilli(pitrT0 + 2_500))
+	o.DryRun = true
+	before := f.nodeTree()
+	var out bytes.Buffer
+	if _, err := runText(t.Context(), f.deps(), o, &out); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"backup b1", "Point in time: 2025-06-15T15:06:42.500000Z; commit log segments: 5",
+		"CommitLog-7-1750000000000.log to CommitLog-7-1750000000004.log", "restore_point_in_time: 2025:06:15 15:06:42.500000",
+		"hints entries of " + f.hints} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("dry run output lacks %q:\n%s", want, out.String())
+		}
+	}
+	if d := diffTrees(before, f.nodeTree()); len(d) > 0 || len(f.node.Calls()) > 0 {
+		t.Errorf("dry run changed %v, node calls %v", d, f.node.Calls())
+	}
+}
+
+func TestPITRClockBehind(t *testing.T) {
+	f := newPITRFixture(t, 3)
+	d := f.deps()
+	d.Now = func() time.Time { return time.UnixMilli(pitrT0 + 1) }
+	_, err := Run(t.Context(), d, f.pitrOptions(time.UnixMilli(pitrT0+1_500)))
+	if err == nil || !strings.Contains(err.Error(), "ahead of this machine's clock") || len(f.node.Calls()) > 0 {
+		t.Errorf("error %v, node calls %v", err, f.node.Calls())
+	}
+}
