@@ -184,6 +184,20 @@ func TestRestPointInTime(t *testing.T) {
 	T := time.UnixMicro(target).UTC()
 	t.Logf("target %s; %d segments archived; base active segments %v", pitrArg(T), len(segs), meta.ActiveSegments)
 
+	t.Run("dry run", func(t *testing.T) {
+		pid := b.Node.PID()
+		res := b.MustRun(t, "restore-node", "--pitr", pitrArg(T), "--dry-run")
+		for _, want := range []string{"backup rest_b1", "Point in time: " + T.Format("2006-01-02T15:04:05.000000Z"),
+			"restore_point_in_time: " + commitlog.FormatPIT(T), "Dry run: nothing was downloaded"} {
+			if !strings.Contains(res.Stdout, want) {
+				t.Errorf("dry run output lacks %q:\n%s", want, res.Out())
+			}
+		}
+		if got := b.Node.PID(); got != pid || pid == 0 {
+			t.Errorf("Cassandra process %d before the dry run, %d after", pid, got)
+		}
+	})
+
 	t.Run("missing segment refused before the stop", func(t *testing.T) {
 		minID, ok := meta.MinActiveID()
 		if !ok {
