@@ -44,6 +44,7 @@ type restoreFlags struct {
 	pitr       string
 	pitrLatest bool
 	pitrSkew   time.Duration
+	pitrSingle bool
 }
 
 // newRestoreNodeCmd is `medusa restore-node`: restore the local node.
@@ -95,7 +96,9 @@ backup through the time are downloaded and checked before Cassandra is
 stopped, the backup is restored in place, hints are emptied, and Cassandra
 replays the segments at its start up to the time (by write timestamp);
 commitlog_archiving.properties is reset afterwards. --pitr-latest restores to
-the newest archived write.
+the newest archived write. On a cluster of several nodes restore-node --pitr
+refuses (the other replicas would bring newer data back): use restore-cluster
+--pitr, or --pitr-single-node to restore this node alone anyway.
 
 ` + exitHelp,
 		Args: cobra.NoArgs,
@@ -131,6 +134,8 @@ the newest archived write.
 		"with --use-sstableloader: truncate the selected tables that exist before loading")
 	fl.StringVar(&f.pitr, "pitr", "", "restore to this point in time (RFC 3339) from the archived commit log")
 	fl.BoolVar(&f.pitrLatest, "pitr-latest", false, "restore to the newest archived write of the commit log")
+	fl.BoolVar(&f.pitrSingle, "pitr-single-node", false,
+		"allow --pitr on one node of a multi-node cluster (its replicas bring newer data back: docs/pitr.md)")
 	fl.DurationVar(&f.pitrSkew, "pitr-skew", 0,
 		"replay segments last written up to this long after the --pitr time (default 1m)")
 	return cmd
@@ -191,8 +196,8 @@ func (f restoreFlags) options() (restore.Options, error) {
 // pitrOptions reads --pitr, --pitr-latest and --pitr-skew.
 func (f restoreFlags) pitrOptions() (*restore.PITR, error) {
 	if f.pitr == "" && !f.pitrLatest {
-		if f.pitrSkew != 0 {
-			return nil, usageError{errors.New("--pitr-skew goes with --pitr")}
+		if f.pitrSkew != 0 || f.pitrSingle {
+			return nil, usageError{errors.New("--pitr-skew and --pitr-single-node go with --pitr")}
 		}
 		return nil, nil
 	}
@@ -203,7 +208,7 @@ func (f restoreFlags) pitrOptions() (*restore.PITR, error) {
 		return nil, usageError{errors.New("--pitr restores every table of the node in place: it excludes " +
 			"--use-sstableloader, --keyspace and --table")}
 	}
-	p := &restore.PITR{Latest: f.pitrLatest, Skew: f.pitrSkew}
+	p := &restore.PITR{Latest: f.pitrLatest, Skew: f.pitrSkew, SingleNode: f.pitrSingle}
 	if f.pitr != "" {
 		t, err := time.Parse(time.RFC3339Nano, f.pitr)
 		if err != nil {

@@ -102,7 +102,8 @@ func TestRestorePITRFlags(t *testing.T) {
 		{name: "not a time", f: restoreFlags{pitr: "yesterday"}, errHas: "not an RFC 3339 time"},
 		{name: "no zone", f: restoreFlags{pitr: "2026-05-01T12:00:00"}, errHas: "not an RFC 3339 time"},
 		{name: "with a table", f: restoreFlags{pitr: "2026-05-01T12:00:00Z", tables: []string{"ks.t"}}, errHas: "--table"},
-		{name: "skew alone", f: restoreFlags{pitrSkew: time.Minute}, errHas: "--pitr-skew goes with --pitr"},
+		{name: "skew alone", f: restoreFlags{pitrSkew: time.Minute}, errHas: "--pitr-skew and --pitr-single-node go with --pitr"},
+		{name: "single node alone", f: restoreFlags{pitrSingle: true}, errHas: "go with --pitr"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

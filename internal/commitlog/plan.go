@@ -3,6 +3,7 @@ package commitlog
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -34,6 +35,9 @@ type PlanOptions struct {
 	Latest bool
 	// Backup, when set, is the only backup considered as the base.
 	Backup string
+	// Restores are the node's point-in-time restore markers
+	// (ListMarkers): they split its history into timelines.
+	Restores []RestoreMarker
 }
 
 // RestorePlan is what a point-in-time restore replays over which backup.
@@ -52,6 +56,9 @@ type RestorePlan struct {
 	NewestWrite time.Time
 	// NotEligible says, for each newer backup passed over, why.
 	NotEligible []string
+	// Since is the point-in-time restore the target's timeline starts
+	// with, Until the one that abandoned it (nil: none).
+	Since, Until *RestoreMarker
 }
 
 // RawBytes is the size of the selected segments once downloaded.
@@ -85,7 +92,13 @@ var ErrNotRestorable = errors.New("point in time not restorable")
 //     id, which is its run's start time in milliseconds, is not before the
 //     earlier segment's last write; otherwise segments were lost;
 //   - a target after the newest archived write is refused, naming the
-//     latest restorable time (Latest restores to it).
+//     latest restorable time (Latest restores to it);
+//   - a point-in-time restore forks the node's history (o.Restores): for a
+//     target before a restore, the segments last written after that
+//     restore are left out (they belong to the restored timeline); for a
+//     target after a restore, only backups taken after it are bases. With
+//     Latest the target is the newest write archived since the last
+//     restore.
 //
 // segs are the node's archived segments (List); backups need not be
 // sorted. Errors wrap ErrNotRestorable.
@@ -98,15 +111,38 @@ func Plan(backups []BaseBackup, segs []SegmentInfo, target time.Time, o PlanOpti
 		return RestorePlan{}, fmt.Errorf("%w: no archived commit log segment of this node in the bucket "+
 			"(is [commitlog] enabled and `medusa commitlog sync` running?)", ErrNotRestorable)
 	}
-	p := RestorePlan{Latest: o.Latest, NewestWrite: newestWrite(segs)}
+	markers := append([]RestoreMarker(nil), o.Restores...)
+	sort.Slice(markers, func(i, j int) bool { return markers[i].RestoredAtMs < markers[j].RestoredAtMs })
 	if o.Latest {
-		target = p.NewestWrite
-	} else if target.After(p.NewestWrite) {
+		target = newestWrite(segs)
+		if n := len(markers); n > 0 && !target.After(markers[n-1].RestoredAt()) {
+			return RestorePlan{}, fmt.Errorf("%w: no segment was archived since the point-in-time restore of %s "+
+				"(to %s): the newest archived write (%s) belongs to the timeline it abandoned; restore to a time "+
+				"with --pitr, or wait until a segment written since is archived", ErrNotRestorable,
+				fmtTime(markers[n-1].RestoredAt()), fmtTime(markers[n-1].Target), fmtTime(target))
+		}
+	}
+	p := RestorePlan{Latest: o.Latest}
+	p.Since, p.Until = timeline(markers, target)
+	if p.Until != nil {
+		segs = slices.DeleteFunc(segs, func(s SegmentInfo) bool { return s.MtimeMs > p.Until.RestoredAtMs })
+		if len(segs) == 0 {
+			return RestorePlan{}, fmt.Errorf("%w: no segment archived before the point-in-time restore of %s",
+				ErrNotRestorable, fmtTime(p.Until.RestoredAt()))
+		}
+	}
+	p.NewestWrite = newestWrite(segs)
+	if !o.Latest && target.After(p.NewestWrite) {
+		if p.Until != nil {
+			return RestorePlan{}, fmt.Errorf("%w: %s is after the newest write archived before the point-in-time "+
+				"restore of %s (%s): later writes of that timeline were never archived", ErrNotRestorable,
+				fmtTime(target), fmtTime(p.Until.RestoredAt()), fmtTime(p.NewestWrite))
+		}
 		return RestorePlan{}, fmt.Errorf("%w: %s is after the newest archived write (%s): the latest restorable time "+
 			"is %s; restore to it with --pitr-latest, or wait until the segment holding later writes is archived",
 			ErrNotRestorable, fmtTime(target), fmtTime(p.NewestWrite), fmtTime(p.NewestWrite))
 	}
-	base, notEligible, err := chooseBase(backups, target, o)
+	base, notEligible, err := chooseBase(backups, target, o, p.Since)
 	p.NotEligible = notEligible
 	if err != nil {
 		return p, err
@@ -153,7 +189,7 @@ func newestWrite(segs []SegmentInfo) time.Time {
 
 // chooseBase returns the newest eligible backup for target, and why each
 // newer backup was passed over.
-func chooseBase(backups []BaseBackup, target time.Time, o PlanOptions) (BaseBackup, []string, error) {
+func chooseBase(backups []BaseBackup, target time.Time, o PlanOptions, since *RestoreMarker) (BaseBackup, []string, error) {
 	sorted := append([]BaseBackup(nil), backups...)
 	startedUs := func(b BaseBackup) int64 {
 		if b.Meta == nil {
@@ -187,6 +223,9 @@ func chooseBase(backups []BaseBackup, target time.Time, o PlanOptions) (BaseBack
 		case b.Meta.SnapshotStartedUs > tUs:
 			reason = "its snapshot started at " + fmtTime(time.UnixMicro(b.Meta.SnapshotStartedUs)) +
 				", after " + fmtTime(target)
+		case since != nil && b.Meta.SnapshotStartedUs <= since.RestoredAtMs*1000:
+			reason = "taken before the point-in-time restore of " + fmtTime(since.RestoredAt()) +
+				": it holds the timeline that restore abandoned (take a backup after a point-in-time restore)"
 		}
 		if reason != "" {
 			why = append(why, b.Name+": "+reason)

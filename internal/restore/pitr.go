@@ -11,7 +11,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/medusa-go/medusa/internal/catalog"
 	"github.com/medusa-go/medusa/internal/commitlog"
 	"github.com/medusa-go/medusa/internal/layout"
 )
@@ -32,6 +31,9 @@ type PITR struct {
 	Paths commitlog.Paths
 	// Precision is [commitlog] precision (default MICROSECONDS).
 	Precision string
+	// SingleNode allows restoring one node of a multi-node cluster
+	// (restore-node --pitr-single-node; restore-cluster passes it).
+	SingleNode bool
 }
 
 // PITRResult describes the point-in-time part of a restore.
@@ -99,18 +101,19 @@ func (o *Options) validatePITR() error {
 // planPITR chooses the base backup and the segments (no change anywhere).
 func (r *run) planPITR(ctx context.Context) error {
 	p := r.o.PITR
-	backups, err := r.baseCandidates(ctx)
+	np, err := PlanPITR(ctx, PlanPITRInput{Storage: r.d.Storage, Prefix: r.o.Prefix, FQDN: r.o.FQDN,
+		Backup: r.o.Backup, Target: p.Target, Latest: p.Latest, Skew: p.Skew, Concurrency: r.o.Concurrency,
+		Logger: r.d.Logger})
 	if err != nil {
 		return err
 	}
-	segs, err := commitlog.List(ctx, commitlog.Under(r.d.Storage, layout.New(r.o.Prefix).KeyPrefix()), r.o.FQDN)
-	if err != nil {
-		return err
-	}
-	plan, err := commitlog.Plan(backups, segs, p.Target, commitlog.PlanOptions{Skew: p.Skew, Latest: p.Latest,
-		Backup: r.o.Backup})
-	if err != nil {
-		return fmt.Errorf("point-in-time restore of %s: %w", r.o.FQDN, err)
+	plan := np.RestorePlan
+	if np.ClusterNodes > 1 && !p.SingleNode {
+		return fmt.Errorf("point-in-time restore of %s: backup %s is of a cluster of %d nodes: restoring one "+
+			"node to the past while its replicas keep newer data lets read repair, hints and repairs bring "+
+			"that data back (and the node's older data spread to the others). Restore every node to the same "+
+			"time with restore-cluster --pitr, or pass --pitr-single-node to restore this node alone "+
+			"(docs/pitr.md)", r.o.FQDN, plan.Base, np.ClusterNodes)
 	}
 	// Cassandra replays only segments whose id (a time in ms) is below its
 	// clock at start: a node whose clock is behind would skip them silently.
@@ -121,7 +124,7 @@ func (r *run) planPITR(ctx context.Context) error {
 			time.UnixMilli(last.ID).UTC().Format(time.RFC3339Nano), r.d.Now().UTC().Format(time.RFC3339Nano))
 	}
 	pr := &pitrRun{plan: plan, archived: map[string]bool{}}
-	for _, s := range segs {
+	for _, s := range np.Archived {
 		pr.archived[s.Name] = true
 	}
 	pr.res = &PITRResult{Base: plan.Base, Target: plan.Target, Latest: plan.Latest, Segments: len(plan.Segments),
@@ -138,6 +141,11 @@ func (r *run) planPITR(ctx context.Context) error {
 	for _, why := range plan.NotEligible {
 		r.d.Logger.Warn("Not a base for the point-in-time restore: " + why)
 	}
+	if u := plan.Until; u != nil {
+		r.d.Logger.Warn(fmt.Sprintf("%s is before the point-in-time restore of %s (to %s): restoring the "+
+			"timeline that restore abandoned; segments archived since are left out", fmtPIT(plan),
+			u.RestoredAt().Format(time.RFC3339), u.Target.UTC().Format(time.RFC3339Nano)))
+	}
 	if r.o.Node.HintsDir == "" {
 		r.d.Logger.Warn("hints_directory is not set in cassandra.yaml: the hints (writes from after the target " +
 			"time, delivered later) are not emptied; empty Cassandra's default hints directory before the restore")
@@ -153,62 +161,6 @@ func fmtPIT(p commitlog.RestorePlan) string {
 		s += " (the newest archived write)"
 	}
 	return s
-}
-
-// baseCandidates lists the node's backups with their pitr.json.
-func (r *run) baseCandidates(ctx context.Context) ([]commitlog.BaseBackup, error) {
-	cat := &catalog.Catalog{Backend: r.d.Storage, Prefix: r.o.Prefix, Logger: r.d.Logger}
-	cbs, err := cat.ClusterBackups(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("list the backups: %w", err)
-	}
-	var out []commitlog.BaseBackup
-	named := false
-	for _, cb := range cbs {
-		if n, ok := cb.Node(r.o.FQDN); ok {
-			out = append(out, commitlog.BaseBackup{Name: n.Name, Complete: n.IsFinished()})
-			named = named || n.Name == r.o.Backup
-		}
-	}
-	if r.o.Backup != "" && !named {
-		// A backup the index does not know (never indexed): its meta files.
-		n, err := cat.NodeBackup(ctx, r.o.Backup, r.o.FQDN)
-		if err != nil && !errors.Is(err, layout.ErrBackupNotFound) {
-			return nil, err
-		}
-		if err == nil {
-			out = append(out, commitlog.BaseBackup{Name: n.Name, Complete: n.IsFinished()})
-		}
-	}
-	l := layout.New(r.o.Prefix)
-	var mu sync.Mutex
-	var firstErr error
-	sem := make(chan struct{}, max(r.o.Concurrency, 4))
-	var wg sync.WaitGroup
-	for i := range out {
-		if !out[i].Complete {
-			continue
-		}
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			m, err := commitlog.ReadMeta(ctx, r.d.Storage, l, r.o.FQDN, out[i].Name)
-			mu.Lock()
-			defer mu.Unlock()
-			switch {
-			case errors.Is(err, commitlog.ErrNoMeta):
-			case err != nil:
-				if firstErr == nil {
-					firstErr = err
-				}
-			default:
-				out[i].Meta = &m
-			}
-		}()
-	}
-	wg.Wait()
-	return out, firstErr
 }
 
 // pointInTime formats the target for restore_point_in_time. Cassandra

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -12,8 +13,10 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/medusa-go/medusa/internal/commitlog"
+	"github.com/medusa-go/medusa/internal/layout"
 )
 
 // pitrHeader is what the journal records of a point-in-time restore, for
@@ -242,4 +245,32 @@ func (p *PITRResult) text() string {
 	return fmt.Sprintf("Point-in-time restore to %s: base backup %s, %d commit log segments replayed (%s), "+
 		"%s mutations replayed", target, p.Base, p.Segments, strings.TrimSpace(fmt.Sprintf("%s to %s", p.First, p.Last)),
 		replayed)
+}
+
+// writeMarker records a finished point-in-time restore in the bucket
+// (<fqdn>/commitlogs/restores/<stop time ms>.json): the planner then keeps
+// the abandoned timeline's segments apart from those written since. A
+// failure is logged, not returned: the node is restored and running.
+func (r *run) writeMarker(ctx context.Context) {
+	if r.pitr == nil || r.res.Stopped.IsZero() {
+		return
+	}
+	pl := r.pitr.plan
+	m := commitlog.RestoreMarker{RestoredAtMs: r.res.Stopped.UnixMilli(), Target: pl.Target.UTC(), Latest: pl.Latest,
+		BaseBackup: pl.Base, Segments: len(pl.Segments), FirstSegment: r.pitr.res.First,
+		LastSegment: r.pitr.res.Last, HostID: pl.BaseMeta.HostID, WrittenAt: r.d.Now().UTC()}
+	b := commitlog.Under(r.d.Storage, layout.New(r.o.Prefix).KeyPrefix())
+	if err := commitlog.WriteMarker(ctx, b, r.o.FQDN, m); err != nil {
+		r.d.Logger.Error(fmt.Sprintf("The restore succeeded but its marker was not stored (%v): until it is, a "+
+			"point-in-time restore of %s to a time before %s would also replay the segments written since; "+
+			"store this JSON at %s: %s", err, r.o.FQDN, m.RestoredAt().Format(time.RFC3339),
+			commitlog.MarkerKey(r.o.FQDN, m.RestoredAtMs), markerJSON(m)))
+		return
+	}
+	r.d.Logger.Info("Recorded the point-in-time restore at " + commitlog.MarkerKey(r.o.FQDN, m.RestoredAtMs))
+}
+
+func markerJSON(m commitlog.RestoreMarker) string {
+	data, _ := json.Marshal(m)
+	return string(data)
 }

@@ -192,6 +192,12 @@ func TestPITRRestore(t *testing.T) {
 	if got := f.node.Calls(); !slices.Equal(got, []string{"drain", "stop", "start"}) {
 		t.Errorf("node calls %v", got)
 	}
+	// The timeline marker, at the time Cassandra stopped.
+	ms, err := commitlog.ListMarkers(t.Context(), f.store, fxFQDN)
+	if err != nil || len(ms) != 1 || ms[0].RestoredAtMs != res.Stopped.UnixMilli() || ms[0].BaseBackup != fxBackup ||
+		!ms[0].Target.Equal(target) || ms[0].Segments != 8 || ms[0].LastSegment != "CommitLog-7-1750000000007.log" {
+		t.Errorf("markers %+v, %v", ms, err)
+	}
 }
 
 func mapKeys(m map[string]string) func(func(string) bool) {

@@ -127,6 +127,7 @@ func (r *run) execute(ctx context.Context) (*Result, error) {
 			return nil, r.fail(ctx, s.name, err)
 		}
 	}
+	r.writeMarker(ctx)
 	r.cleanup(ctx)
 	r.res.Finished = r.d.Now()
 	r.summary()
