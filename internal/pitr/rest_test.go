@@ -150,7 +150,11 @@ func pitrArg(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 //   - restore-node --pitr T brings batches 1 and 2 and the row at T, not
 //     batch 3 nor the row at T+1 µs; the properties file is as before and
 //     a restart replays nothing more.
-//   - restore-node --pitr after T3 brings everything back.
+//   - restore-node --pitr after T3 brings everything back (the abandoned
+//     timeline: the segments written after the first restore are left
+//     out).
+//   - --pitr-latest needs a backup taken after the restores; with one it
+//     brings the writes made since.
 func TestRestPointInTime(t *testing.T) {
 	b := PitrBed(t)
 	s := b.Session(t, "")
@@ -256,6 +260,10 @@ func TestRestPointInTime(t *testing.T) {
 		}
 		restExpect(t, b, "restored to T", [3]bool{true, true, false}, true, false)
 		restPropsReset(t, b, props)
+		ms, err := commitlog.ListMarkers(t.Context(), b.Storage(t), b.FQDN)
+		if err != nil || len(ms) != 1 || !ms[0].Target.Equal(T) || ms[0].BaseBackup != "rest_b1" {
+			t.Errorf("timeline markers after the restore: %+v, %v", ms, err)
+		}
 
 		sysLog := filepath.Join(b.Node.LogDir, "system.log")
 		mark := logSize(sysLog)
@@ -283,11 +291,20 @@ func TestRestPointInTime(t *testing.T) {
 		restPropsReset(t, b, props)
 	})
 	t.Run("restore to the newest archived write", func(t *testing.T) {
+		// After a point-in-time restore only a backup taken since can be
+		// the base of a later time (the older ones hold the abandoned
+		// timeline).
+		if res := b.Run(t, "restore-node", "--pitr-latest", "--dry-run"); res.Code == 0 ||
+			!strings.Contains(res.Out(), "take a backup after a point-in-time restore") &&
+				!strings.Contains(res.Out(), "no segment was archived since the point-in-time restore") {
+			t.Errorf("--pitr-latest without a backup since the restore:\n%s", res.Out())
+		}
+		b.MustRun(t, "backup", "--backup-name", "rest_b2", "--mode", "differential")
 		restWrite(t, s2(t, b), "filler", restBatch, restBatch, time.Now().UnixMicro())
 		restSynced(t, b, time.Now().Add(-time.Second))
 		res := b.MustRun(t, "restore-node", "--pitr-latest")
 		t.Logf("restore-node --pitr-latest took %v:\n%s", res.Took, res.Stdout)
-		if !strings.Contains(res.Stdout, "(newest archived write)") {
+		if !strings.Contains(res.Stdout, "(newest archived write)") || !strings.Contains(res.Stdout, "base backup rest_b2") {
 			t.Errorf("restore-node output:\n%s", res.Out())
 		}
 		restExpect(t, b, "restored to the newest archived write", [3]bool{true, true, true}, true, true)
