@@ -301,7 +301,10 @@ func TestRestPointInTime(t *testing.T) {
 		}
 		b.MustRun(t, "backup", "--backup-name", "rest_b2", "--mode", "differential")
 		restWrite(t, s2(t, b), "filler", restBatch, restBatch, time.Now().UnixMicro())
-		restSynced(t, b, time.Now().Add(-time.Second))
+		written := time.Now()
+		// A later batch pushes the first out of the active segment.
+		restWrite(t, s2(t, b), "filler", 2*restBatch, restBatch, time.Now().UnixMicro())
+		restSynced(t, b, written)
 		res := b.MustRun(t, "restore-node", "--pitr-latest")
 		t.Logf("restore-node --pitr-latest took %v:\n%s", res.Took, res.Stdout)
 		if !strings.Contains(res.Stdout, "(newest archived write)") || !strings.Contains(res.Stdout, "base backup rest_b2") {
@@ -314,6 +317,13 @@ func TestRestPointInTime(t *testing.T) {
 		}
 		if n < restBatch {
 			t.Errorf("%d filler rows after --pitr-latest, want %d or more", n, restBatch)
+		}
+		for _, k := range []int{restBatch, 2*restBatch - 1} {
+			var got int
+			if err := s2(t, b).Query("SELECT k FROM "+restKS+".filler WHERE k = ?", k).WithContext(t.Context()).
+				Scan(&got); err != nil {
+				t.Errorf("filler row %d (written after rest_b2, archived) after --pitr-latest: %v", k, err)
+			}
 		}
 		restPropsReset(t, b, props)
 	})
