@@ -24,7 +24,7 @@ const RestoresDir = "restores"
 // RestoredAtMs belong to the timeline the restore abandoned, those after
 // to the restored one (see Plan).
 type RestoreMarker struct {
-	// RestoredAtMs is when Cassandra was stopped for the restore: every
+	// RestoredAtMs is when Cassandra was down for the restore: every
 	// write of the abandoned timeline is older, every write of the new one
 	// (its Cassandra started after) newer.
 	RestoredAtMs int64 `json:"restored_at_ms"`

@@ -248,15 +248,15 @@ func (p *PITRResult) text() string {
 }
 
 // writeMarker records a finished point-in-time restore in the bucket
-// (<fqdn>/commitlogs/restores/<stop time ms>.json): the planner then keeps
+// (<fqdn>/commitlogs/restores/<ms when Cassandra was down>.json): the planner then keeps
 // the abandoned timeline's segments apart from those written since. A
 // failure is logged, not returned: the node is restored and running.
 func (r *run) writeMarker(ctx context.Context) {
-	if r.pitr == nil || r.res.Stopped.IsZero() {
+	if r.pitr == nil || r.downAt.IsZero() {
 		return
 	}
 	pl := r.pitr.plan
-	m := commitlog.RestoreMarker{RestoredAtMs: r.res.Stopped.UnixMilli(), Target: pl.Target.UTC(), Latest: pl.Latest,
+	m := commitlog.RestoreMarker{RestoredAtMs: r.downAt.UnixMilli(), Target: pl.Target.UTC(), Latest: pl.Latest,
 		BaseBackup: pl.Base, Segments: len(pl.Segments), FirstSegment: r.pitr.res.First,
 		LastSegment: r.pitr.res.Last, HostID: pl.BaseMeta.HostID, WrittenAt: r.d.Now().UTC()}
 	b := commitlog.Under(r.d.Storage, layout.New(r.o.Prefix).KeyPrefix())
