@@ -49,7 +49,7 @@ type run struct {
 	touched bool // the node was drained or stopped: failures roll back
 	// downAt is when Cassandra was seen down after the stop (the
 	// point-in-time restore marker's time).
-	downAt time.Time
+	downAt  time.Time
 	drained bool
 
 	startLog startMark // system.log's end before the last start
