@@ -123,7 +123,7 @@ func Plan(backups []BaseBackup, segs []SegmentInfo, target time.Time, o PlanOpti
 		}
 	}
 	p := RestorePlan{Latest: o.Latest}
-	p.Since, p.Until = timeline(markers, target)
+	p.Since, p.Until = Timeline(markers, target)
 	if p.Until != nil {
 		segs = slices.DeleteFunc(segs, func(s SegmentInfo) bool { return s.MtimeMs > p.Until.RestoredAtMs })
 		if len(segs) == 0 {

@@ -107,10 +107,14 @@ func readMarker(ctx context.Context, b storage.Backend, key string) (RestoreMark
 	return m, nil
 }
 
-// timeline returns, for a target, the restores that bound its timeline:
-// after is the newest restore at or before target (nil: none), before the
-// oldest one after it (nil: none).
-func timeline(markers []RestoreMarker, target time.Time) (after, before *RestoreMarker) {
+// Timeline returns, for a target, the restores that bound its timeline:
+// after is the newest restore at or before target (nil: none): only
+// backups whose snapshot started after it are bases; before is the oldest
+// one after target (nil: none): segments last written after it belong to
+// another timeline. The recoverable window applies the same split: a base
+// taken between two restores reaches the newest write archived before the
+// second.
+func Timeline(markers []RestoreMarker, target time.Time) (after, before *RestoreMarker) {
 	t := target.UnixMilli()
 	for i := range markers {
 		if markers[i].RestoredAtMs <= t {
