@@ -264,6 +264,10 @@ func TestRestPointInTime(t *testing.T) {
 		if err != nil || len(ms) != 1 || !ms[0].Target.Equal(T) || ms[0].BaseBackup != "rest_b1" {
 			t.Errorf("timeline markers after the restore: %+v, %v", ms, err)
 		}
+		if list := b.MustRun(t, "commitlog", "list"); !strings.Contains(list.Stdout, "RESTORED at") ||
+			strings.Contains(list.Stdout, "GAP") {
+			t.Errorf("commitlog list after the restore:\n%s", list.Out())
+		}
 
 		sysLog := filepath.Join(b.Node.LogDir, "system.log")
 		mark := logSize(sysLog)
