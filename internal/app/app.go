@@ -24,6 +24,8 @@ type App struct {
 	// Remote, when set, is the Executor of the cluster commands instead of
 	// the SSH executor of [ssh] (e.g. a fake in tests).
 	Remote remote.Executor
+	// Version is medusa's version, recorded with archived commit logs.
+	Version string
 }
 
 // New returns the app of cfg; a nil logger discards.

@@ -44,7 +44,16 @@ func (a *App) Backup(ctx context.Context, o backup.Options, rep progress.Reporte
 	// The backup retries whole CQL requests (7 times, 10 s to 2 min apart,
 	// as Medusa); each try connects once.
 	cass.CQL.Backoff = cassandraBackoffOnce
+	var pitr backup.PITRRecorder
+	if cfg.Commitlog.Enabled {
+		rec, err := a.backupCommitlogs(ctx, cass)
+		if err != nil {
+			return nil, err
+		}
+		pitr = rec
+	}
 	return backup.Run(ctx, backup.Deps{
+		PITR:         pitr,
 		Storage:      b,
 		Node:         cass,
 		Snapshotter:  snap,
@@ -52,6 +61,25 @@ func (a *App) Backup(ctx context.Context, o backup.Options, rep progress.Reporte
 		Logger:       a.Logger,
 		Progress:     rep,
 	}, o)
+}
+
+// backupCommitlogs runs a commit log sync before a backup ([commitlog]
+// enabled): a failed sync is a warning, the segments stay spooled. It
+// returns the recorder of meta/pitr.json.
+func (a *App) backupCommitlogs(ctx context.Context, cass *Cassandra) (*pitrRecorder, error) {
+	paths, err := a.CommitlogPaths()
+	if err != nil {
+		return nil, err
+	}
+	res, err := a.CommitlogSync(ctx, a.Version)
+	if err != nil {
+		a.Logger.Warn("Commit log sync before the backup failed; the segments stay spooled for the next sync",
+			"error", err)
+	} else {
+		a.Logger.Info("Commit log segments archived", "uploaded", res.Uploaded, "skipped", res.Skipped,
+			"swept", res.Swept)
+	}
+	return &pitrRecorder{app: a, cass: cass, paths: paths, logger: a.Logger}, nil
 }
 
 // findSnapshot lists the snapshot directories of tag as the backup sees them.

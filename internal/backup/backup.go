@@ -94,6 +94,22 @@ type Deps struct {
 	// Clock is the time source: stagger polling and CQL retries sleep on
 	// it (default clock.System).
 	Clock clock.Clock
+	// PITR, when set, records what a point-in-time restore from this
+	// backup needs (commit log archiving on, docs/pitr.md).
+	PITR PITRRecorder
+}
+
+// PITRRecorder is told when the snapshot is taken and writes its record
+// (meta/pitr.json) before the manifest, so that Python Medusa, which
+// trusts only what the manifest completes, ignores it.
+type PITRRecorder interface {
+	// BeforeSnapshot runs just before the snapshot is taken (also when an
+	// existing snapshot is used: then the bound is only as good as that).
+	BeforeSnapshot(ctx context.Context)
+	// AfterSnapshot runs once the snapshot command returned.
+	AfterSnapshot(ctx context.Context)
+	// Write stores the record of backup under the node's meta/ directory.
+	Write(ctx context.Context, b storage.Backend, l layout.Layout, fqdn, backup string) error
 }
 
 // Stage names a step of the pipeline.
@@ -132,6 +148,9 @@ var ErrInProgress = errors.New("another backup is in progress on this node")
 
 func (o *Options) validate(d *Deps) error {
 	if err := layout.ValidateBackupName(o.Name); err != nil {
+		return err
+	}
+	if err := layout.RefuseReservedBackupName(o.Name); err != nil {
 		return err
 	}
 	if err := layout.ValidateFQDN(o.FQDN); err != nil {

@@ -97,6 +97,14 @@ func Run(ctx context.Context, d Deps, o Options) (*Result, error) {
 	return r.res, nil
 }
 
+// writePITR writes meta/pitr.json when a PITR recorder is set.
+func (r *run) writePITR(ctx context.Context) error {
+	if r.d.PITR == nil {
+		return nil
+	}
+	return r.d.PITR.Write(ctx, r.d.Storage, r.l, r.o.FQDN, r.o.Name)
+}
+
 // stages runs every stage up to the index, stopping at the first error.
 func (r *run) stages(ctx context.Context) error {
 	stages := []struct {
@@ -112,6 +120,7 @@ func (r *run) stages(ctx context.Context) error {
 		{StagePool, r.listPool},
 		{StageCompare, r.compare},
 		{StageUpload, r.upload},
+		{StageManifest, r.writePITR},
 		{StageManifest, r.writeManifest},
 		{StageIndexFinish, r.indexFinish},
 	}

@@ -30,6 +30,10 @@ const systemTraces = "system_traces"
 // snapshot is cleared at the end, whatever happens.
 func (r *run) snapshot(ctx context.Context) error {
 	tag := SnapshotTag(r.o.Name, r.o.UseExistingSnapshot)
+	if r.d.PITR != nil {
+		r.d.PITR.BeforeSnapshot(ctx)
+		defer r.d.PITR.AfterSnapshot(ctx)
+	}
 	r.res.DataStarted = r.d.Clock.Now()
 	r.res.Snapshot = tag
 	r.snapshotTag = tag

@@ -172,3 +172,7 @@ func intOr(v any, def int) (int, error) {
 	}
 	return n, nil
 }
+
+// Value returns the cassandra.yaml setting key as a string ("" when it is
+// not set), e.g. commitlog_segment_size.
+func (c *NodeConfig) Value(key string) string { return str(c.raw[key]) }

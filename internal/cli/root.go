@@ -137,6 +137,7 @@ tool can be listed, verified and restored by the other.
 	cmd.AddCommand(newInitRestoreCmd(r))
 	cmd.AddCommand(newCheckCmd(r))
 	cmd.AddCommand(newContainerEntrypointCmd(r, Execute))
+	cmd.AddCommand(newCommitlogCmd(r))
 	return r
 }
 
@@ -157,6 +158,7 @@ func (r *root) open(ctx context.Context, logger *slog.Logger) (*app.App, error) 
 	}
 	a := app.New(cfg, logger)
 	a.WrapStorage = r.env.WrapStorage
+	a.Version = r.env.Version
 	r.startMetrics(cfg, a)
 	return a, nil
 }

@@ -41,6 +41,21 @@ func ValidateBackupName(name string) error {
 	return validateSegment("backup name", name)
 }
 
+// CommitlogsDir is the directory of a node's archived commit log segments,
+// <fqdn>/commitlogs/ (docs/pitr.md): a backup of that name would share it.
+const CommitlogsDir = "commitlogs"
+
+// RefuseReservedBackupName refuses the names no new backup may take:
+// "commitlogs", which Python Medusa's delete-backup of it would read as
+// <fqdn>/commitlogs/ and so delete the archived commit logs.
+func RefuseReservedBackupName(name string) error {
+	if name == CommitlogsDir {
+		return fmt.Errorf("backup name %q is reserved: <fqdn>/%s/ holds the archived commit logs; choose another name",
+			name, CommitlogsDir)
+	}
+	return nil
+}
+
 // ValidateNewBackupName checks the name of a backup about to be created:
 // ValidateBackupName, and no white space at either end (a name that
 // differs from another only by it cannot be told apart in listings, and
@@ -48,6 +63,9 @@ func ValidateBackupName(name string) error {
 // ValidateBackupName accepts.
 func ValidateNewBackupName(name string) error {
 	if err := ValidateBackupName(name); err != nil {
+		return err
+	}
+	if err := RefuseReservedBackupName(name); err != nil {
 		return err
 	}
 	if strings.TrimSpace(name) != name {

@@ -48,6 +48,9 @@ type CassandraOptions struct {
 	PasswordAuth bool
 	// ExtraYAML is appended verbatim to every node's cassandra.yaml.
 	ExtraYAML string
+	// CommitlogSegmentSize is cassandra.yaml's commitlog_segment_size
+	// (default 8MiB; 1MiB, the minimum, gives many segments from few writes).
+	CommitlogSegmentSize string
 	// StartTimeout bounds the start of one node (default 5 minutes).
 	StartTimeout time.Duration
 	// Java is the java binary (default $JAVA_HOME/bin/java, else java on PATH).
@@ -94,6 +97,9 @@ func (o *CassandraOptions) setDefaults() error {
 	}
 	if o.NumTokens <= 0 {
 		o.NumTokens = 4
+	}
+	if o.CommitlogSegmentSize == "" {
+		o.CommitlogSegmentSize = "8MiB"
 	}
 	if o.CacheDir == "" {
 		o.CacheDir = CacheDir()

@@ -55,7 +55,7 @@ hints_directory: {{.Node.HintsDir}}
 cdc_raw_directory: {{.Node.Dir}}/cdc_raw
 commitlog_sync: periodic
 commitlog_sync_period: 10000ms
-commitlog_segment_size: 8MiB
+commitlog_segment_size: {{.Opts.CommitlogSegmentSize}}
 seed_provider:
   - class_name: org.apache.cassandra.locator.SimpleSeedProvider
     parameters:

@@ -1,0 +1,143 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/medusa-go/medusa/internal/cassandra"
+	"github.com/medusa-go/medusa/internal/commitlog"
+	"github.com/medusa-go/medusa/internal/layout"
+	"github.com/medusa-go/medusa/internal/storage"
+)
+
+// CommitlogPaths returns the [commitlog] places, the defaults derived from
+// cassandra.yaml ([cassandra] config_file): commitlog_directory and the
+// directory of the yaml.
+func (a *App) CommitlogPaths() (commitlog.Paths, error) {
+	c := a.Config.Commitlog
+	nc, err := cassandra.ReadNodeConfig(a.Config.Cassandra.ConfigFile)
+	if err != nil {
+		return commitlog.Paths{}, fmt.Errorf("commit log archiving: %w", err)
+	}
+	return commitlog.ResolvePaths(nc.Path, nc.CommitlogDir, c.SpoolDir, c.PropertiesFile, c.RestoreDir), nil
+}
+
+// CommitlogStorage opens the storage stack rooted at [storage] prefix, as
+// the commitlog package's keys expect it. The caller closes it.
+func (a *App) CommitlogStorage(ctx context.Context) (storage.Backend, error) {
+	b, err := a.Storage(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return commitlog.Under(b, layout.New(a.Config.Storage.Prefix).KeyPrefix()), nil
+}
+
+// CommitlogSync drains the spool of this node into the bucket.
+func (a *App) CommitlogSync(ctx context.Context, version string) (commitlog.SyncResult, error) {
+	paths, err := a.CommitlogPaths()
+	if err != nil {
+		return commitlog.SyncResult{}, err
+	}
+	b, err := a.CommitlogStorage(ctx)
+	if err != nil {
+		return commitlog.SyncResult{}, err
+	}
+	defer b.Close()
+	s := &commitlog.Syncer{Backend: b, FQDN: a.Config.Storage.FQDN, Paths: paths, MedusaVersion: version,
+		Logger: a.Logger}
+	return s.Sync(ctx)
+}
+
+// CommitlogList returns the archived segments of fqdn.
+func (a *App) CommitlogList(ctx context.Context, fqdn string) ([]commitlog.SegmentInfo, error) {
+	b, err := a.CommitlogStorage(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer b.Close()
+	return commitlog.List(ctx, b, fqdn)
+}
+
+// ArchiveCommand returns the archive_command line of this binary and
+// medusa.ini (absolute paths without spaces).
+func ArchiveCommand(exe, ini string) (string, error) {
+	for what, p := range map[string]string{"the medusa binary": exe, "medusa.ini": ini} {
+		if !strings.HasPrefix(p, "/") {
+			return "", fmt.Errorf("archive_command needs the absolute path of %s, not %q", what, p)
+		}
+		if strings.ContainsAny(p, " \t") {
+			return "", fmt.Errorf("the path of %s %q contains a space: Cassandra splits archive_command on "+
+				"spaces; move or link it to a path without one", what, p)
+		}
+	}
+	return exe + " --config-file " + ini + " commitlog archive %path %name", nil
+}
+
+// pitrRecorder gives backups meta/pitr.json (backup.PITRRecorder).
+type pitrRecorder struct {
+	app     *App
+	cass    *Cassandra
+	paths   commitlog.Paths
+	logger  *slog.Logger
+	meta    commitlog.PitrMeta
+	started bool
+}
+
+func (r *pitrRecorder) BeforeSnapshot(_ context.Context) {
+	r.meta.ActiveSegments = activeSegments(r.paths.CommitlogDir, r.logger)
+	r.meta.SnapshotStartedUs = time.Now().UnixMicro()
+	r.started = true
+}
+
+func (r *pitrRecorder) AfterSnapshot(_ context.Context) {
+	r.meta.SnapshotTakenUs = time.Now().UnixMicro()
+}
+
+func (r *pitrRecorder) Write(ctx context.Context, b storage.Backend, l layout.Layout, fqdn, backup string) error {
+	if !r.started {
+		return nil
+	}
+	m := r.meta
+	m.Precision = r.app.Config.Commitlog.Precision
+	m.CommitlogSegmentSize = r.cass.Node.Value("commitlog_segment_size")
+	if s, err := r.cass.Session(ctx); err == nil {
+		if local, err := s.Local(ctx); err == nil {
+			m.HostID, m.ReleaseVersion = local.HostID, local.ReleaseVersion
+		}
+	}
+	if p, err := commitlog.ReadProperties(r.paths.PropertiesFile); err == nil {
+		v, _ := p.Get(commitlog.KeyArchiveCommand)
+		m.Archiving = strings.Contains(v, " commitlog archive %path %name")
+	}
+	if !m.Archiving {
+		r.logger.Warn("Commit log archiving is not set in the properties file; this backup is no base for a point-in-time restore",
+			"file", r.paths.PropertiesFile)
+	}
+	return commitlog.WriteMeta(ctx, b, l, fqdn, backup, m)
+}
+
+// activeSegments lists the CommitLog-*.log files of dir, sorted by id.
+func activeSegments(dir string, logger *slog.Logger) []string {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		logger.Warn("Cannot list the commit log directory for meta/pitr.json", "dir", dir, "error", err)
+		return nil
+	}
+	var names []commitlog.SegmentName
+	for _, e := range entries {
+		if n, err := commitlog.ParseSegmentName(e.Name()); err == nil {
+			names = append(names, n)
+		}
+	}
+	sort.Slice(names, func(i, j int) bool { return names[i].ID < names[j].ID })
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = n.String()
+	}
+	return out
+}
