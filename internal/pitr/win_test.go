@@ -5,11 +5,15 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/medusa-go/medusa/internal/app"
 	"github.com/medusa-go/medusa/internal/commitlog"
@@ -289,5 +293,81 @@ func TestWinPythonCompat(t *testing.T) {
 	}
 	if got := winKeys(t, st, b.FQDN); !slices.Equal(got, archived) {
 		t.Errorf("Python delete-backup changed commitlogs/: %d objects before, %d after", len(archived), len(got))
+	}
+}
+
+// TestWinObjectLock: in a bucket with S3 Object Lock (object_lock_days =
+// 1), the segments archived before backup w1, which w1 does not need, are
+// selected by purge but the store refuses to delete them: they are kept
+// and counted, and nothing is lost. Once their retention has passed
+// (shortened by the admin with the governance bypass, as time passing
+// would), the same purge deletes exactly them.
+func TestWinObjectLock(t *testing.T) {
+	b := PitrBed(t)
+	const bucket = "medusa-winlock"
+	if err := b.S3.NewLockedBucket(t.Context(), bucket); err != nil {
+		t.Fatal(err)
+	}
+	st := winOpen(t, b, "winlock", map[string]map[string]string{
+		"storage":   {"bucket_name": bucket, "object_lock_days": "1"},
+		"commitlog": {"retention_grace": "0s"}})
+	s := b.Session(t, "")
+	archKeyspace(t, s, "win_lock")
+	winSegments(t, b, st, s, "win_lock", 0)
+	// A closed segment stays in the commit log directory, and so among the
+	// segments active at the snapshot, until its writes are flushed.
+	if _, err := b.Node.Nodetool(t.Context(), "flush"); err != nil {
+		t.Fatalf("nodetool flush: %v", err)
+	}
+	time.Sleep(time.Second)
+	winMust(t, b, st.ini, "backup", "--backup-name", "w1")
+	winSegments(t, b, st, s, "win_lock", 1200)
+
+	m1 := winMeta(t, st, b.FQDN, "w1")
+	minActive, _ := m1.MinActiveID()
+	before := winSegs(t, st, b.FQDN)
+	var needed []int64
+	for _, g := range before {
+		if g.ID >= minActive || g.MtimeMs*1000 >= m1.SnapshotStartedUs {
+			needed = append(needed, g.ID)
+		}
+	}
+	unneeded := len(before) - len(needed)
+	if unneeded == 0 {
+		t.Fatalf("no archived segment precedes w1's snapshot (%d segments): nothing for purge to select", len(before))
+	}
+	keys := winKeys(t, st, b.FQDN)
+	out := winMust(t, b, st.ini, "purge").Stdout
+	want := "Commit log segments kept by object lock retention: " + strconv.Itoa(unneeded) + " (first release "
+	if !strings.Contains(out, want) || !strings.Contains(out, "Commit log segments deleted: 0 ") {
+		t.Errorf("purge in a locked bucket: want %q and nothing deleted:\n%s", want, out)
+	}
+	if got := winKeys(t, st, b.FQDN); !slices.Equal(got, keys) {
+		t.Errorf("purge in a locked bucket changed commitlogs/: %d objects before, %d after", len(keys), len(got))
+	}
+
+	admin := b.S3.Client(b.S3.Admin)
+	release := time.Now().Add(3 * time.Second).UTC()
+	for _, k := range keys {
+		key := st.l.KeyPrefix() + k
+		_, err := admin.PutObjectRetention(t.Context(), &awss3.PutObjectRetentionInput{Bucket: aws.String(bucket), Key: &key,
+			BypassGovernanceRetention: aws.Bool(true), Retention: &types.ObjectLockRetention{
+				Mode: types.ObjectLockRetentionModeGovernance, RetainUntilDate: &release}})
+		if err != nil {
+			t.Fatalf("shorten the retention of %s: %v", key, err)
+		}
+	}
+	time.Sleep(time.Until(release.Add(time.Second)))
+	out = winMust(t, b, st.ini, "purge").Stdout
+	if want := "Commit log segments deleted: " + strconv.Itoa(unneeded) + " ("; !strings.Contains(out, want) ||
+		strings.Contains(out, "object lock") {
+		t.Errorf("purge after the retention date: want %q:\n%s", want, out)
+	}
+	var got []int64
+	for _, g := range winSegs(t, st, b.FQDN) {
+		got = append(got, g.ID)
+	}
+	if !slices.Equal(got, needed) {
+		t.Errorf("segments after the purge %v, want %v", got, needed)
 	}
 }
