@@ -48,7 +48,11 @@ func (e *Executor) segmentPins(ctx context.Context, node *Node, selected map[str
 				"(nothing was deleted): %w", node.FQDN, err)
 		}
 		pin := SegmentPin{Backup: b.Name, Before: time.UnixMicro(m.SnapshotStartedUs).Add(-grace)}
-		pin.MinID, pin.HasID = m.MinActiveID()
+		if pin.MinID, pin.HasID = m.MinActiveID(); !pin.HasID {
+			// Without the active segments, a restore starts from the first
+			// segment written since the snapshot started, less 2 s.
+			pin.Before = pin.Before.Add(-2 * time.Second)
+		}
 		pins = append(pins, pin)
 		break
 	}
