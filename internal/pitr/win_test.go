@@ -2,6 +2,7 @@ package pitr
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -369,5 +370,39 @@ func TestWinObjectLock(t *testing.T) {
 	}
 	if !slices.Equal(got, needed) {
 		t.Errorf("segments after the purge %v, want %v", got, needed)
+	}
+}
+
+// TestWinPurgeDecommissioned: a node that left the cluster and whose only
+// objects in the bucket are archived segments (here under 10.9.9.9)
+// counts as a node of the bucket, and purge-decommissioned (the cluster's
+// hosts read from the real node) deletes its whole commitlogs/ directory;
+// the live node's archived segments stay.
+func TestWinPurgeDecommissioned(t *testing.T) {
+	b := PitrBed(t)
+	st := winOpen(t, b, "windec", nil)
+	s := b.Session(t, "")
+	archKeyspace(t, s, "win_dec")
+	winSegments(t, b, st, s, "win_dec", 0)
+	live := winKeys(t, st, b.FQDN)
+	const gone = "10.9.9.9"
+	for i := range 3 {
+		info := commitlog.SegmentInfo{Name: fmt.Sprintf("CommitLog-7-%d.log", 1700000000000+i), Version: 7,
+			ID: 1700000000000 + int64(i), MtimeMs: 1700000100000 + int64(i), Codec: commitlog.CodecZstd}
+		for _, k := range []string{commitlog.SegmentKey(gone, info), commitlog.InfoKey(gone, info)} {
+			if _, err := st.rooted.Put(t.Context(), k, strings.NewReader("x")); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	out := winMust(t, b, st.ini, "purge-decommissioned").Stdout
+	if !strings.Contains(out, "- 3 archived commit log segments of "+gone+" deleted") {
+		t.Errorf("purge-decommissioned output:\n%s", out)
+	}
+	if left := winKeys(t, st, gone); len(left) != 0 {
+		t.Errorf("left under %s/commitlogs/: %v", gone, left)
+	}
+	if got := winKeys(t, st, b.FQDN); !slices.Equal(got, live) {
+		t.Errorf("the live node's commitlogs/ changed: %d objects before, %d after", len(live), len(got))
 	}
 }
