@@ -71,7 +71,7 @@ func (a *App) backupCommitlogs(ctx context.Context, cass *Cassandra) (*pitrRecor
 	if err != nil {
 		return nil, err
 	}
-	res, err := a.CommitlogSync(ctx, a.Version)
+	res, err := a.CommitlogSync(ctx, 0)
 	if err != nil {
 		a.Logger.Warn("Commit log sync before the backup failed; the segments stay spooled for the next sync",
 			"error", err)

@@ -37,8 +37,10 @@ func (a *App) CommitlogStorage(ctx context.Context) (storage.Backend, error) {
 	return commitlog.Under(b, layout.New(a.Config.Storage.Prefix).KeyPrefix()), nil
 }
 
-// CommitlogSync drains the spool of this node into the bucket.
-func (a *App) CommitlogSync(ctx context.Context, version string) (commitlog.SyncResult, error) {
+// CommitlogSync drains the spool of this node into the bucket. sweepAge
+// is the age from which a segment left in the commit log directory counts
+// as one whose archive failed (0: one minute).
+func (a *App) CommitlogSync(ctx context.Context, sweepAge time.Duration) (commitlog.SyncResult, error) {
 	paths, err := a.CommitlogPaths()
 	if err != nil {
 		return commitlog.SyncResult{}, err
@@ -48,8 +50,8 @@ func (a *App) CommitlogSync(ctx context.Context, version string) (commitlog.Sync
 		return commitlog.SyncResult{}, err
 	}
 	defer b.Close()
-	s := &commitlog.Syncer{Backend: b, FQDN: a.Config.Storage.FQDN, Paths: paths, MedusaVersion: version,
-		Logger: a.Logger}
+	s := &commitlog.Syncer{Backend: b, FQDN: a.Config.Storage.FQDN, Paths: paths, MedusaVersion: a.Version,
+		Logger: a.Logger, SweepAge: sweepAge}
 	return s.Sync(ctx)
 }
 

@@ -16,7 +16,7 @@ import (
 // newCommitlogSyncCmd is `medusa commitlog sync [--once]`.
 func newCommitlogSyncCmd(r *root) *cobra.Command {
 	var once bool
-	var interval time.Duration
+	var interval, sweepAge time.Duration
 	cmd := &cobra.Command{
 		Use:   "sync",
 		Short: "Upload the spooled commit log segments to the bucket",
@@ -24,8 +24,8 @@ func newCommitlogSyncCmd(r *root) *cobra.Command {
 with zstd (segments Cassandra compressed or encrypted are stored as they are),
 upload it, then its sidecar <...>.json, which marks it archived, then remove
 it from the spool. Segments already archived are skipped. Segments left in the
-commit log directory because their archive failed (older than a minute, not
-the newest two) are uploaded too and left in place.
+commit log directory because their archive failed (older than --sweep-age,
+not the newest two) are uploaded too and left in place.
 
 With --once it syncs once and exits (non-zero if anything stays spooled);
 otherwise it syncs every --interval until interrupted. Every backup also syncs
@@ -39,7 +39,7 @@ when [commitlog] enabled is set.
 				return err
 			}
 			sync := func(ctx context.Context) error {
-				res, err := a.CommitlogSync(ctx, r.env.Version)
+				res, err := a.CommitlogSync(ctx, sweepAge)
 				r.logger.Info("Commit log sync", "uploaded", res.Uploaded, "skipped", res.Skipped,
 					"swept", res.Swept, "bytes", res.Bytes, "left", res.Left)
 				return err
@@ -66,6 +66,8 @@ when [commitlog] enabled is set.
 	}
 	cmd.Flags().BoolVar(&once, "once", false, "sync once and exit")
 	cmd.Flags().DurationVar(&interval, "interval", 10*time.Second, "time between syncs without --once")
+	cmd.Flags().DurationVar(&sweepAge, "sweep-age", time.Minute,
+		"a segment left in the commit log directory this long is one whose archive failed: upload it")
 	return cmd
 }
 

@@ -3,6 +3,8 @@ package commitlog
 import (
 	"bytes"
 	"errors"
+	"os"
+	"path/filepath"
 	"testing"
 )
 
@@ -71,5 +73,27 @@ func TestReadHeaderRejects(t *testing.T) {
 		if _, err := ReadHeader(bytes.NewReader(data)); !errors.Is(err, ErrBadHeader) {
 			t.Errorf("%s: err = %v, want ErrBadHeader", name, err)
 		}
+	}
+}
+
+// TestReadHeaderGolden reads the first 20 bytes (the header) of a segment written by
+// Cassandra 5.0.9 (uncompressed, unencrypted: parameters "{}").
+func TestReadHeaderGolden(t *testing.T) {
+	t.Parallel()
+	const name = "CommitLog-7-1796522457152.log"
+	data, err := os.ReadFile(filepath.Join("testdata", name+".header"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := ReadHeader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.Name().String() != name || h.Compressed || h.Encrypted || len(h.Params) != 0 {
+		t.Errorf("header = %+v, want %s, plain", h, name)
+	}
+	enc, err := EncodeHeader(Header{Version: 7, ID: 1796522457152})
+	if err != nil || !bytes.Equal(enc, data) {
+		t.Errorf("EncodeHeader = %x, %v; want Cassandra's %x", enc, err, data)
 	}
 }

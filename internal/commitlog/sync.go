@@ -174,6 +174,10 @@ func (s *Syncer) readSpool() ([]spooled, []string, error) {
 	var dups []string
 	for _, e := range entries {
 		n := e.Name()
+		if strings.HasPrefix(n, ".") && strings.Contains(n, "CommitLog-") {
+			s.removeStale(filepath.Join(s.Paths.SpoolDir, n))
+			continue
+		}
 		if strings.Contains(n, ".dup-") && strings.HasPrefix(n, "CommitLog-") && !strings.HasSuffix(n, InfoSuffix) {
 			dups = append(dups, n)
 			continue
@@ -194,6 +198,20 @@ func (s *Syncer) readSpool() ([]spooled, []string, error) {
 		out = append(out, sg)
 	}
 	return out, dups, nil
+}
+
+// staleTemp is the age after which a temporary file in the spool (a copy
+// or compression cut short by a killed process) is removed.
+const staleTemp = time.Hour
+
+func (s *Syncer) removeStale(path string) {
+	st, err := os.Stat(path)
+	if err != nil || s.now().Sub(st.ModTime()) < staleTemp {
+		return
+	}
+	if err := os.Remove(path); err == nil {
+		s.log().Info("Removed a temporary file left in the spool by an interrupted run", "file", path)
+	}
 }
 
 // archivedKeys lists the node's commitlogs/ once and returns the segment

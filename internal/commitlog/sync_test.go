@@ -133,3 +133,36 @@ type failing struct{ storage.Backend }
 func (f *failing) Put(context.Context, string, storage.Source) (storage.ObjectInfo, error) {
 	return storage.ObjectInfo{}, errors.New("connection refused")
 }
+
+// TestSyncAfterKilledHook: an archive command killed after its link but
+// before its info file, and a copy cut short, leave a segment without info
+// and a temporary file; sync uploads the segment (its file's mtime as the
+// last write) and removes the old temporary file.
+func TestSyncAfterKilledHook(t *testing.T) {
+	t.Parallel()
+	b := localBackend(t)
+	cl := t.TempDir()
+	paths := ResolvePaths("/x/cassandra.yaml", cl, "", "", "")
+	os.MkdirAll(paths.SpoolDir, 0o750)
+	path := writeSegment(t, cl, 1765000000100, 8192, 1)
+	if err := os.Link(path, filepath.Join(paths.SpoolDir, filepath.Base(path))); err != nil {
+		t.Fatal(err)
+	}
+	tmp := filepath.Join(paths.SpoolDir, ".CommitLog-7-1765000000099.log.tmp-123")
+	os.WriteFile(tmp, []byte("partial"), 0o640)
+	old := time.Now().Add(-2 * time.Hour)
+	os.Chtimes(tmp, old, old)
+	s := &Syncer{Backend: b, FQDN: "n1", Paths: paths, NoSweep: true}
+	res, err := s.Sync(t.Context())
+	if err != nil || res.Uploaded != 1 {
+		t.Fatalf("sync = %+v, %v", res, err)
+	}
+	if _, err := os.Stat(tmp); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("stale temporary file kept: %v", err)
+	}
+	segs, _ := List(t.Context(), b, "n1")
+	st, _ := os.Stat(path)
+	if len(segs) != 1 || segs[0].MtimeMs != st.ModTime().UnixMilli() || segs[0].JVMRun != "" {
+		t.Errorf("archived %+v", segs)
+	}
+}

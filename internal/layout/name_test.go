@@ -39,3 +39,15 @@ func TestValidateNewBackupName(t *testing.T) {
 		})
 	}
 }
+
+func TestReservedBackupName(t *testing.T) {
+	t.Parallel()
+	if err := ValidateNewBackupName("commitlogs"); err == nil || !strings.Contains(err.Error(), "reserved") {
+		t.Errorf("ValidateNewBackupName(commitlogs) = %v, want reserved", err)
+	}
+	for _, ok := range []string{"commitlogs2", "Commitlogs", "b1"} {
+		if err := ValidateNewBackupName(ok); err != nil {
+			t.Errorf("ValidateNewBackupName(%q) = %v", ok, err)
+		}
+	}
+}

@@ -146,6 +146,21 @@ func (b *Bed) WriteINI(t testing.TB, extra map[string]map[string]string) string 
 	return path
 }
 
+// PythonINI writes INI without its [commitlog] section for Python Medusa,
+// which refuses a medusa.ini with a section it does not know (KeyError in
+// its config loading), and returns its path.
+func (b *Bed) PythonINI(t testing.TB) string {
+	t.Helper()
+	saved := b.ini
+	defer func() { b.ini = saved }()
+	b.ini = nil
+	path := filepath.Join(t.TempDir(), "medusa.ini")
+	if err := b.writeINI(path, b.Node, nil); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
 // Result is one run of the medusa binary.
 type Result struct {
 	Code           int
