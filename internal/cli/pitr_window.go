@@ -16,7 +16,8 @@ import (
 // otherwise it returns nil without a request, and list-backups and status
 // print what they always did. all are the cluster backups of the index
 // (the possible bases). A pitr.json that cannot be read is logged and
-// left out.
+// left out; a listing of archived commit logs that fails is logged and no
+// window is shown.
 func (r *root) pitrWindows(ctx context.Context, cfg *config.Config, cat *catalog.Catalog,
 	all, shown []layout.ClusterBackup, fqdns []string) ([]layout.PITRWindow, error) {
 	if !cfg.Commitlog.Enabled || len(fqdns) == 0 {
@@ -25,7 +26,12 @@ func (r *root) pitrWindows(ctx context.Context, cfg *config.Config, cat *catalog
 	loaded, err := commitlog.LoadWindows(ctx, cat.Backend, layout.New(cat.Prefix), all, fqdns,
 		commitlog.WindowOptions{Concurrency: cat.Concurrency})
 	if err != nil {
-		return nil, err
+		if ctx.Err() != nil {
+			return nil, err
+		}
+		// The backups are still listed: the window is an addition.
+		r.logger.Warn("The point-in-time restore windows cannot be shown: " + err.Error())
+		return nil, nil
 	}
 	out := make([]layout.PITRWindow, 0, len(loaded))
 	byNode := map[string]*layout.PITRWindow{}
