@@ -223,6 +223,48 @@ func TestWinRetentionAndWindow(t *testing.T) {
 	if w := winWindow(t, b, st, b.FQDN); w == nil || w["earliest"] != winUs(m2.SnapshotTakenUs) {
 		t.Errorf("pitr_window after purge %v; want earliest %s (end of w2's snapshot)", w, winUs(m2.SnapshotTakenUs))
 	}
+
+	// A segment lost after w2 (deleted from the bucket), then backup w3
+	// past it: two spans and the gap between them. The lost segment
+	// follows one last written after w2's snapshot (those active at the
+	// snapshot may have closed before it ended).
+	for i := range 3 {
+		winSegments(t, b, st, s, "win_ret", 3600+1200*i)
+	}
+	var after []commitlog.SegmentInfo
+	for _, g := range winSegs(t, st, b.FQDN) {
+		if g.ID >= minActive {
+			after = append(after, g)
+		}
+	}
+	k := 1
+	for k < len(after) && after[k-1].MtimeMs*1000 <= m2.SnapshotTakenUs {
+		k++
+	}
+	if k+1 >= len(after) || after[0].ID != minActive {
+		t.Fatalf("segments from w2 on: %v; want one written after w2's snapshot followed by two more", after)
+	}
+	lost := after[k]
+	for _, k := range []string{commitlog.InfoKey(b.FQDN, lost), commitlog.SegmentKey(b.FQDN, lost)} {
+		if err := st.rooted.Delete(t.Context(), k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := b.Node.Nodetool(t.Context(), "flush"); err != nil {
+		t.Fatalf("nodetool flush: %v", err)
+	}
+	time.Sleep(time.Second)
+	winMust(t, b, st.ini, "backup", "--backup-name", "w3")
+	winSegments(t, b, st, s, "win_ret", 7200)
+	m3 := winMeta(t, st, b.FQDN, "w3")
+	w = winWindow(t, b, st, b.FQDN)
+	wantGap := map[string]any{"from": winMs(after[k-1].MtimeMs), "to": winUs(m3.SnapshotTakenUs)}
+	if gaps, _ := w["gaps"].([]any); len(gaps) != 1 || fmt.Sprint(gaps[0]) != fmt.Sprint(wantGap) {
+		t.Errorf("pitr_window with %s lost: %v; want one gap %v", lost.Name, w, wantGap)
+	}
+	if text := winMust(t, b, st.ini, "list-backups").Stdout; !strings.Contains(text, ", gap between ") {
+		t.Errorf("list-backups does not show the gap:\n%s", text)
+	}
 }
 
 // TestWinPythonCompat: a bucket prefix with two backups of ours (p1, p2)
