@@ -85,16 +85,16 @@ func (e *Executor) cleanSegments(ctx context.Context, res *NodeResult, now time.
 		return fmt.Errorf("purge node %s: delete archived commit log sidecars: %w", res.FQDN, err)
 	}
 	var objects []storage.ObjectInfo
-	kept := plan.Delete[:0:0]
+	gone := plan.Delete[:0:0]
 	for _, g := range plan.Delete {
 		if g.Info != nil && lockedInfos[g.Info.Key] {
 			plan.Locked = append(plan.Locked, g)
 			continue
 		}
-		kept = append(kept, g)
+		gone = append(gone, g)
 		objects = append(objects, g.Objects...)
 	}
-	plan.Delete = kept
+	plan.Delete = gone
 	if plan.DeleteUnknown {
 		objects = append(objects, plan.Unknown...)
 	}
@@ -103,15 +103,15 @@ func (e *Executor) cleanSegments(ctx context.Context, res *NodeResult, now time.
 		return fmt.Errorf("purge node %s: delete archived commit log segments: %w", res.FQDN, err)
 	}
 	if len(lockedObjects) > 0 {
-		kept = plan.Delete[:0:0]
+		gone = plan.Delete[:0:0]
 		for _, g := range plan.Delete {
 			if groupHasAny(g, lockedObjects) {
 				plan.Locked = append(plan.Locked, g)
 				continue
 			}
-			kept = append(kept, g)
+			gone = append(gone, g)
 		}
-		plan.Delete = kept
+		plan.Delete = gone
 		plan.Unknown = slicesWithout(plan.Unknown, lockedList(plan.Unknown, lockedObjects))
 	}
 	return nil
