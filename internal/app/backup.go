@@ -63,8 +63,8 @@ func (a *App) Backup(ctx context.Context, o backup.Options, rep progress.Reporte
 	}, o)
 }
 
-// backupCommitlogs runs a commit log sync before a backup ([commitlog]
-// enabled): a failed sync is a warning, the segments stay spooled. It
+// backupCommitlogs runs a commit log sync before a backup ([cassandra]
+// commitlog_archiving): a failed sync is a warning, the segments stay spooled. It
 // returns the recorder of meta/pitr.json.
 func (a *App) backupCommitlogs(ctx context.Context, cass *Cassandra) (*pitrRecorder, error) {
 	paths, err := a.CommitlogPaths()

@@ -2,7 +2,9 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"sort"
@@ -15,8 +17,8 @@ import (
 	"github.com/medusa-go/medusa/internal/storage"
 )
 
-// CommitlogPaths returns the [commitlog] places, the defaults derived from
-// cassandra.yaml ([cassandra] config_file): commitlog_directory and the
+// CommitlogPaths returns the commit log places ([cassandra] commitlog_*),
+// the defaults derived from cassandra.yaml ([cassandra] config_file): commitlog_directory and the
 // directory of the yaml.
 func (a *App) CommitlogPaths() (commitlog.Paths, error) {
 	c := a.Config.Commitlog
@@ -51,7 +53,7 @@ func (a *App) CommitlogSync(ctx context.Context, sweepAge time.Duration) (commit
 	}
 	defer b.Close()
 	s := &commitlog.Syncer{Backend: b, FQDN: a.Config.Storage.FQDN, Paths: paths, MedusaVersion: a.Version,
-		Logger: a.Logger, SweepAge: sweepAge}
+		Logger: a.Logger, SweepAge: sweepAge, HostID: commitlog.ReadHostID(paths.SpoolDir)}
 	return s.Sync(ctx)
 }
 
@@ -110,6 +112,10 @@ func (r *pitrRecorder) Write(ctx context.Context, b storage.Backend, l layout.La
 	if s, err := r.cass.Session(ctx); err == nil {
 		if local, err := s.Local(ctx); err == nil {
 			m.HostID, m.ReleaseVersion = local.HostID, local.ReleaseVersion
+			// For the sidecars of later syncs (a missing spool is left alone).
+			if err := commitlog.WriteHostID(r.paths.SpoolDir, m.HostID); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				r.logger.Warn("Cannot record the host id for commit log sync", "spool", r.paths.SpoolDir, "error", err)
+			}
 		}
 	}
 	if p, err := commitlog.ReadProperties(r.paths.PropertiesFile); err == nil {

@@ -43,7 +43,7 @@ func newCommitlogArchiveCmd(r *root) *cobra.Command {
 		Use:   "archive <path> <name>",
 		Short: "Hand a closed segment to the spool (Cassandra's archive_command)",
 		Long: `Hard-link the closed commit log segment <path> (Cassandra's %path) named <name>
-(%name) into the spool ([commitlog] spool_dir), where "medusa commitlog sync"
+(%name) into the spool ([cassandra] commitlog_spool_dir), where "medusa commitlog sync"
 uploads it from. It takes milliseconds, needs no storage credentials, writes
 nothing to stdout or stderr on success (Cassandra reads that output only once
 the command ended) and logs to the [logging] file, else to
@@ -119,8 +119,8 @@ func newCommitlogEnableCmd(r *root, on bool) *cobra.Command {
 	return &cobra.Command{
 		Use:   use,
 		Short: short,
-		Long: short + ` ([commitlog] properties_file, by
-default the one beside cassandra.yaml), keeping every other line. The line
+		Long: short + ` ([cassandra] commitlog_properties_file,
+by default the one beside cassandra.yaml), keeping every other line. The line
 enable writes is
 
   archive_command=<this medusa binary> --config-file <medusa.ini> commitlog archive %path %name
@@ -187,7 +187,7 @@ func runEnable(a *app.App, ini string, on bool, out io.Writer) error {
 	fmt.Fprintf(out, "Wrote %s=%s to %s\n", commitlog.KeyArchiveCommand, line, props)
 	fmt.Fprintln(out, "Cassandra reads this file only at start: restart the node (a rolling restart for a cluster) to apply it.")
 	if on && !a.Config.Commitlog.Enabled {
-		fmt.Fprintf(out, "Also set [commitlog] enabled = true in %s so that backups record meta/pitr.json.\n", ini)
+		fmt.Fprintf(out, "Also set commitlog_archiving = true in the [cassandra] section of %s so that backups sync the spool and record meta/pitr.json.\n", ini)
 	}
 	return nil
 }

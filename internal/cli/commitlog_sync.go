@@ -29,7 +29,7 @@ not the newest two) are uploaded too and left in place.
 
 With --once it syncs once and exits (non-zero if anything stays spooled);
 otherwise it syncs every --interval until interrupted. Every backup also syncs
-when [commitlog] enabled is set.
+when [cassandra] commitlog_archiving is set.
 
 ` + exitHelp,
 		Args: cobra.NoArgs,

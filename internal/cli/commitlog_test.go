@@ -12,7 +12,7 @@ import (
 )
 
 // commitlogEnv writes a cassandra.yaml (commit log directory inside dir)
-// and a medusa.ini with [commitlog] extra lines; it returns the ini and
+// and a medusa.ini with extra [cassandra] lines; it returns the ini and
 // the commit log directory.
 func commitlogEnv(t *testing.T, extra string) (dir, ini, cl string) {
 	t.Helper()
@@ -30,7 +30,7 @@ func commitlogEnv(t *testing.T, extra string) (dir, ini, cl string) {
 	}
 	ini = filepath.Join(dir, "medusa.ini")
 	content := "[storage]\nstorage_provider = local\nbucket_name = b\nbase_path = " + dir + "\nfqdn = n1\n" +
-		"[cassandra]\nconfig_file = " + yaml + "\n[commitlog]\n" + extra
+		"[cassandra]\nconfig_file = " + yaml + "\n" + extra
 	if err := os.WriteFile(ini, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -44,6 +44,19 @@ func runCLI(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	return o.String(), e.String(), code
 }
 
+// TestCommitlogSectionRefusedByCLI: an ini with a [commitlog] section
+// (which Python Medusa refuses) is a configuration error, exit 2, naming
+// the file, the section and where the keys go.
+func TestCommitlogSectionRefusedByCLI(t *testing.T) {
+	t.Parallel()
+	_, ini, _ := commitlogEnv(t, "commitlog_archiving = true\n[commitlog]\nenabled = true\n")
+	_, errOut, code := runCLI(t, "--config-file", ini, "commitlog", "enable")
+	if code != 2 || !strings.Contains(errOut, ini) || !strings.Contains(errOut, "[commitlog]") ||
+		!strings.Contains(errOut, "enabled -> commitlog_archiving") {
+		t.Errorf("enable with [commitlog]: exit %d, want 2 and an error naming %s, the section and the key's new name:\n%s", code, ini, errOut)
+	}
+}
+
 func TestCommitlogEnableDisable(t *testing.T) {
 	t.Parallel()
 	dir, ini, _ := commitlogEnv(t, "")
@@ -52,7 +65,7 @@ func TestCommitlogEnableDisable(t *testing.T) {
 		t.Fatal(err)
 	}
 	out, errOut, code := runCLI(t, "--config-file", ini, "commitlog", "enable")
-	if code != 0 || !strings.Contains(out, "restart") || !strings.Contains(out, "enabled = true") {
+	if code != 0 || !strings.Contains(out, "restart") || !strings.Contains(out, "commitlog_archiving = true in the [cassandra] section") {
 		t.Fatalf("enable: exit %d\n%s%s", code, out, errOut)
 	}
 	p, err := commitlog.ReadProperties(props)

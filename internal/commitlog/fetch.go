@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/klauspost/compress/zstd"
 
@@ -19,7 +20,11 @@ import (
 // the header (CRC, and the id and version of info), writes to a temporary
 // name in dstPath's directory, fsyncs, and only then renames it to dstPath,
 // so that a file at dstPath is always a complete, verified segment. b is
-// rooted at the storage prefix (see Under).
+// rooted at the storage prefix (see Under). The temporary file is named
+// .fetch-<name>-*; Fetch removes it when it fails, but a killed process
+// leaves it: Cassandra refuses to start when restore_directories holds a
+// file that is not a segment, so run RemoveFetchTemps on that directory
+// before starting it.
 func Fetch(ctx context.Context, b storage.Backend, fqdn string, info SegmentInfo, dstPath string) error {
 	key := SegmentKey(fqdn, info)
 	rc, _, err := b.Get(ctx, key, 0, -1)
@@ -41,7 +46,7 @@ func Fetch(ctx context.Context, b storage.Backend, fqdn string, info SegmentInfo
 		return fmt.Errorf("archived segment %s: unknown codec %q", key, info.Codec)
 	}
 	dir := filepath.Dir(dstPath)
-	f, err := os.CreateTemp(dir, ".fetch-"+info.Name+"-*")
+	f, err := os.CreateTemp(dir, fetchTempPrefix+info.Name+"-*")
 	if err != nil {
 		return fmt.Errorf("download %s: %w", key, err)
 	}
@@ -85,6 +90,28 @@ func Fetch(ctx context.Context, b storage.Backend, fqdn string, info SegmentInfo
 	}
 	ok = true
 	return SyncDir(dir)
+}
+
+// fetchTempPrefix starts the names of Fetch's temporary files.
+const fetchTempPrefix = ".fetch-"
+
+// RemoveFetchTemps removes the temporary files of interrupted Fetch calls
+// from dir and returns their names.
+func RemoveFetchTemps(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("remove interrupted downloads from %s: %w", dir, err)
+	}
+	var out []string
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), fetchTempPrefix) {
+			if err := os.Remove(filepath.Join(dir, e.Name())); err != nil {
+				return out, fmt.Errorf("remove interrupted download: %w", err)
+			}
+			out = append(out, e.Name())
+		}
+	}
+	return out, nil
 }
 
 // ctxReader stops a copy once ctx is done.

@@ -13,7 +13,7 @@ import (
 )
 
 // MetaFile is the file every backup writes in its meta/ directory when
-// [commitlog] enabled is set, before manifest.json (Python Medusa ignores it).
+// [cassandra] commitlog_archiving is set, before manifest.json (Python Medusa ignores it).
 const MetaFile = "pitr.json"
 
 // PitrMeta is <fqdn>/<backup>/meta/pitr.json: what a backup records so that
@@ -33,7 +33,7 @@ type PitrMeta struct {
 	// CommitlogSegmentSize is cassandra.yaml's commitlog_segment_size as
 	// written there (empty: Cassandra's default).
 	CommitlogSegmentSize string `json:"commitlog_segment_size,omitempty"`
-	// Precision is [commitlog] precision (the unit of write timestamps).
+	// Precision is [cassandra] commitlog_precision (the unit of write timestamps).
 	Precision string `json:"precision"`
 	// Archiving: archive_command was set to medusa's archive command in
 	// the properties file when the backup was taken.

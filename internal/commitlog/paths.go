@@ -23,7 +23,7 @@ type Paths struct {
 	RestoreDir string
 }
 
-// ResolvePaths fills the [commitlog] paths left empty with their defaults:
+// ResolvePaths fills the commit log paths left empty with their defaults:
 // the spool and restore directories inside commitlogDir, the properties
 // file beside cassandraYAML.
 func ResolvePaths(cassandraYAML, commitlogDir, spoolDir, propertiesFile, restoreDir string) Paths {

@@ -94,7 +94,7 @@ func (s *Syncer) Sync(ctx context.Context) (SyncResult, error) {
 	prev := map[int64]SpoolInfo{}
 	for i, sg := range segs {
 		prev[sg.name.ID] = sg.si
-		uploaded, skipped, err := s.syncOne(ctx, sg, prev)
+		uploaded, skipped, err := s.syncOne(ctx, sg, prev, archived)
 		if err != nil {
 			if errors.Is(err, ErrBadHeader) || errors.Is(err, ErrConflict) {
 				bad = append(bad, err.Error())
@@ -132,15 +132,24 @@ func countSpooled(segs []spooled) int {
 }
 
 // syncOne uploads one segment and, for a spooled one, removes it from the
-// spool. prev holds the spool info of lower ids of this sync.
-func (s *Syncer) syncOne(ctx context.Context, sg spooled, prev map[int64]SpoolInfo) (int64, bool, error) {
+// spool. prev holds the spool info of lower ids of this sync, archived the
+// mtimes of the segments archived before it.
+func (s *Syncer) syncOne(ctx context.Context, sg spooled, prev map[int64]SpoolInfo, archived map[string]int64) (int64, bool, error) {
 	info := SegmentInfo{MtimeMs: sg.si.MtimeMs, JVMRun: sg.si.JVMRun, ArchivedAt: sg.si.ArchivedAt,
 		HostID: s.HostID, MedusaVersion: s.MedusaVersion, FirstWriteMs: sg.name.ID}
 	if info.ArchivedAt.IsZero() {
 		info.ArchivedAt = s.now().UTC()
 	}
-	if p, ok := prev[sg.name.ID-1]; ok && p.JVMRun != "" && p.JVMRun == sg.si.JVMRun {
-		info.FirstWriteMs = p.MtimeMs
+	// The previous segment of the run: spooled with this one (same run),
+	// else archived before (ids are consecutive within a run, and a new run
+	// starts at its start time in ms, far above the last run's ids).
+	before := SegmentName{Version: sg.name.Version, ID: sg.name.ID - 1}
+	if p, ok := prev[before.ID]; ok {
+		if p.JVMRun != "" && p.JVMRun == sg.si.JVMRun {
+			info.FirstWriteMs = p.MtimeMs
+		}
+	} else if ms, ok := archived[before.String()]; ok {
+		info.FirstWriteMs = ms
 	}
 	p, err := prepare(ctx, sg.path, s.Paths.SpoolDir, info)
 	if err != nil {
@@ -215,16 +224,16 @@ func (s *Syncer) removeStale(path string) {
 }
 
 // archivedKeys lists the node's commitlogs/ once and returns the segment
-// names that have a sidecar.
-func (s *Syncer) archivedKeys(ctx context.Context) (map[string]bool, error) {
-	out := map[string]bool{}
+// names that have a sidecar, with their mtimes.
+func (s *Syncer) archivedKeys(ctx context.Context) (map[string]int64, error) {
+	out := map[string]int64{}
 	dir := NodeDir(s.FQDN)
 	for obj, err := range s.Backend.List(ctx, dir) {
 		if err != nil {
 			return nil, fmt.Errorf("list %s: %w", dir, err)
 		}
-		if _, _, name, kind, err := ParseKey(obj.Key); err == nil && kind == KindInfo {
-			out[name.String()] = true
+		if _, ms, name, kind, err := ParseKey(obj.Key); err == nil && kind == KindInfo {
+			out[name.String()] = ms
 		}
 	}
 	return out, nil
@@ -233,7 +242,7 @@ func (s *Syncer) archivedKeys(ctx context.Context) (map[string]bool, error) {
 // sweep returns the commitlog directory's segments whose archive failed:
 // older than SweepAge, not among the two newest ids (the segment being
 // written and the one Cassandra keeps ready), neither spooled nor archived.
-func (s *Syncer) sweep(spool []spooled, archived map[string]bool) []spooled {
+func (s *Syncer) sweep(spool []spooled, archived map[string]int64) []spooled {
 	if s.Paths.CommitlogDir == "" {
 		return nil
 	}
@@ -265,7 +274,7 @@ func (s *Syncer) sweep(spool []spooled, archived map[string]bool) []spooled {
 	}
 	var out []spooled
 	for _, sg := range all {
-		if inSpool[sg.name.String()] || archived[sg.name.String()] {
+		if _, done := archived[sg.name.String()]; done || inSpool[sg.name.String()] {
 			continue
 		}
 		st, err := os.Stat(sg.path)

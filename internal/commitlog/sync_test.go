@@ -97,6 +97,13 @@ func TestSyncListFetch(t *testing.T) {
 	if _, err := os.Stat(dst2); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("Fetch left %s after failing", dst2)
 	}
+	if left, err := RemoveFetchTemps(filepath.Dir(dst2)); err != nil || len(left) != 0 {
+		t.Errorf("Fetch left temporary files: %v, %v", left, err)
+	}
+	os.WriteFile(filepath.Join(filepath.Dir(dst2), ".fetch-x-1"), nil, 0o644)
+	if left, err := RemoveFetchTemps(filepath.Dir(dst2)); err != nil || len(left) != 1 {
+		t.Errorf("RemoveFetchTemps = %v, %v; want the one left", left, err)
+	}
 }
 
 // TestSyncStoreDown: the store fails; the segments stay spooled and the
@@ -164,5 +171,34 @@ func TestSyncAfterKilledHook(t *testing.T) {
 	st, _ := os.Stat(path)
 	if len(segs) != 1 || segs[0].MtimeMs != st.ModTime().UnixMilli() || segs[0].JVMRun != "" {
 		t.Errorf("archived %+v", segs)
+	}
+}
+
+// TestSyncFirstWriteAcrossSyncs: the first segment of a sync takes as its
+// first write the mtime of the previous segment archived by an earlier sync.
+func TestSyncFirstWriteAcrossSyncs(t *testing.T) {
+	t.Parallel()
+	b := localBackend(t)
+	cl := t.TempDir()
+	paths := ResolvePaths("/x/cassandra.yaml", cl, "", "", "")
+	s := &Syncer{Backend: b, FQDN: "n1", Paths: paths, NoSweep: true}
+	mtimes := []time.Time{time.Now().Add(-time.Minute), time.Now()}
+	for i, mt := range mtimes {
+		path := writeSegment(t, cl, int64(1765000000100+i), 4096, byte(i))
+		os.Chtimes(path, mt, mt)
+		if err := Archive(ArchiveRequest{Path: path, Name: filepath.Base(path), SpoolDir: paths.SpoolDir,
+			Now: time.Now(), JVMStartMs: 1765000000000, JVMPid: 1}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Sync(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	segs, err := List(t.Context(), b, "n1")
+	if err != nil || len(segs) != 2 {
+		t.Fatalf("List = %v, %v", segs, err)
+	}
+	if segs[1].FirstWriteMs != mtimes[0].UnixMilli() {
+		t.Errorf("first write of the second segment = %d, want the first one's mtime %d", segs[1].FirstWriteMs, mtimes[0].UnixMilli())
 	}
 }

@@ -232,7 +232,8 @@ func (w Warning) String() string {
 // secret keys: their values are never echoed.
 type Problem struct {
 	Section, Key, Value, Message string
-	// Line is the line of the file for syntax problems, else 0.
+	// Line is the line of the file for syntax problems and a refused
+	// section, else 0.
 	Line int
 	// Source names where a value came from when it was not the file's own
 	// section: "--prefix", "$MEDUSA_RESOLVE_IP_ADDRESSES", "[DEFAULT]".

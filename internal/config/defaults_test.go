@@ -72,7 +72,7 @@ func TestDefaults(t *testing.T) {
 			MaxSendMessageLength: 536870912, MaxReceiveMessageLength: 134217728,
 		},
 		Kubernetes: Kubernetes{Enabled: false, CassandraURL: "", UseMgmtAPI: false},
-		Commitlog:  Commitlog{Precision: "MICROSECONDS", RetentionGrace: 24 * time.Hour},
+		Commitlog:  Commitlog{Precision: "MICROSECONDS", RetentionGrace: 24 * time.Hour, SyncInterval: time.Minute},
 	}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Errorf("defaults:\ngot  %+v\nwant %+v", *cfg, *want)

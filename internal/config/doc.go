@@ -78,6 +78,8 @@
 // Values of secret keys are never echoed, nor are the contents of lines
 // that cannot be parsed. Unknown sections and keys are Warnings (Medusa
 // ignores unknown keys and crashes on unknown sections), with a "did you
-// mean" suggestion for near misses. A file that cannot be read is a plain
+// mean" suggestion for near misses; a [commitlog] section is an error,
+// since the commit log settings are [cassandra] commitlog_* keys (see
+// Commitlog) precisely so that Python Medusa can read the same file. A file that cannot be read is a plain
 // error naming it and suggesting --config-file.
 package config

@@ -42,7 +42,7 @@ var ignoredKeys = map[string]map[string]string{
 // specs binds every known key, in Medusa's order, to the fields of c.
 // user is the default of [ssh] username ($USER).
 func (c *Config) specs(user string) []sectionSpec {
-	return append(append([]sectionSpec{c.storageSpec(), c.cassandraSpec()}, c.otherSpecs(user)...), c.commitlogSpec())
+	return append([]sectionSpec{c.storageSpec(), c.cassandraSpec()}, c.otherSpecs(user)...)
 }
 
 func (c *Config) storageSpec() sectionSpec {
@@ -85,7 +85,7 @@ func (c *Config) storageSpec() sectionSpec {
 
 func (c *Config) cassandraSpec() sectionSpec {
 	k := &c.Cassandra
-	return sectionSpec{"cassandra", []keySpec{
+	return sectionSpec{"cassandra", append([]keySpec{
 		def("config_file", "/etc/cassandra/cassandra.yaml", strV{&k.ConfigFile}),
 		def("start_cmd", "sudo service cassandra start", strV{&k.StartCmd}),
 		def("stop_cmd", "sudo service cassandra stop", strV{&k.StopCmd}),
@@ -114,7 +114,7 @@ func (c *Config) cassandraSpec() sectionSpec {
 		def("resolve_ip_addresses", "True", boolV{p: &k.ResolveIPAddresses}),
 		def("use_sudo", "True", boolV{p: &k.UseSudo}),
 		def("cql_retry_seconds", "390", intV{p: &k.CQLRetrySeconds, min: 1, max: 86400}),
-	}}
+	}, c.commitlogKeys()...)}
 }
 
 func (c *Config) otherSpecs(user string) []sectionSpec {

@@ -19,6 +19,10 @@ func (b *build) warnUnknown(f *iniFile) {
 	}
 	for _, s := range f.sections {
 		spec, known := b.spec(s.name)
+		if s.name == commitlogSection {
+			b.refuseCommitlogSection(s)
+			continue
+		}
 		if !known {
 			msg := "unknown section, ignored"
 			if g := suggest(s.name, sectionNames); g != "" {

@@ -9,7 +9,7 @@ import (
 	"github.com/medusa-go/medusa/internal/testbed"
 )
 
-// TestArchBackupRecordsPITR: with [commitlog] enabled a backup first syncs
+// TestArchBackupRecordsPITR: with commitlog_archiving a backup first syncs
 // the spool, then records meta/pitr.json (the snapshot's time bounds, the
 // segments in the commit log directory just before it, host id, version,
 // segment size, precision, archiving on). The backup name "commitlogs" is
@@ -58,13 +58,39 @@ func TestArchBackupRecordsPITR(t *testing.T) {
 		t.Errorf("the newest active segment %s was already archived before the backup", newest)
 	}
 
+	// The backup recorded the host id in the spool: later syncs put it in
+	// the sidecars.
+	if got := commitlog.ReadHostID(b.SpoolDir); got != m.HostID {
+		t.Errorf("host id in the spool = %q, want %q", got, m.HostID)
+	}
+	archWrite(t, s, "arch_backup", 2500, 2500)
+	waitSpooled(t, b, 1)
+	b.MustRun(t, "commitlog", "sync", "--once")
+	after, err := commitlog.List(t.Context(), st, b.FQDN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fresh int
+	for _, g := range after {
+		if archived[g.Name] {
+			continue
+		}
+		fresh++
+		if g.HostID != m.HostID {
+			t.Errorf("sidecar of %s synced after the backup: host_id %q, want %q", g.Name, g.HostID, m.HostID)
+		}
+	}
+	if fresh == 0 {
+		t.Error("no segment archived after the backup")
+	}
+
 	res = b.Run(t, "backup", "--backup-name", "commitlogs")
 	if res.Code == 0 || !strings.Contains(res.Out(), "reserved") {
 		t.Errorf("backup named commitlogs: exit %d, want a refusal naming the reserved name:\n%s", res.Code, res.Out())
 	}
 
-	// Python Medusa refuses a medusa.ini with a [commitlog] section: give it one without.
-	py := testbed.PyMedusa{Exe: testbed.PyMedusaT(t), Config: b.PythonINI(t), Dir: t.TempDir()}
+	// Python Medusa reads the same medusa.ini (commit log settings in [cassandra]).
+	py := testbed.PyMedusa{Exe: testbed.PyMedusaT(t), Config: b.INI, Dir: t.TempDir()}
 	out, errOut, err := py.Run(t.Context(), "list-backups")
 	if err != nil || !strings.Contains(out, "arch_b1 (started") || strings.Contains(out, "commitlogs") {
 		t.Errorf("Python list-backups: %v\n%s\n%s", err, out, errOut)

@@ -93,7 +93,7 @@ func TestArchStoreDown(t *testing.T) {
 func TestArchHookLatency(t *testing.T) {
 	b := PitrBed(t)
 	cl, spool := t.TempDir(), filepath.Join(t.TempDir(), "spool")
-	ini := b.WriteINI(t, map[string]map[string]string{"commitlog": {"spool_dir": spool}})
+	ini := b.WriteINI(t, map[string]map[string]string{"cassandra": {"commitlog_spool_dir": spool}})
 	hdr, err := commitlog.EncodeHeader(commitlog.Header{Version: 7, ID: 1765000000000})
 	if err != nil {
 		t.Fatal(err)

@@ -22,7 +22,7 @@ func TestArchSweepFailedArchive(t *testing.T) {
 	archKeyspace(t, s, "arch_sweep")
 	b.MustRun(t, "commitlog", "sync", "--once") // what is spooled or left so far is archived
 	// The node's archive_command reads b.INI: break its spool.
-	if err := b.writeINI(b.INI, b.Node, map[string]map[string]string{"commitlog": {"spool_dir": "/dev/null/spool"}}); err != nil {
+	if err := b.writeINI(b.INI, b.Node, map[string]map[string]string{"cassandra": {"commitlog_spool_dir": "/dev/null/spool"}}); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -30,8 +29,9 @@ type Bed struct {
 	// the node's archive_command.
 	Medusa string
 	// INI is the medusa.ini of the node (S3 as the restricted user, the
-	// node's cassandra.yaml and scripts, [commitlog] enabled = true); the
-	// archive_command names it.
+	// node's cassandra.yaml and scripts, [cassandra] commitlog_archiving =
+	// true); the archive_command names it. Python Medusa reads the same
+	// file.
 	INI    string
 	FQDN   string // [storage] fqdn: the node's address
 	Bucket string
@@ -92,7 +92,7 @@ func bedOptions(dir string) (testbed.CassandraOptions, error) {
 	}
 	bed.PropertiesFile = filepath.Join(conf, commitlog.PropertiesFile)
 	bed.SpoolDir = filepath.Join(dir, "node1", "commitlog", commitlog.DefaultSpoolName)
-	bed.ini = map[string]map[string]string{"commitlog": {"enabled": "true", "properties_file": bed.PropertiesFile}}
+	bed.ini = map[string]map[string]string{"cassandra": {"commitlog_archiving": "true", "commitlog_properties_file": bed.PropertiesFile}}
 	bed.INI = filepath.Join(bed.Dir, "medusa.ini")
 	if err := bed.writeINI(bed.INI, nil, nil); err != nil {
 		return testbed.CassandraOptions{}, err
@@ -121,41 +121,43 @@ func bedReady(_ context.Context, n *testbed.Node) error {
 
 func (b *Bed) writeINI(path string, n *testbed.Node, extra map[string]map[string]string) error {
 	ex := map[string]map[string]string{}
-	for sec, kv := range b.ini {
-		ex[sec] = maps.Clone(kv)
-	}
-	for sec, kv := range extra {
-		if ex[sec] == nil {
-			ex[sec] = map[string]string{}
+	for _, m := range []map[string]map[string]string{b.ini, extra} {
+		for sec, kv := range m {
+			for k, v := range kv {
+				if sec == "commitlog" {
+					sec, k = "cassandra", commitlogKey(k)
+				}
+				if ex[sec] == nil {
+					ex[sec] = map[string]string{}
+				}
+				ex[sec][k] = v
+			}
 		}
-		maps.Copy(ex[sec], kv)
 	}
 	return testbed.MedusaINI{S3: b.S3, KeyFile: filepath.Join(filepath.Dir(path), "credentials"), User: b.S3.Restricted,
 		Bucket: b.Bucket, Node: n, FQDN: b.FQDN, Extra: ex}.Write(path)
 }
 
+// commitlogKey is the [cassandra] key of a commit log setting named
+// without its prefix (enabled is commitlog_archiving).
+func commitlogKey(k string) string {
+	if k == "enabled" {
+		return "commitlog_archiving"
+	}
+	return config.CommitlogKeyPrefix + k
+}
+
 // WriteINI writes a variant of INI in a new temporary directory, extra
 // overriding its keys (section -> key -> value), and returns its path:
 // e.g. {"storage": {"port": "<black hole>"}} for an unreachable store.
+// The commit log settings are [cassandra] commitlog_* keys; for brevity
+// extra may also name them as a "commitlog" section with the short names
+// (enabled, spool_dir, sync_interval...): they are written to [cassandra]
+// (a medusa.ini with a [commitlog] section is refused).
 func (b *Bed) WriteINI(t testing.TB, extra map[string]map[string]string) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "medusa.ini")
 	if err := b.writeINI(path, b.Node, extra); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
-
-// PythonINI writes INI without its [commitlog] section for Python Medusa,
-// which refuses a medusa.ini with a section it does not know (KeyError in
-// its config loading), and returns its path.
-func (b *Bed) PythonINI(t testing.TB) string {
-	t.Helper()
-	saved := b.ini
-	defer func() { b.ini = saved }()
-	b.ini = nil
-	path := filepath.Join(t.TempDir(), "medusa.ini")
-	if err := b.writeINI(path, b.Node, nil); err != nil {
 		t.Fatal(err)
 	}
 	return path
