@@ -25,7 +25,7 @@ this node ([storage] fqdn) are listed. --output json prints a JSON list of
 cluster backups (sizes, object counts and per-node details included).
 Backups missing from the index are not listed: run "medusa build-index".
 
-With [commitlog] enabled, one more line per node that has archived commit
+With [cassandra] commitlog_archiving, one more line per node that has archived commit
 logs (this node; every node of the listed backups with --show-all) gives its
 point-in-time restore window:
 

@@ -12,7 +12,7 @@ import (
 
 // pitrWindows returns the recoverable windows (point-in-time restore) of
 // the nodes fqdns that have archived commit logs, and sets them on the
-// node entries of shown (for JSON output). Only with [commitlog] enabled:
+// node entries of shown (for JSON output). Only with [cassandra] commitlog_archiving:
 // otherwise it returns nil without a request, and list-backups and status
 // print what they always did. all are the cluster backups of the index
 // (the possible bases). A pitr.json that cannot be read is logged and

@@ -50,7 +50,7 @@ func (f *catFixture) addPITR(t *testing.T) {
 const pitrLine = "Point-in-time restore window of n1.example.com: 2023-11-14T22:13:21.500Z to 2023-11-16T00:13:20.000Z, " +
 	"gap between 2023-11-15T01:13:20.000Z and 2023-11-15T22:13:21.500Z\n"
 
-// TestListBackupsPITRWindow: with [commitlog] enabled, list-backups and
+// TestListBackupsPITRWindow: with [cassandra] commitlog_archiving, list-backups and
 // status add one line for n1 (the only node with archived segments) and
 // its JSON node entries gain pitr_window; without it the outputs are the
 // golden ones, byte for byte, archived segments or not.
@@ -69,11 +69,11 @@ func TestListBackupsPITRWindow(t *testing.T) {
 		"list-backups --show-all": "list_backups_all.golden", "status --backup-name b2": "status_b2.golden",
 		"status --backup-name b2 -o json": "status_b2_json.golden"} {
 		if out, errOut, code := off.run(t, nil, strings.Fields(args)...); code != 0 || out != golden(name) {
-			t.Errorf("%s without [commitlog] enabled: exit %d, output differs from %s:\n%s\n%s", args, code, name, out, errOut)
+			t.Errorf("%s without [cassandra] commitlog_archiving: exit %d, output differs from %s:\n%s\n%s", args, code, name, out, errOut)
 		}
 	}
 
-	on := newCatFixture(t, "[commitlog]\nenabled = True\n")
+	on := newCatFixture(t, "[cassandra]\ncommitlog_archiving = True\n")
 	on.populate(t)
 	on.addPITR(t)
 	for _, tt := range []struct{ args, want string }{
@@ -99,7 +99,7 @@ func TestListBackupsPITRWindow(t *testing.T) {
 // TestPITRWindowNotRestorable: archived segments but no backup with
 // pitr.json give one line saying why.
 func TestPITRWindowNotRestorable(t *testing.T) {
-	f := newCatFixture(t, "[commitlog]\nenabled = True\n")
+	f := newCatFixture(t, "[cassandra]\ncommitlog_archiving = True\n")
 	f.populate(t)
 	info := commitlog.SegmentInfo{Name: fmt.Sprintf("CommitLog-7-%d.log", pitrRun), Version: 7, ID: pitrRun,
 		MtimeMs: time.Unix(fxT0, 0).UnixMilli(), Codec: commitlog.CodecRaw}
@@ -108,7 +108,7 @@ func TestPITRWindowNotRestorable(t *testing.T) {
 	f.put(t, l.KeyPrefix()+commitlog.InfoKey("n1.example.com", info), []byte("{}"), 0)
 	out, errOut, code := f.run(t, nil, "list-backups")
 	want := "Point-in-time restore window of n1.example.com: none (no backup of the node has meta/pitr.json " +
-		"(taken with [commitlog] enabled); 1 archived segments)\n"
+		"(backups write it with [cassandra] commitlog_archiving = True); 1 archived segments)\n"
 	if code != 0 || !strings.HasSuffix(out, want) {
 		t.Errorf("exit %d:\n%s\nwant a last line %q\n%s", code, out, want, errOut)
 	}

@@ -32,7 +32,7 @@ and the first keys, and the backup is not complete (a restore of it would
 fail); objects stored again since the backup with the same size are
 counted, for verify --enable-md5-checks to read.
 
-With [commitlog] enabled, one more line per node of the backup that has
+With [cassandra] commitlog_archiving, one more line per node of the backup that has
 archived commit logs gives its point-in-time restore window
 ("- Point-in-time restore window of <fqdn>: <earliest> to <latest>", with
 ", gap between <t1> and <t2>" for each gap), and its JSON node entries gain

@@ -81,7 +81,7 @@ func ComputeWindow(fqdn string, bases []WindowBase, segs []SegmentInfo) Window {
 		}
 	}
 	var spans []Span
-	w.Why = "no backup of the node has meta/pitr.json (taken with [commitlog] enabled)"
+	w.Why = "no backup of the node has meta/pitr.json (backups write it with [cassandra] commitlog_archiving = True)"
 	for _, b := range bases {
 		if !b.Meta.Archiving {
 			w.Why = fmt.Sprintf("backup %s was taken while commit log archiving was off", b.Backup)

@@ -63,7 +63,7 @@ func TestComputeWindow(t *testing.T) {
 			fmt.Sprintf("segment id %d, active at the snapshot of backup b1, is not archived", run)},
 		{"nothing archived since the snapshot", []WindowBase{winBase("b1", 50, run+5)}, winSegs(run, 10, 20), nil,
 			"no segment written since the snapshot of backup b1 is archived yet"},
-		{"no base", nil, winSegs(run, 10), nil, "no backup of the node has meta/pitr.json (taken with [commitlog] enabled)"},
+		{"no base", nil, winSegs(run, 10), nil, "no backup of the node has meta/pitr.json (backups write it with [cassandra] commitlog_archiving = True)"},
 		{"archiving off", []WindowBase{off}, winSegs(run, 10), nil,
 			"backup off was taken while commit log archiving was off"},
 		{"no active listing: from the snapshot start less 2 s", []WindowBase{winBase("b1", 15)}, winSegs(run, 10, 20, 30),

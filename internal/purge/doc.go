@@ -38,8 +38,8 @@
 // remaining backup of the node with meta/pitr.json pins the segments a
 // point-in-time restore from it needs: a segment is deleted only when its
 // id is below the smallest id active at that backup's snapshot AND it was
-// last written before the snapshot started minus [commitlog]
-// retention_grace. Backups without pitr.json pin nothing; an unfinished
+// last written before the snapshot started minus [cassandra]
+// commitlog_retention_grace. Backups without pitr.json pin nothing; an unfinished
 // backup that may still be running pins what was written since its start
 // minus the grace; the last grace is always kept. Sidecars go first (a
 // segment without one is not archived, so no restore picks it half

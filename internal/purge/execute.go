@@ -38,7 +38,7 @@ type Executor struct {
 	// selected backup with an object still retained is kept whole and
 	// reported (NodeResult.Locked) instead of being deleted.
 	Locks storage.Retention
-	// RetentionGrace is [commitlog] retention_grace: how long archived
+	// RetentionGrace is [cassandra] commitlog_retention_grace: how long archived
 	// commit log segments are kept past what the remaining backups need
 	// (zero: not at all).
 	RetentionGrace time.Duration
