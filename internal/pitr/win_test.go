@@ -155,7 +155,7 @@ func winMs(ms int64) string { return time.UnixMilli(ms).UTC().Format("2006-01-02
 func TestWinRetentionAndWindow(t *testing.T) {
 	b := PitrBed(t)
 	st := winOpen(t, b, "winret", map[string]map[string]string{
-		"storage": {"max_backup_count": "1"}, "commitlog": {"retention_grace": "0s"}})
+		"storage": {"max_backup_count": "1"}, "cassandra": {"commitlog_retention_grace": "0s"}})
 	s := b.Session(t, "")
 	archKeyspace(t, s, "win_ret")
 	began := time.Now()
@@ -346,7 +346,7 @@ func TestWinObjectLock(t *testing.T) {
 	}
 	st := winOpen(t, b, "winlock", map[string]map[string]string{
 		"storage":   {"bucket_name": bucket, "object_lock_days": "1"},
-		"commitlog": {"retention_grace": "0s"}})
+		"cassandra": {"commitlog_retention_grace": "0s"}})
 	s := b.Session(t, "")
 	archKeyspace(t, s, "win_lock")
 	winSegments(t, b, st, s, "win_lock", 0)
