@@ -19,9 +19,11 @@ import (
 // Syncer drains the spool into the bucket (medusa commitlog sync).
 type Syncer struct {
 	// Backend is rooted at the storage prefix (see Under).
-	Backend       storage.Backend
-	FQDN          string
-	Paths         Paths
+	Backend storage.Backend
+	FQDN    string
+	Paths   Paths
+	// HostID goes into the sidecars; "" = the one a backup recorded in
+	// the spool (HostIDFile), if any.
 	HostID        string
 	MedusaVersion string
 	Logger        *slog.Logger
@@ -131,12 +133,19 @@ func countSpooled(segs []spooled) int {
 	return n
 }
 
+func (s *Syncer) hostID() string {
+	if s.HostID != "" {
+		return s.HostID
+	}
+	return ReadHostID(s.Paths.SpoolDir)
+}
+
 // syncOne uploads one segment and, for a spooled one, removes it from the
 // spool. prev holds the spool info of lower ids of this sync, archived the
 // mtimes of the segments archived before it.
 func (s *Syncer) syncOne(ctx context.Context, sg spooled, prev map[int64]SpoolInfo, archived map[string]int64) (int64, bool, error) {
 	info := SegmentInfo{MtimeMs: sg.si.MtimeMs, JVMRun: sg.si.JVMRun, ArchivedAt: sg.si.ArchivedAt,
-		HostID: s.HostID, MedusaVersion: s.MedusaVersion, FirstWriteMs: sg.name.ID}
+		HostID: s.hostID(), MedusaVersion: s.MedusaVersion, FirstWriteMs: sg.name.ID}
 	if info.ArchivedAt.IsZero() {
 		info.ArchivedAt = s.now().UTC()
 	}

@@ -144,7 +144,8 @@ func (f *failing) Put(context.Context, string, storage.Source) (storage.ObjectIn
 // TestSyncAfterKilledHook: an archive command killed after its link but
 // before its info file, and a copy cut short, leave a segment without info
 // and a temporary file; sync uploads the segment (its file's mtime as the
-// last write) and removes the old temporary file.
+// last write) and removes the old temporary file. The host id a backup
+// recorded in the spool goes into the sidecar (its file is no segment).
 func TestSyncAfterKilledHook(t *testing.T) {
 	t.Parallel()
 	b := localBackend(t)
@@ -159,6 +160,10 @@ func TestSyncAfterKilledHook(t *testing.T) {
 	os.WriteFile(tmp, []byte("partial"), 0o640)
 	old := time.Now().Add(-2 * time.Hour)
 	os.Chtimes(tmp, old, old)
+	const hostID = "5b6962dd-3f90-4c93-8f61-eabfa4a803e2" // as a backup records it
+	if err := WriteHostID(paths.SpoolDir, hostID); err != nil {
+		t.Fatal(err)
+	}
 	s := &Syncer{Backend: b, FQDN: "n1", Paths: paths, NoSweep: true}
 	res, err := s.Sync(t.Context())
 	if err != nil || res.Uploaded != 1 {
@@ -169,7 +174,7 @@ func TestSyncAfterKilledHook(t *testing.T) {
 	}
 	segs, _ := List(t.Context(), b, "n1")
 	st, _ := os.Stat(path)
-	if len(segs) != 1 || segs[0].MtimeMs != st.ModTime().UnixMilli() || segs[0].JVMRun != "" {
+	if len(segs) != 1 || segs[0].MtimeMs != st.ModTime().UnixMilli() || segs[0].JVMRun != "" || segs[0].HostID != hostID {
 		t.Errorf("archived %+v", segs)
 	}
 }
