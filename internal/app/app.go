@@ -66,6 +66,9 @@ func (a *App) Purger(ctx context.Context, dryRun bool) (*purge.Executor, error) 
 		GraceDays: a.Config.Storage.BackupGracePeriodInDays,
 		DryRun:    dryRun,
 		Logger:    a.Logger,
+		// Archived commit logs are cleaned whether or not [cassandra]
+		// commitlog_archiving is set here: they are in the bucket either way.
+		RetentionGrace: a.Config.Commitlog.RetentionGrace,
 	}, nil
 }
 

@@ -28,7 +28,8 @@ Every name must exist, else nothing is deleted. Then the differential pool of
 each node touched (and of this node) is cleaned as purge does: files no
 remaining manifest names are deleted once older than
 backup_grace_period_in_days, and not at all while a backup of the node may be
-running.
+running; archived commit log segments no remaining backup needs are deleted
+as purge does (docs/pitr.md).
 
 Deletions are batched and ordered so that an interrupted run never leaves a
 backup that lists as complete with missing files; running it again finishes

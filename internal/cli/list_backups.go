@@ -25,6 +25,14 @@ this node ([storage] fqdn) are listed. --output json prints a JSON list of
 cluster backups (sizes, object counts and per-node details included).
 Backups missing from the index are not listed: run "medusa build-index".
 
+With [cassandra] commitlog_archiving, one more line per node that has archived commit
+logs (this node; every node of the listed backups with --show-all) gives its
+point-in-time restore window:
+
+  Point-in-time restore window of <fqdn>: <earliest> to <latest>[, gap between <t1> and <t2>]
+
+and the JSON node entries gain "pitr_window" (see docs/pitr.md).
+
 ` + exitHelp,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -36,14 +44,26 @@ Backups missing from the index are not listed: run "medusa build-index".
 				if err != nil {
 					return err
 				}
-				selected := layout.ListBackups(backups, cfg.Storage.FQDN, showAll && !noShowAll)
+				all := showAll && !noShowAll
+				selected := layout.ListBackups(backups, cfg.Storage.FQDN, all)
+				nodes := []string{cfg.Storage.FQDN}
+				if all {
+					nodes = backupFQDNs(selected)
+				}
+				windows, err := r.pitrWindows(cmd.Context(), cfg, cat, backups, selected, nodes)
+				if err != nil {
+					return err
+				}
 				if output == "json" {
 					if err := cat.LoadDetails(cmd.Context(), selected); err != nil {
 						return err
 					}
 					return layout.WriteListBackupsJSON(cmd.OutOrStdout(), selected)
 				}
-				return layout.WriteListBackups(cmd.OutOrStdout(), selected, r.location())
+				if err := layout.WriteListBackups(cmd.OutOrStdout(), selected, r.location()); err != nil {
+					return err
+				}
+				return layout.WritePITRWindows(cmd.OutOrStdout(), windows, r.location(), "")
 			})
 		},
 	}

@@ -28,7 +28,9 @@ An unfinished backup started less than G days ago may still be running and is
 never deleted; older unfinished backups are deleted when a retention rule is
 set. Then the node's differential pool is cleaned: files no remaining
 manifest names are deleted once older than G days (younger ones are kept and
-counted), and not at all while a backup of the node may be running.
+counted), and not at all while a backup of the node may be running. Last,
+archived commit log segments no remaining backup needs for a point-in-time
+restore are deleted ([cassandra] commitlog_retention_grace; see docs/pitr.md).
 
 Deletions are batched and ordered so that an interrupted purge never leaves a
 backup that lists as complete with missing files; running it again finishes

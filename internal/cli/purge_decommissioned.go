@@ -20,7 +20,8 @@ are not in the cluster: the cluster's nodes of every datacenter are read over
 CQL from the local node and named as tokenmap.json names them
 ([cassandra] resolve_ip_addresses). Every backup of such a node is deleted,
 with its index entries and latest-backup markers; its differential pool is
-cleaned with the grace period (backup_grace_period_in_days) applied.
+cleaned with the grace period (backup_grace_period_in_days) applied, and its
+archived commit logs (<fqdn>/commitlogs/) are deleted.
 
 Top-level names under the prefix that hold no node backup are left alone.
 The command refuses to run when this node's fqdn is not among the cluster's

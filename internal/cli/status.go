@@ -32,6 +32,12 @@ and the first keys, and the backup is not complete (a restore of it would
 fail); objects stored again since the backup with the same size are
 counted, for verify --enable-md5-checks to read.
 
+With [cassandra] commitlog_archiving, one more line per node of the backup that has
+archived commit logs gives its point-in-time restore window
+("- Point-in-time restore window of <fqdn>: <earliest> to <latest>", with
+", gap between <t1> and <t2>" for each gap), and its JSON node entries gain
+"pitr_window" (see docs/pitr.md).
+
 Times are local ($TZ). --output json prints the cluster backup as JSON
 (with damaged_nodes, damaged_nodes_list and stored_again_objects when the
 check found any). An incomplete or damaged backup is reported with exit
@@ -63,10 +69,23 @@ code 0; an unknown backup exits 1 (with --output json after printing {}).
 				if err := cat.LoadDetailsAndCheck(cmd.Context(), backups); err != nil {
 					return err
 				}
+				var windows []layout.PITRWindow
+				if cfg.Commitlog.Enabled {
+					all, err := cat.ClusterBackups(cmd.Context())
+					if err != nil {
+						return err
+					}
+					if windows, err = r.pitrWindows(cmd.Context(), cfg, cat, all, backups, backupFQDNs(backups)); err != nil {
+						return err
+					}
+				}
 				if output == "json" {
 					return layout.WriteStatusJSON(cmd.OutOrStdout(), backups[0])
 				}
-				return layout.WriteStatus(cmd.OutOrStdout(), backups[0], r.location())
+				if err := layout.WriteStatus(cmd.OutOrStdout(), backups[0], r.location()); err != nil {
+					return err
+				}
+				return layout.WritePITRWindows(cmd.OutOrStdout(), windows, r.location(), "- ")
 			})
 		},
 	}

@@ -34,6 +34,9 @@ type NodeBackup struct {
 	// Damage is what a check of the data objects against the manifest
 	// found, when the caller ran one (status and report-last-backup do).
 	Damage DataDamage
+	// PITR is the recoverable window of the node (point-in-time restore),
+	// when the caller loaded one: rendered as pitr_window in JSON output.
+	PITR *PITRWindow
 }
 
 // IsFinished reports whether the node backup has a finished time.

@@ -160,7 +160,9 @@ func writeDamage(w *bufio.Writer, c ClusterBackup) {
 
 // appendNodeJSON appends one node entry of the ClusterBackup JSON, keys
 // sorted: finished, fqdn, num_objects, release_version, server_type, size,
-// started. Unfinished nodes report null, 0, 0.
+// started. Unfinished nodes report null, 0, 0. pitr_window (ours, after
+// num_objects) is there only when the node's recoverable window was
+// loaded (see PITRWindow).
 func appendNodeJSON(b []byte, n NodeBackup) []byte {
 	var size, objects int64
 	if n.Finished != nil {
@@ -170,6 +172,9 @@ func appendNodeJSON(b []byte, n NodeBackup) []byte {
 	b = appendOptInt(b, n.Finished)
 	b = appendPyString(appendPyKey(b, "fqdn", false, false), n.FQDN, false)
 	b = strconv.AppendInt(appendPyKey(b, "num_objects", false, false), objects, 10)
+	if n.PITR != nil {
+		b = appendPITRWindowJSON(appendPyKey(b, "pitr_window", false, false), *n.PITR)
+	}
 	b = appendPyString(appendPyKey(b, "release_version", false, false), n.ServerVersion.ReleaseVersion, false)
 	b = appendPyString(appendPyKey(b, "server_type", false, false), n.ServerVersion.ServerType, false)
 	b = strconv.AppendInt(appendPyKey(b, "size", false, false), size, 10)

@@ -31,6 +31,23 @@
 // age, in a manifest that does not exist yet. What is left is cleaned by
 // the next purge.
 //
+// # Archived commit logs
+//
+// A node's archived commit log segments (P<fqdn>/commitlogs/, see
+// internal/commitlog) are cleaned last, by SelectSegments. The oldest
+// remaining backup of the node with meta/pitr.json pins the segments a
+// point-in-time restore from it needs: a segment is deleted only when its
+// id is below the smallest id active at that backup's snapshot AND it was
+// last written before the snapshot started minus [cassandra]
+// commitlog_retention_grace. Backups without pitr.json pin nothing; an unfinished
+// backup that may still be running pins what was written since its start
+// minus the grace; the last grace is always kept. Sidecars go first (a
+// segment without one is not archived, so no restore picks it half
+// deleted), then segment objects. A node that left the cluster loses all
+// of commitlogs/. Objects the store retains under Object Lock are kept and
+// counted. The directory is never taken for a backup: "commitlogs" is a
+// reserved backup name.
+//
 // # Execution
 //
 // Executor lists the index once and each node once (P<fqdn>/, which holds

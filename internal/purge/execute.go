@@ -38,6 +38,10 @@ type Executor struct {
 	// selected backup with an object still retained is kept whole and
 	// reported (NodeResult.Locked) instead of being deleted.
 	Locks storage.Retention
+	// RetentionGrace is [cassandra] commitlog_retention_grace: how long archived
+	// commit log segments are kept past what the remaining backups need
+	// (zero: not at all).
+	RetentionGrace time.Duration
 }
 
 func (e *Executor) layout() layout.Layout { return layout.New(e.Prefix) }
@@ -76,6 +80,9 @@ type NodeResult struct {
 	// Locked are the selected backups kept because some of their objects
 	// are under Object Lock retention.
 	Locked []LockedBackup
+	// Segments is the clean-up of the node's archived commit logs
+	// (P<fqdn>/commitlogs/); empty when it has none.
+	Segments SegmentPlan
 }
 
 // Execute deletes the decided node backups of node, then cleans its
@@ -90,12 +97,16 @@ type NodeResult struct {
 //  4. the other objects of the backup directories (full-mode data, meta);
 //  5. the remaining index entries;
 //  6. unreferenced pool objects (SelectOrphans), after checking that no
-//     new backup of the node appeared since the listing.
+//     new backup of the node appeared since the listing;
+//  7. the archived commit log segments no remaining backup needs
+//     (SelectSegments; all of them when gone), sidecars first.
 //
-// The manifests of the remaining backups are read before anything is
-// deleted; one that cannot be read fails the run. Keys are deleted with
-// DeleteMany, BatchSize at a time.
-func (e *Executor) Execute(ctx context.Context, idx Index, node *Node, decisions []Decision, dropMarkers bool) (NodeResult, error) {
+// The manifests of the remaining backups, and the meta/pitr.json that
+// bounds the segments to keep, are read before anything is deleted; one
+// that cannot be read fails the run. Keys are deleted with DeleteMany,
+// BatchSize at a time. gone is set for a node that left the cluster: its
+// latest_backup markers and all its archived commit logs are deleted.
+func (e *Executor) Execute(ctx context.Context, idx Index, node *Node, decisions []Decision, gone bool) (NodeResult, error) {
 	res := NodeResult{FQDN: node.FQDN}
 	selected := map[string]bool{}
 	for _, d := range decisions {
@@ -119,6 +130,13 @@ func (e *Executor) Execute(ctx context.Context, idx Index, node *Node, decisions
 		}
 	}
 	res.Orphans = SelectOrphans(node.Pool, referenced, now, e.GraceDays, len(res.Running) > 0)
+	pins, err := e.segmentPins(ctx, node, selected, now)
+	if err != nil {
+		return res, err
+	}
+	if len(node.Commitlogs) > 0 {
+		res.Segments = SelectSegments(node.Commitlogs, e.layout().KeyPrefix(), pins, now, e.retentionGrace(), gone)
+	}
 	for _, r := range res.Backups {
 		verb := "Purging"
 		if e.DryRun {
@@ -129,10 +147,13 @@ func (e *Executor) Execute(ctx context.Context, idx Index, node *Node, decisions
 	if e.DryRun {
 		return res, nil
 	}
-	if err := e.deleteBackups(ctx, node, selected, dropMarkers); err != nil {
+	if err := e.deleteBackups(ctx, node, selected, gone); err != nil {
 		return res, err
 	}
-	return res, e.cleanPool(ctx, node, &res, now)
+	if err := e.cleanPool(ctx, node, &res, now); err != nil {
+		return res, err
+	}
+	return res, e.cleanSegments(ctx, &res, now)
 }
 
 // deleteBackups runs steps 1 to 5 of Execute.

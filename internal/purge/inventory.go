@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/medusa-go/medusa/internal/commitlog"
 	"github.com/medusa-go/medusa/internal/layout"
 	"github.com/medusa-go/medusa/internal/storage"
 )
@@ -47,8 +48,8 @@ type nodeBackup struct {
 	indexKeys []string
 	// schema and manifest are meta/schema.cql and meta/manifest.json.
 	schema, manifest *storage.ObjectInfo
-	// tokenmap is meta/tokenmap.json.
-	tokenmap *storage.ObjectInfo
+	// tokenmap is meta/tokenmap.json, pitr meta/pitr.json.
+	tokenmap, pitr *storage.ObjectInfo
 	// objects are the other objects under P<fqdn>/<backup>/ (meta files,
 	// full-mode data).
 	objects []storage.ObjectInfo
@@ -65,6 +66,9 @@ type Node struct {
 	backups map[string]*nodeBackup
 	// Pool is the node's differential pool, P<fqdn>/data/.
 	Pool []storage.ObjectInfo
+	// Commitlogs are the node's archived commit log segments and their
+	// sidecars, P<fqdn>/commitlogs/ (a name no backup may take).
+	Commitlogs []storage.ObjectInfo
 }
 
 // Backups returns the node's backups, ordered by name.
@@ -128,6 +132,10 @@ func buildNode(l layout.Layout, idx Index, fqdn string, objs []storage.ObjectInf
 			get("data").addObject(o, segs) // meta of a backup named "data"
 		case segs[0] == "data":
 			n.Pool = append(n.Pool, o)
+		case len(segs) == 3 && segs[0] == commitlog.Dir && segs[1] == "meta":
+			get(segs[0]).addObject(o, segs) // meta of a backup Python Medusa let be named so
+		case segs[0] == commitlog.Dir:
+			n.Commitlogs = append(n.Commitlogs, o)
 		case len(segs) >= 2 && segs[0] != "":
 			get(segs[0]).addObject(o, segs)
 		}
@@ -154,6 +162,8 @@ func (b *nodeBackup) addObject(o storage.ObjectInfo, segs []string) {
 			return
 		case layout.TokenmapFile:
 			b.tokenmap = &o
+		case commitlog.MetaFile:
+			b.pitr = &o
 		case layout.DifferentialFile, layout.IncrementalFile:
 			b.Differential = true
 		}

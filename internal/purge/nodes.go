@@ -22,8 +22,9 @@ type BucketNodeList struct {
 
 // BucketNodes finds the nodes that have backups in the bucket: the fqdns
 // of the index and of index/latest_backup/, and every top-level name
-// under the prefix holding a meta file (P<name>/<backup>/meta/<file>) or a
-// pool file (P<name>/data/<keyspace>/<table>/[<sub>/]<file>). Other
+// under the prefix holding a meta file (P<name>/<backup>/meta/<file>), a
+// pool file (P<name>/data/<keyspace>/<table>/[<sub>/]<file>) or an
+// archived commit log sidecar (P<name>/commitlogs/<...>.log.json). Other
 // top-level names are ignored: with no prefix they may be other tenants'
 // prefixes (Medusa takes every second key segment, which breaks without a
 // prefix). The objects of the nodes in skip are not kept.
@@ -83,9 +84,13 @@ func (e *Executor) BucketNodes(ctx context.Context, idx Index, skip []string) (B
 }
 
 // isNodeKey reports whether a key (segs: its segments after the prefix)
-// is a meta file of a node backup or a file of a node's pool.
+// is a meta file of a node backup, a file of a node's pool or the sidecar
+// of an archived commit log segment.
 func (e *Executor) isNodeKey(key string, segs []string) bool {
 	if len(segs) == 4 && segs[2] == "meta" && segs[1] != "" && segs[3] != "" {
+		return true
+	}
+	if isCommitlogKey(strings.Join(segs, "/"), segs) {
 		return true
 	}
 	if segs[1] != "data" {

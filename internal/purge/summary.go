@@ -27,7 +27,8 @@ func (s Summary) Backups() int {
 }
 
 // Deleted returns the number and total size of the objects deleted:
-// the backups' objects and index entries, and unreferenced pool objects.
+// the backups' objects and index entries, unreferenced pool objects and
+// archived commit log segments with their sidecars.
 func (s Summary) Deleted() (objects int, bytes int64) {
 	for _, r := range s.Nodes {
 		for _, b := range r.Backups {
@@ -36,8 +37,30 @@ func (s Summary) Deleted() (objects int, bytes int64) {
 		for _, o := range r.Orphans.Delete {
 			objects, bytes = objects+1, bytes+o.Size
 		}
+		_, o, b := r.Segments.Deleted()
+		objects, bytes = objects+o, bytes+b
 	}
 	return objects, bytes
+}
+
+// Segments returns the archived commit log segments deleted (number and
+// total size of their objects), kept, and kept for Object Lock retention
+// with the earliest release among them; found is false when no node had an
+// archived segment.
+func (s Summary) Segments() (deleted int, bytes int64, kept, locked int, lockedUntil time.Time, found bool) {
+	for _, r := range s.Nodes {
+		p := r.Segments
+		if len(p.Pins) == 0 {
+			continue
+		}
+		found = true
+		d, _, b := p.Deleted()
+		deleted, bytes, kept, locked = deleted+d, bytes+b, kept+p.Kept, locked+len(p.Locked)
+		if u := p.LockedUntil; len(p.Locked) > 0 && (lockedUntil.IsZero() || u.Before(lockedUntil)) {
+			lockedUntil = u
+		}
+	}
+	return deleted, bytes, kept, locked, lockedUntil, found
 }
 
 // WithinGrace returns the number of unreferenced pool objects kept
@@ -73,6 +96,10 @@ func (e *Executor) logSummary(s Summary) {
 	if n, first := s.Locked(); n > 0 {
 		e.log().Info(fmt.Sprintf("%d backups under object lock retention were not deleted (first release %s)",
 			n, first.UTC().Format(time.RFC3339)))
+	}
+	if deleted, bytes, kept, locked, _, found := s.Segments(); found {
+		e.log().Info(fmt.Sprintf("%s %d archived commit log segments (%s); %d kept for the remaining backups, "+
+			"%d under object lock retention", verb, deleted, layout.FormatBytes(bytes), kept, locked))
 	}
 }
 
@@ -110,6 +137,7 @@ func (s Summary) WriteText(w io.Writer) error {
 			fmt.Fprintf(bw, "- %d unreferenced objects of the pool of %s kept: backup(s) %v may still be running\n",
 				len(r.Orphans.Postponed), r.FQDN, r.Running)
 		}
+		writeSegmentLines(bw, r, would)
 	}
 	objects, bytes := s.Deleted()
 	if s.DryRun {
@@ -129,5 +157,39 @@ func (s Summary) WriteText(w io.Writer) error {
 	if n, first := s.LockedObjects(); n > 0 {
 		fmt.Fprintf(bw, "Objects kept by object lock retention: %d (first release %s)\n", n, first.UTC().Format(time.RFC3339))
 	}
+	if deleted, bytes, kept, locked, until, found := s.Segments(); found {
+		verb := "deleted"
+		if s.DryRun {
+			verb = "that would be deleted"
+		}
+		fmt.Fprintf(bw, "Commit log segments %s: %d (%s), kept: %d\n", verb, deleted, layout.FormatBytes(bytes), kept)
+		if locked > 0 {
+			fmt.Fprintf(bw, "Commit log segments kept by object lock retention: %d (first release %s)\n", locked,
+				until.UTC().Format(time.RFC3339))
+		}
+	}
 	return bw.Flush()
+}
+
+// writeSegmentLines writes what happened to the archived commit logs of
+// one node, when it has any.
+func writeSegmentLines(bw *bufio.Writer, r NodeResult, would string) {
+	p := r.Segments
+	if len(p.Pins) == 0 {
+		return
+	}
+	n, _, size := p.Deleted()
+	if n > 0 {
+		fmt.Fprintf(bw, "- %d archived commit log segments of %s %sdeleted: %s\n", n, r.FQDN, would, layout.FormatBytes(size))
+	}
+	if p.DeleteUnknown && len(p.Unknown) > 0 {
+		fmt.Fprintf(bw, "- %d other objects under %s/commitlogs/ %sdeleted\n", len(p.Unknown), r.FQDN, would)
+	}
+	if p.Kept > 0 {
+		fmt.Fprintf(bw, "- %d archived commit log segments of %s kept: %s\n", p.Kept, r.FQDN, p.keptBecause())
+	}
+	if len(p.Locked) > 0 {
+		fmt.Fprintf(bw, "- %d archived commit log segments of %s kept: under object lock retention (first release %s)\n",
+			len(p.Locked), r.FQDN, p.LockedUntil.UTC().Format(time.RFC3339))
+	}
 }
