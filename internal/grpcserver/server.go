@@ -114,6 +114,16 @@ func Serve(ctx context.Context, o Options) error {
 	hs.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
 	healthpb.RegisterHealthServer(srv, hs)
 
+	// The watched file's content is taken before the server is announced
+	// ready: a change made by whoever waits for Ready is a change.
+	var watch configWatch
+	var base string
+	if o.ConfigFile != "" {
+		busy := func() bool { return inflight.Load() > 0 || (o.Busy != nil && o.Busy()) }
+		watch = configWatch{path: o.ConfigFile, busy: busy, every: o.ConfigPoll, logger: logger}
+		base = watch.hash()
+	}
+
 	var lc net.ListenConfig
 	lis, err := lc.Listen(ctx, "tcp", addr)
 	if err != nil {
@@ -130,11 +140,8 @@ func Serve(ctx context.Context, o Options) error {
 	defer stopWatch()
 	changed := make(chan struct{})
 	if o.ConfigFile != "" {
-		busy := func() bool { return inflight.Load() > 0 || (o.Busy != nil && o.Busy()) }
-		w := configWatch{path: o.ConfigFile, busy: busy, every: o.ConfigPoll, logger: logger}
-		base := w.hash()
 		go func() {
-			if w.wait(watchCtx, base) {
+			if watch.wait(watchCtx, base) {
 				close(changed)
 			}
 		}()
