@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
+	"github.com/medusa-go/medusa/internal/layout"
 	"github.com/medusa-go/medusa/internal/storage"
 )
 
@@ -44,7 +46,10 @@ func (r *run) cleanIncompleteUploads(ctx context.Context) error {
 	aborted := 0
 	for i, u := range ups {
 		byAge := r.o.UploadMaxAge > 0 && u.Initiated.Before(now.Add(-r.o.UploadMaxAge))
-		byMarker := hasKilled && !u.Initiated.Before(killed.Add(-markerSkew))
+		// A killed backup's marker says nothing of the uploads of
+		// `commitlog sync`, which may be running now: only age ends them.
+		bySync := strings.HasPrefix(u.Key, prefix+layout.CommitlogsDir+"/")
+		byMarker := hasKilled && !bySync && !u.Initiated.Before(killed.Add(-markerSkew))
 		if !byAge && !byMarker {
 			kept = append(kept, u)
 			continue

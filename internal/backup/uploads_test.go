@@ -62,6 +62,8 @@ func TestIncompleteUploadsClassification(t *testing.T) {
 	uploads := []storage.IncompleteUpload{
 		up("old", fqdn, 30*time.Hour), up("hour", fqdn, time.Hour), up("fresh", fqdn, time.Minute),
 		up("other-node", "node2.example.com", 30*time.Hour),
+		// A running `commitlog sync`: no killed backup's marker ends it.
+		{Key: fqdn + "/commitlogs/1765000000000-CommitLog-7-1.log.zst", UploadID: "sync", Initiated: now.Add(-time.Minute)},
 	}
 	denied := fmt.Errorf("s3: %w", storage.ErrAccessDenied)
 	tests := []struct {
@@ -73,10 +75,10 @@ func TestIncompleteUploadsClassification(t *testing.T) {
 		wantAborted []string
 		wantLog     []string
 	}{
-		{"by age", 0, 0, nil, nil, []string{"old"}, []string{"Aborted 1 ", "2 incomplete multipart uploads of this node were kept", "abort fresh"}},
-		{"stale marker of a killed backup", 0, 2 * time.Hour, nil, nil, []string{"old", "hour", "fresh"}, []string{"Aborted 3 "}},
+		{"by age", 0, 0, nil, nil, []string{"old"}, []string{"Aborted 1 ", "3 incomplete multipart uploads of this node were kept", "abort fresh"}},
+		{"stale marker of a killed backup", 0, 2 * time.Hour, nil, nil, []string{"old", "hour", "fresh"}, []string{"Aborted 3 ", "abort sync"}},
 		{"marker younger than the upload's start", 0, 30 * time.Minute, nil, nil, []string{"old", "fresh"}, []string{"abort hour"}},
-		{"never by age", -1, 0, nil, nil, nil, []string{"3 incomplete multipart uploads", "abort_incomplete_uploads_after_hours = 0"}},
+		{"never by age", -1, 0, nil, nil, nil, []string{"4 incomplete multipart uploads", "abort_incomplete_uploads_after_hours = 0"}},
 		{"listing denied", 0, 0, denied, nil, nil, []string{"Could not list", "s3:ListBucketMultipartUploads"}},
 		{"abort denied", 0, 0, nil, denied, nil, []string{"Could not abort", "s3:AbortMultipartUpload", "abort old"}},
 	}

@@ -101,7 +101,7 @@ func (r *root) runGRPCServer(cmd *cobra.Command, f grpcServerFlags) error {
 			r.logger.Error("prometheus /metrics", "error", err)
 		}
 	}()
-	// [commitlog] sync_interval: drain the commit log spool (docs/pitr.md).
+	// [cassandra] commitlog_sync_interval: drain the commit log spool (docs/pitr.md).
 	defer startCommitlogSync(ctx, a, r.logger)()
 	// A changed medusa.ini stops the server once it is idle (no backup, no
 	// call in flight) and the command exits 0, so kubelet restarts the

@@ -69,7 +69,7 @@ error and the command to run on it. --dry-run prints the plan (mapping, seeds,
 bytes per node, what is stopped), checks the targets and changes nothing.
 
 --pitr <time> (RFC 3339) restores every node in place to that point in time
-from its own archived commit log ([commitlog] enabled; docs/pitr.md): every
+from its own archived commit log ([cassandra] commitlog_archiving; docs/pitr.md): every
 node is planned first (base backup, segments; a missing segment on any node
 refuses before any node is stopped, naming the node), then each node runs
 restore-node --pitr to the same time. --pitr-latest restores to the earliest of

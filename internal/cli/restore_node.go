@@ -90,7 +90,7 @@ A selection that matches no table exits 0 with an error message.
 
 --pitr <time> (RFC 3339, e.g. 2026-05-01T12:00:00.250Z or with an offset)
 restores the node to that point in time from its archived commit log
-([commitlog] enabled; docs/pitr.md): the base is the newest complete backup
+([cassandra] commitlog_archiving; docs/pitr.md): the base is the newest complete backup
 taken before the time (or --backup-name), the archived segments from that
 backup through the time are downloaded and checked before Cassandra is
 stopped, the backup is restored in place, hints are emptied, and Cassandra

@@ -109,7 +109,7 @@ func Plan(backups []BaseBackup, segs []SegmentInfo, target time.Time, o PlanOpti
 	segs = dedupe(segs)
 	if len(segs) == 0 {
 		return RestorePlan{}, fmt.Errorf("%w: no archived commit log segment of this node in the bucket "+
-			"(is [commitlog] enabled and `medusa commitlog sync` running?)", ErrNotRestorable)
+			"(is [cassandra] commitlog_archiving on and `medusa commitlog sync` running?)", ErrNotRestorable)
 	}
 	markers := append([]RestoreMarker(nil), o.Restores...)
 	sort.Slice(markers, func(i, j int) bool { return markers[i].RestoredAtMs < markers[j].RestoredAtMs })
@@ -217,7 +217,7 @@ func chooseBase(backups []BaseBackup, target time.Time, o PlanOptions, since *Re
 		case !b.Complete:
 			reason = "not complete (no meta/manifest.json)"
 		case b.Meta == nil:
-			reason = "no meta/pitr.json: taken with [commitlog] enabled off, by an older medusa or by Python Medusa"
+			reason = "no meta/pitr.json: taken with [cassandra] commitlog_archiving off, by an older medusa or by Python Medusa"
 		case !b.Meta.Archiving:
 			reason = "commit log archiving was off when it was taken"
 		case b.Meta.SnapshotStartedUs > tUs:

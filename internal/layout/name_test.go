@@ -42,10 +42,12 @@ func TestValidateNewBackupName(t *testing.T) {
 
 func TestReservedBackupName(t *testing.T) {
 	t.Parallel()
-	if err := ValidateNewBackupName("commitlogs"); err == nil || !strings.Contains(err.Error(), "reserved") {
-		t.Errorf("ValidateNewBackupName(commitlogs) = %v, want reserved", err)
+	for _, bad := range []string{"commitlogs", "commit", "c", "commitlog"} {
+		if err := ValidateNewBackupName(bad); err == nil || !strings.Contains(err.Error(), "reserved") {
+			t.Errorf("ValidateNewBackupName(%q) = %v, want reserved", bad, err)
+		}
 	}
-	for _, ok := range []string{"commitlogs2", "Commitlogs", "b1"} {
+	for _, ok := range []string{"commitlogs2", "Commitlogs", "b1", "cc", "commits"} {
 		if err := ValidateNewBackupName(ok); err != nil {
 			t.Errorf("ValidateNewBackupName(%q) = %v", ok, err)
 		}

@@ -53,6 +53,13 @@ func RefuseReservedBackupName(name string) error {
 		return fmt.Errorf("backup name %q is reserved: <fqdn>/%s/ holds the archived commit logs; choose another name",
 			name, CommitlogsDir)
 	}
+	// Python Medusa deletes a backup by listing <fqdn>/<name> without a
+	// trailing slash, so its delete-backup or purge of a backup named "c"
+	// or "commit" would also take the archived commit logs.
+	if name != "" && strings.HasPrefix(CommitlogsDir, name) {
+		return fmt.Errorf("backup name %q is reserved: it is a prefix of %q, and Python Medusa's delete-backup or purge "+
+			"of it would also delete <fqdn>/%s/ (the archived commit logs); choose another name", name, CommitlogsDir, CommitlogsDir)
+	}
 	return nil
 }
 

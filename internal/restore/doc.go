@@ -47,8 +47,8 @@
 //	            header)
 //	move-aside  also empties hints_directory; the spool of segments waiting
 //	            for upload stays in place
-//	place       also renames the segments' directory to [commitlog]
-//	            restore_dir and writes restore_command, restore_directories,
+//	place       also renames the segments' directory to [cassandra]
+//	            commitlog_restore_dir and writes restore_command, restore_directories,
 //	            restore_point_in_time and precision into
 //	            commitlog_archiving.properties (previous content in
 //	            <file>.medusa-bak, both journaled)

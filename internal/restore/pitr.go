@@ -27,9 +27,9 @@ type PITR struct {
 	// commitlog.DefaultSkew).
 	Skew time.Duration
 	// Paths are the commit log directory, the spool (left in place), the
-	// properties file and the restore directory ([commitlog]).
+	// properties file and the restore directory ([cassandra] commitlog_*).
 	Paths commitlog.Paths
-	// Precision is [commitlog] precision (default MICROSECONDS).
+	// Precision is [cassandra] commitlog_precision (default MICROSECONDS).
 	Precision string
 	// SingleNode allows restoring one node of a multi-node cluster
 	// (restore-node --pitr-single-node; restore-cluster passes it).
@@ -211,7 +211,7 @@ func (r *run) preparePITR() error {
 		return err
 	}
 	if !exists(p.PropertiesFile) {
-		return fmt.Errorf("%s does not exist: set [commitlog] properties_file to Cassandra's "+
+		return fmt.Errorf("%s does not exist: set [cassandra] commitlog_properties_file to Cassandra's "+
 			"commitlog_archiving.properties", p.PropertiesFile)
 	}
 	if exists(p.PropertiesFile + bakSuffix) {
@@ -229,18 +229,18 @@ func (r *run) preparePITR() error {
 	parent := filepath.Dir(p.RestoreDir)
 	if filepath.Clean(parent) != filepath.Clean(p.CommitlogDir) {
 		if hasEntries(p.RestoreDir) {
-			return fmt.Errorf("[commitlog] restore_dir %s is not empty: Cassandra refuses to start on a file there "+
+			return fmt.Errorf("[cassandra] commitlog_restore_dir %s is not empty: Cassandra refuses to start on a file there "+
 				"that is not a segment; empty it, then retry", p.RestoreDir)
 		}
 		if err := os.Remove(p.RestoreDir); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return fmt.Errorf("[commitlog] restore_dir %s: %w", p.RestoreDir, err)
+			return fmt.Errorf("[cassandra] commitlog_restore_dir %s: %w", p.RestoreDir, err)
 		}
 		same, err := sameFS(parent, p.CommitlogDir)
 		if err != nil {
-			return fmt.Errorf("[commitlog] restore_dir %s: %w (its parent directory must exist)", p.RestoreDir, err)
+			return fmt.Errorf("[cassandra] commitlog_restore_dir %s: %w (its parent directory must exist)", p.RestoreDir, err)
 		}
 		if !same {
-			return fmt.Errorf("[commitlog] restore_dir %s is not on the file system of commitlog_directory %s: the "+
+			return fmt.Errorf("[cassandra] commitlog_restore_dir %s is not on the file system of commitlog_directory %s: the "+
 				"verified segments are moved there by rename and Cassandra hard-links them; choose a directory on "+
 				"that file system (default <commitlog_directory>/%s)", p.RestoreDir, p.CommitlogDir,
 				commitlog.DefaultRestoreName)
