@@ -19,8 +19,9 @@ const (
 	tmpPrefix = ".medusa-tmp-"
 	copyBuf   = 1 << 20
 	// mkdirTries bounds the retries when a concurrent Delete removes a
-	// directory Put has just created.
-	mkdirTries = 5
+	// directory Put has just created (a loaded machine lost five races in a row
+	// with eight writers on one directory).
+	mkdirTries = 100
 )
 
 // Put implements storage.Backend: temporary file, fsync, rename, fsync of
