@@ -14,6 +14,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/medusa-go/medusa/internal/atomicfile"
 )
 
 // SpoolInfo is <name>.info beside a spooled segment: what the archive
@@ -79,10 +81,10 @@ func Archive(req ArchiveRequest) error {
 	}
 	infoPath := dst + InfoSuffix
 	if _, err := os.Stat(infoPath); err == nil {
-		return SyncDir(req.SpoolDir) // spooled before: keep the first info
+		return atomicfile.SyncDir(req.SpoolDir) // spooled before: keep the first info
 	}
 	data, _ := json.Marshal(info)
-	if err := WriteFileAtomic(infoPath, data, 0o640); err != nil {
+	if err := atomicfile.WriteFile(infoPath, data, 0o640); err != nil {
 		return fmt.Errorf("archive %s: %w", req.Path, err)
 	}
 	return nil

@@ -12,6 +12,7 @@ import (
 
 	"github.com/klauspost/compress/zstd"
 
+	"github.com/medusa-go/medusa/internal/atomicfile"
 	"github.com/medusa-go/medusa/internal/storage"
 )
 
@@ -89,7 +90,7 @@ func Fetch(ctx context.Context, b storage.Backend, fqdn string, info SegmentInfo
 		return fmt.Errorf("download %s: %w", key, err)
 	}
 	ok = true
-	return SyncDir(dir)
+	return atomicfile.SyncDir(dir)
 }
 
 // fetchTempPrefix starts the names of Fetch's temporary files.

@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/medusa-go/medusa/internal/atomicfile"
 	"github.com/medusa-go/medusa/internal/storage"
 )
 
@@ -175,7 +176,7 @@ func (s *Syncer) syncOne(ctx context.Context, sg spooled, prev map[int64]SpoolIn
 			return 0, false, fmt.Errorf("remove %s from the spool: %w", sg.path, err)
 		}
 		os.Remove(sg.path + InfoSuffix)
-		if err := SyncDir(s.Paths.SpoolDir); err != nil {
+		if err := atomicfile.SyncDir(s.Paths.SpoolDir); err != nil {
 			return 0, false, err
 		}
 	}

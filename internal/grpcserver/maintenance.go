@@ -12,6 +12,7 @@ import (
 
 	"google.golang.org/grpc/codes"
 
+	"github.com/medusa-go/medusa/internal/atomicfile"
 	"github.com/medusa-go/medusa/internal/cluster"
 	"github.com/medusa-go/medusa/internal/grpcserver/medusapb"
 	"github.com/medusa-go/medusa/internal/k8s"
@@ -151,7 +152,7 @@ func (s *Service) PrepareRestore(ctx context.Context, req *medusapb.PrepareResto
 		return nil, errorf(codes.Internal, "prepare restore of %s: %v", name, err)
 	}
 	path := filepath.Join(s.cfg.RestoreMappingDir, key)
-	if err := writeFileAtomic(path, data, 0o644); err != nil {
+	if err := atomicfile.WriteFile(path, data, 0o644); err != nil {
 		return nil, errorf(codes.Internal, "prepare restore of %s: %v", name, err)
 	}
 	s.log.Info(fmt.Sprintf("Restore mapping of %s written to %s", name, path), "in_place", plan.Mode == cluster.ModeInPlace)

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/medusa-go/medusa/internal/atomicfile"
 )
 
 // The operation state of the server: one small JSON file per backup it
@@ -136,7 +138,7 @@ func (s *store) put(r record) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(s.path(r.Name), append(data, '\n'), 0o600)
+	return atomicfile.WriteFile(s.path(r.Name), append(data, '\n'), 0o600)
 }
 
 // remove deletes the record of name (no error if there is none).
@@ -145,52 +147,5 @@ func (s *store) remove(name string) error {
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("grpc server: remove the record of backup %s: %w", name, err)
 	}
-	return syncDir(s.dir)
-}
-
-// writeFileAtomic writes data to path through a temporary file in the
-// same directory: written, fsynced, renamed over path, then the directory
-// fsynced. A reader sees the old content or the new one, never a part.
-func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	tmp := f.Name()
-	fail := func(err error) error {
-		f.Close()
-		os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if _, err := f.Write(data); err != nil {
-		return fail(err)
-	}
-	if err := f.Chmod(perm); err != nil {
-		return fail(err)
-	}
-	if err := f.Sync(); err != nil {
-		return fail(err)
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return syncDir(dir)
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("sync directory %s: %w", dir, err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("sync directory %s: %w", dir, err)
-	}
-	return nil
+	return atomicfile.SyncDir(s.dir)
 }
