@@ -1,9 +1,6 @@
 package e2e
 
 import (
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -38,14 +35,7 @@ func TestGCSBackupCommands(t *testing.T) {
 func TestAzureBackupCommands(t *testing.T) {
 	n := testNode(t)
 	az := testbed.AzuriteT(t)
-	keyFile := filepath.Join(t.TempDir(), "azure.json")
-	key, err := json.Marshal(map[string]string{"storage_account": az.Account, "key": az.Key})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(keyFile, key, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	keyFile := az.KeyFileT(t)
 	cs := writeNodeINI(t, n, map[string]string{
 		"storage_provider":     "azure_blobs",
 		"bucket_name":          az.Container,

@@ -3,8 +3,6 @@ package e2e
 import (
 	"encoding/json"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -63,14 +61,7 @@ func TestEncCheckRetentionGCSAzure(t *testing.T) {
 	})
 	t.Run("azure", func(t *testing.T) {
 		az := testbed.AzuriteT(t)
-		keyFile := filepath.Join(t.TempDir(), "azure.json")
-		key, err := json.Marshal(map[string]string{"storage_account": az.Account, "key": az.Key})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(keyFile, key, 0o600); err != nil {
-			t.Fatal(err)
-		}
+		keyFile := az.KeyFileT(t)
 		cs := storageOnlyINI(t, map[string]string{"storage_provider": "azure_blobs", "bucket_name": az.Container,
 			"key_file": keyFile, "host": az.BlobEndpoint, "max_backup_age": "7"})
 		rep, out, code := checkReport(t, cs, "--no-cassandra")

@@ -2,6 +2,7 @@ package testbed
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -104,4 +105,20 @@ func (a *Azurite) NewContainer(ctx context.Context, name string) error {
 		return fmt.Errorf("create container %s: %w", name, err)
 	}
 	return nil
+}
+
+// KeyFileT writes the emulator's account and key as medusa's Azure
+// key_file ({"storage_account": ..., "key": ...}, mode 0600) in a
+// temporary directory of t and returns its path.
+func (a *Azurite) KeyFileT(t testing.TB) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "azure.json")
+	data, err := json.Marshal(map[string]string{"storage_account": a.Account, "key": a.Key})
+	if err == nil {
+		err = os.WriteFile(path, data, 0o600)
+	}
+	if err != nil {
+		t.Fatalf("write the Azure key_file: %v", err)
+	}
+	return path
 }
