@@ -2,14 +2,12 @@ package check
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
-	"github.com/aws/smithy-go"
 )
 
 // lockInfo is a bucket's S3 Object Lock configuration as
@@ -85,20 +83,6 @@ func readLock(ctx context.Context, api S3API, bucket string) lockInfo {
 		}
 	}
 	return l
-}
-
-// lockRefusal tells a refusal for Object Lock from other refusals: S3
-// answers "AccessDenied: Access Denied because object protected by object
-// lock", versitygw likewise or as a missing
-// s3:BypassGovernanceRetention.
-func lockRefusal(err error) bool {
-	var ae smithy.APIError
-	if !errors.As(err, &ae) {
-		return false
-	}
-	msg := strings.ToLower(ae.ErrorMessage())
-	return ae.ErrorCode() == "ObjectLocked" || strings.Contains(msg, "object lock") ||
-		strings.Contains(msg, "bypassgovernanceretention")
 }
 
 // checkObjectLock compares the bucket's Object Lock configuration with

@@ -12,6 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
+	s3store "github.com/medusa-go/medusa/internal/storage/s3"
+
 	"github.com/medusa-go/medusa/internal/layout"
 )
 
@@ -238,7 +240,7 @@ func (s *S3) probeDelete(ctx context.Context) Result {
 	}
 	for i, k := range keys {
 		if _, err := s.API.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &s.Bucket, Key: aws.String(k)}); err != nil {
-			if lockRefusal(err) {
+			if s3store.IsLockError(err) {
 				return warn(fmt.Sprintf("nothing to fix for backups; delete s3://%s/%s once the retention ends", s.Bucket, p.dir),
 					"DeleteObject %s refused by Object Lock (%s): the bucket's default retention locks the probe objects too; %d probe objects stay under s3://%s/%s until it ends",
 					k, errText(err), len(keys)-i, s.Bucket, p.dir)

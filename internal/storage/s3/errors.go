@@ -146,7 +146,7 @@ func (b *Backend) translate(ctx context.Context, op, action, key string, err err
 		// net/http's header timeout also matches context.DeadlineExceeded.
 		class = classNoAnswer
 	}
-	if isLockError(err) {
+	if IsLockError(err) {
 		return fmt.Errorf("%s: %w (%s): the object's retention date has not passed yet", where, storage.ErrLocked, code)
 	}
 	switch class {

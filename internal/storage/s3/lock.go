@@ -93,11 +93,11 @@ func (b *Backend) RetainUntil(ctx context.Context, key string) (time.Time, error
 	return aws.ToTime(out.Retention.RetainUntilDate), nil
 }
 
-// isLockError tells a refusal for object lock from other AccessDenied
+// IsLockError tells a refusal for object lock from other AccessDenied
 // answers: S3 and versitygw say "Access Denied because object protected
 // by object lock"; versitygw refuses an overwrite of a governance-locked
 // object as a missing s3:BypassGovernanceRetention permission.
-func isLockError(err error) bool {
+func IsLockError(err error) bool {
 	var ae smithy.APIError
 	if !errors.As(err, &ae) {
 		return false
