@@ -4,7 +4,7 @@
 # a second run takes seconds. Needs only the package registries: Maven
 # Central (Cassandra), the Go module proxy (S3 server, fake-gcs-server,
 # grpc_health_probe, node_exporter), npm (Azurite), PyPI (Python Medusa) and Debian's apt
-# (openssh-server for the cluster test bed, when /usr/sbin/sshd is missing).
+# (openssh-server and sudo for the cluster test bed, when missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export GOFLAGS="${GOFLAGS:--buildvcs=false}"

@@ -67,6 +67,17 @@ func (a *App) CommitlogList(ctx context.Context, fqdn string) ([]commitlog.Segme
 	return commitlog.List(ctx, b, fqdn)
 }
 
+// CommitlogRestores returns the point-in-time restore markers of fqdn,
+// oldest first.
+func (a *App) CommitlogRestores(ctx context.Context, fqdn string) ([]commitlog.RestoreMarker, error) {
+	b, err := a.CommitlogStorage(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer b.Close()
+	return commitlog.ListMarkers(ctx, b, fqdn)
+}
+
 // ArchiveCommand returns the archive_command line of this binary and
 // medusa.ini (absolute paths without spaces).
 func ArchiveCommand(exe, ini string) (string, error) {

@@ -31,7 +31,7 @@ func RecoverRestore(ctx context.Context, cfg *config.Config, logger *slog.Logger
 		return err
 	}
 	paths := restore.NodePaths{DataDir: nc.DataDir, CommitlogDir: nc.CommitlogDir,
-		SavedCachesDir: nc.SavedCachesDir, ConfigFile: nc.Path}
+		SavedCachesDir: nc.SavedCachesDir, ConfigFile: nc.Path, HintsDir: nc.HintsDir}
 	if (under != "" && !inside(under, paths)) || !restore.Pending(paths) {
 		return nil
 	}

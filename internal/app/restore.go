@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/medusa-go/medusa/internal/cassandra"
+	"github.com/medusa-go/medusa/internal/commitlog"
 	"github.com/medusa-go/medusa/internal/config"
 	"github.com/medusa-go/medusa/internal/layout"
 	"github.com/medusa-go/medusa/internal/progress"
@@ -40,6 +41,14 @@ func (r *Restore) Options(o restore.Options) restore.Options {
 	o.Node = r.Paths
 	o.Checks = restore.Checks{Query: cfg.Checks.Query, ExpectedRows: cfg.Checks.ExpectedRows,
 		ExpectedResult: cfg.Checks.ExpectedResult}
+	if o.PITR != nil {
+		p := *o.PITR
+		cl := cfg.Commitlog
+		p.Paths = commitlog.ResolvePaths(r.Paths.ConfigFile, r.Paths.CommitlogDir, cl.SpoolDir, cl.PropertiesFile,
+			cl.RestoreDir)
+		p.Precision = cl.Precision
+		o.PITR = &p
+	}
 	return o
 }
 
@@ -121,7 +130,7 @@ func (a *App) OpenRestore(ctx context.Context) (*Restore, error) {
 			Logger:  logger,
 		},
 		Paths: restore.NodePaths{DataDir: nc.DataDir, CommitlogDir: nc.CommitlogDir,
-			SavedCachesDir: nc.SavedCachesDir, ConfigFile: nc.Path},
+			SavedCachesDir: nc.SavedCachesDir, ConfigFile: nc.Path, HintsDir: nc.HintsDir},
 		cfg: cfg,
 		close: func() {
 			cass.Close()

@@ -7,10 +7,12 @@ import (
 	"io"
 	"net"
 	"os"
+	"time"
 
 	"github.com/medusa-go/medusa/internal/cassandra"
 	"github.com/medusa-go/medusa/internal/catalog"
 	"github.com/medusa-go/medusa/internal/cluster"
+	"github.com/medusa-go/medusa/internal/commitlog"
 	"github.com/medusa-go/medusa/internal/layout"
 	"github.com/medusa-go/medusa/internal/restore"
 )
@@ -42,6 +44,13 @@ func (a *App) RestoreCluster(ctx context.Context, o cluster.RestoreOptions, conf
 		Confirm: confirm,
 		Out:     out,
 		Logger:  a.Logger,
+		PlanPITR: func(ctx context.Context, fqdn, backup string, target time.Time, latest bool,
+			skew time.Duration) (commitlog.RestorePlan, error) {
+			np, err := restore.PlanPITR(ctx, restore.PlanPITRInput{Storage: cat.Backend, Prefix: cat.Prefix,
+				FQDN: fqdn, Backup: backup, Target: target, Latest: latest, Skew: skew,
+				Concurrency: cat.Concurrency, Logger: a.Logger})
+			return np.RestorePlan, err
+		},
 	}
 	exec, err := a.Executor()
 	if err != nil {

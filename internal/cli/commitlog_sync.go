@@ -79,7 +79,9 @@ func newCommitlogListCmd(r *root) *cobra.Command {
 		Short: "List the archived commit log segments of a node",
 		Long: `List the archived commit log segments of this node ([storage] fqdn, or --fqdn):
 their runs of consecutive ids, the gaps (segments of one Cassandra run that
-are missing) and the earliest and latest archived write times.
+are missing), the earliest and latest archived write times, and the
+point-in-time restores of the node (each starts a new timeline:
+docs/pitr.md).
 
 ` + exitHelp,
 		Args: cobra.NoArgs,
@@ -96,7 +98,12 @@ are missing) and the earliest and latest archived write times.
 			if err != nil {
 				return err
 			}
+			restores, err := a.CommitlogRestores(cmd.Context(), fqdn)
+			if err != nil {
+				return err
+			}
 			s := summarize(fqdn, segs)
+			s.Restores = restores
 			if output == "json" {
 				enc := json.NewEncoder(cmd.OutOrStdout())
 				enc.SetIndent("", "  ")
@@ -121,14 +128,15 @@ type segmentRun struct {
 }
 
 type segmentSummary struct {
-	FQDN     string                  `json:"fqdn"`
-	Count    int                     `json:"count"`
-	Bytes    int64                   `json:"stored_bytes"`
-	Earliest *time.Time              `json:"earliest,omitempty"`
-	Latest   *time.Time              `json:"latest,omitempty"`
-	Runs     []segmentRun            `json:"runs"`
-	Gaps     []commitlog.Gap         `json:"gaps"`
-	Segments []commitlog.SegmentInfo `json:"segments"`
+	FQDN     string                    `json:"fqdn"`
+	Count    int                       `json:"count"`
+	Bytes    int64                     `json:"stored_bytes"`
+	Earliest *time.Time                `json:"earliest,omitempty"`
+	Latest   *time.Time                `json:"latest,omitempty"`
+	Runs     []segmentRun              `json:"runs"`
+	Gaps     []commitlog.Gap           `json:"gaps"`
+	Segments []commitlog.SegmentInfo   `json:"segments"`
+	Restores []commitlog.RestoreMarker `json:"restores,omitempty"`
 }
 
 func summarize(fqdn string, segs []commitlog.SegmentInfo) segmentSummary {
@@ -169,5 +177,9 @@ func writeSummary(w io.Writer, s segmentSummary, loc *time.Location) {
 	}
 	for _, g := range s.Gaps {
 		fmt.Fprintf(w, "  GAP: %s\n", g)
+	}
+	for _, m := range s.Restores {
+		fmt.Fprintf(w, "  RESTORED at %s to %s (base backup %s): segments written before belong to the replaced "+
+			"history\n", m.RestoredAt().In(loc).Format(layout), m.Target.In(loc).Format(layout), m.BaseBackup)
 	}
 }

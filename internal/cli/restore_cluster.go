@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -25,6 +26,9 @@ type restoreClusterFlags struct {
 	ignoreRacks                bool
 	tempDir                    string
 	dryRun, allowIncomplete    bool
+	pitr                       string
+	pitrLatest                 bool
+	pitrSkew                   time.Duration
 }
 
 // newRestoreClusterCmd is `medusa restore-cluster`.
@@ -64,12 +68,21 @@ start aborts the others (unchanged, or rolled back and started again). With
 error and the command to run on it. --dry-run prints the plan (mapping, seeds,
 bytes per node, what is stopped), checks the targets and changes nothing.
 
+--pitr <time> (RFC 3339) restores every node in place to that point in time
+from its own archived commit log ([commitlog] enabled; docs/pitr.md): every
+node is planned first (base backup, segments; a missing segment on any node
+refuses before any node is stopped, naming the node), then each node runs
+restore-node --pitr to the same time. --pitr-latest restores to the earliest of
+the nodes' newest archived writes. Without --backup-name the base is the
+newest backup taken before the time on every node. In place only: not with
+--host-list, another cluster or --use-sstableloader.
+
 ` + exitHelp,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return r.runRestoreCluster(cmd, f) },
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.name, "backup-name", "", "backup to restore (required)")
+	fl.StringVar(&f.name, "backup-name", "", "backup to restore (required, except with --pitr)")
 	fl.StringVar(&f.seedTarget, "seed-target", "", "a node of the target cluster (default [storage] fqdn)")
 	fl.StringVar(&f.hostList, "host-list", "", "file of is_seed,target,source lines mapping backup nodes to targets")
 	fl.BoolVar(&f.keepAuth, "keep-auth", false, "keep the target cluster's system_auth (not in place)")
@@ -85,6 +98,10 @@ bytes per node, what is stopped), checks the targets and changes nothing.
 	fl.StringVar(&f.tempDir, "temp-dir", "", "directory each node downloads into (default: the node's $TMPDIR, else /tmp)")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "print the plan, check the targets and change nothing")
 	fl.BoolVar(&f.allowIncomplete, "allow-incomplete", false, "restore a backup some nodes' backups are missing from")
+	fl.StringVar(&f.pitr, "pitr", "", "restore every node to this point in time (RFC 3339) from the archived commit logs")
+	fl.BoolVar(&f.pitrLatest, "pitr-latest", false, "restore to the latest time every node's archived commit log reaches")
+	fl.DurationVar(&f.pitrSkew, "pitr-skew", 0,
+		"replay segments last written up to this long after the --pitr time (default 1m)")
 	return cmd
 }
 
@@ -128,7 +145,12 @@ func (f restoreClusterFlags) options() (cluster.RestoreOptions, error) {
 			return cluster.RestoreOptions{}, usageError{fmt.Errorf("--table %q: use <keyspace>.<table>", t)}
 		}
 	}
+	pitr, err := f.pitrOptions()
+	if err != nil {
+		return cluster.RestoreOptions{}, err
+	}
 	return cluster.RestoreOptions{
+		PITR:   pitr,
 		Backup: f.name, SeedTarget: f.seedTarget, HostList: f.hostList, KeepAuth: f.keepAuth,
 		Verify: f.verify, Keyspaces: f.keyspaces, Tables: f.tables, UseSSTableLoader: f.sstableloader,
 		IgnoreRacks: f.ignoreRacks, AllowIncomplete: f.allowIncomplete, Parallel: f.parallel,
@@ -136,9 +158,41 @@ func (f restoreClusterFlags) options() (cluster.RestoreOptions, error) {
 	}, nil
 }
 
+// pitrOptions reads --pitr, --pitr-latest and --pitr-skew.
+func (f restoreClusterFlags) pitrOptions() (*cluster.PITROptions, error) {
+	if f.pitr == "" && !f.pitrLatest {
+		if f.pitrSkew != 0 {
+			return nil, usageError{errors.New("--pitr-skew goes with --pitr")}
+		}
+		return nil, nil
+	}
+	switch {
+	case f.pitr != "" && f.pitrLatest:
+		return nil, usageError{errors.New("--pitr and --pitr-latest exclude each other")}
+	case f.sstableloader || len(f.keyspaces) > 0 || len(f.tables) > 0:
+		return nil, usageError{errors.New("--pitr restores every table of every node in place: it excludes " +
+			"--use-sstableloader, --keyspace and --table")}
+	case f.hostList != "":
+		return nil, usageError{errors.New("--pitr restores every node in place from its own commit log: it " +
+			"excludes --host-list")}
+	}
+	p := &cluster.PITROptions{Latest: f.pitrLatest, Skew: f.pitrSkew}
+	if f.pitr != "" {
+		t, err := time.Parse(time.RFC3339Nano, f.pitr)
+		if err != nil {
+			return nil, usageError{fmt.Errorf("--pitr %q: not an RFC 3339 time (e.g. 2026-05-01T12:00:00Z, "+
+				"2026-05-01T14:00:00.000250+02:00)", f.pitr)}
+		}
+		p.Target = t.UTC()
+	}
+	return p, nil
+}
+
 func (r *root) runRestoreCluster(cmd *cobra.Command, f restoreClusterFlags) error {
-	if err := requireFlag(cmd, "backup-name"); err != nil {
-		return err
+	if f.pitr == "" && !f.pitrLatest {
+		if err := requireFlag(cmd, "backup-name"); err != nil {
+			return err
+		}
 	}
 	opts, err := f.options()
 	if err != nil {
@@ -157,10 +211,20 @@ func (r *root) runRestoreCluster(cmd *cobra.Command, f restoreClusterFlags) erro
 	if res.DryRun {
 		return nil
 	}
-	fmt.Fprintf(out, "Restored backup %s onto %d nodes (%s) in %s\n", opts.Backup, len(res.Nodes),
+	fmt.Fprintf(out, "Restored backup %s onto %d nodes (%s) in %s\n", res.Plan.Backup, len(res.Nodes),
 		res.Plan.Mode, res.Ended.Sub(res.Began).Round(100_000_000))
+	if res.PITR != nil {
+		fmt.Fprintf(out, "Point in time: %s\n", res.PITR.Target.UTC().Format("2006-01-02T15:04:05.000000Z"))
+	}
 	for _, n := range res.Nodes {
-		fmt.Fprintf(out, "  %s: done in %s\n", n.Host, n.Duration.Round(100_000_000))
+		replayed := ""
+		if res.PITR != nil {
+			replayed = ", replayed mutations unknown (see its system.log)"
+			if c, ok := n.Replayed(); ok {
+				replayed = fmt.Sprintf(", %d mutations replayed", c)
+			}
+		}
+		fmt.Fprintf(out, "  %s: done in %s%s\n", n.Host, n.Duration.Round(100_000_000), replayed)
 	}
 	return nil
 }

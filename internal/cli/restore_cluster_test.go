@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestExpandShortFlags(t *testing.T) {
@@ -26,6 +27,11 @@ func TestRestoreClusterFlags(t *testing.T) {
 		{restoreClusterFlags{verify: true, noVerify: true, parallel: 1}, "--verify and --no-verify"},
 		{restoreClusterFlags{parallel: 0}, "--parallel-restores 0"},
 		{restoreClusterFlags{parallel: 1, tables: []string{"nodot"}}, `--table "nodot"`},
+		{restoreClusterFlags{parallel: 1, pitr: "2026-05-01T12:00:00Z", pitrLatest: true}, "exclude each other"},
+		{restoreClusterFlags{parallel: 1, pitr: "noon"}, "not an RFC 3339 time"},
+		{restoreClusterFlags{parallel: 1, pitrLatest: true, hostList: "h"}, "excludes --host-list"},
+		{restoreClusterFlags{parallel: 1, pitrLatest: true, sstableloader: true}, "--use-sstableloader"},
+		{restoreClusterFlags{parallel: 1, pitrSkew: time.Minute}, "--pitr-skew goes with --pitr"},
 	}
 	for _, c := range cases {
 		if _, err := c.f.options(); err == nil || !strings.Contains(err.Error(), c.want) {
@@ -35,6 +41,11 @@ func TestRestoreClusterFlags(t *testing.T) {
 	o, err := restoreClusterFlags{name: "b", hostList: "h", parallel: 2, yes: true, keyspaces: []string{"ks"}}.options()
 	if err != nil || o.HostList != "h" || o.Parallel != 2 || !o.Yes || o.Keyspaces[0] != "ks" {
 		t.Errorf("options %+v %v", o, err)
+	}
+	o, err = restoreClusterFlags{parallel: 1, pitr: "2026-05-01T14:00:00.000250+02:00", pitrSkew: time.Minute}.options()
+	if err != nil || o.PITR == nil || !o.PITR.Target.Equal(time.Date(2026, 5, 1, 12, 0, 0, 250_000, time.UTC)) ||
+		o.PITR.Skew != time.Minute || o.PITR.Latest {
+		t.Errorf("--pitr options %+v %v", o.PITR, err)
 	}
 }
 

@@ -40,6 +40,11 @@ type restoreFlags struct {
 	skipSchema  bool
 	schemaOnly  bool
 	truncate    bool
+	// pitr, pitrLatest, pitrSkew: point-in-time restore (docs/pitr.md).
+	pitr       string
+	pitrLatest bool
+	pitrSkew   time.Duration
+	pitrSingle bool
 }
 
 // newRestoreNodeCmd is `medusa restore-node`: restore the local node.
@@ -83,13 +88,25 @@ then loads on every node with --skip-schema).
 
 A selection that matches no table exits 0 with an error message.
 
+--pitr <time> (RFC 3339, e.g. 2026-05-01T12:00:00.250Z or with an offset)
+restores the node to that point in time from its archived commit log
+([commitlog] enabled; docs/pitr.md): the base is the newest complete backup
+taken before the time (or --backup-name), the archived segments from that
+backup through the time are downloaded and checked before Cassandra is
+stopped, the backup is restored in place, hints are emptied, and Cassandra
+replays the segments at its start up to the time (by write timestamp);
+commitlog_archiving.properties is reset afterwards. --pitr-latest restores to
+the newest archived write. On a cluster of several nodes restore-node --pitr
+refuses (the other replicas would bring newer data back): use restore-cluster
+--pitr, or --pitr-single-node to restore this node alone anyway.
+
 ` + exitHelp,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return r.runRestoreNode(cmd, f) },
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.tempDir, "temp-dir", "", "directory the backup is downloaded into (default $TMPDIR, else /tmp)")
-	fl.StringVar(&f.name, "backup-name", "", "backup to restore (required)")
+	fl.StringVar(&f.name, "backup-name", "", "backup to restore (required, except with --pitr)")
 	fl.BoolVar(&f.inPlace, "in-place", false, "restore onto the node that was backed up (the default)")
 	fl.BoolVar(&f.remote, "remote", false, "restore another node's backup onto this node")
 	fl.BoolVar(&f.keepAuth, "keep-auth", false, "keep this node's system_auth (--remote only)")
@@ -115,6 +132,12 @@ A selection that matches no table exits 0 with an error message.
 		"with --use-sstableloader: create the backup's schema where it is missing, load nothing")
 	fl.BoolVar(&f.truncate, "truncate", false,
 		"with --use-sstableloader: truncate the selected tables that exist before loading")
+	fl.StringVar(&f.pitr, "pitr", "", "restore to this point in time (RFC 3339) from the archived commit log")
+	fl.BoolVar(&f.pitrLatest, "pitr-latest", false, "restore to the newest archived write of the commit log")
+	fl.BoolVar(&f.pitrSingle, "pitr-single-node", false,
+		"allow --pitr on one node of a multi-node cluster (its replicas bring newer data back: docs/pitr.md)")
+	fl.DurationVar(&f.pitrSkew, "pitr-skew", 0,
+		"replay segments last written up to this long after the --pitr time (default 1m)")
 	return cmd
 }
 
@@ -147,7 +170,12 @@ func (f restoreFlags) options() (restore.Options, error) {
 			seeds = append(seeds, s)
 		}
 	}
+	pitr, err := f.pitrOptions()
+	if err != nil {
+		return restore.Options{}, err
+	}
 	o := restore.Options{
+		PITR:   pitr,
 		Backup: f.name, InPlace: !f.remote, KeepAuth: f.keepAuth, Seeds: seeds, Verify: f.verify,
 		Keyspaces: f.keyspaces, Tables: f.tables, UseSSTableLoader: f.sstableloader,
 		Schema: schema, Truncate: f.truncate, TempDir: f.tempDir, DryRun: f.dryRun,
@@ -165,9 +193,38 @@ func (f restoreFlags) options() (restore.Options, error) {
 	return o, nil
 }
 
+// pitrOptions reads --pitr, --pitr-latest and --pitr-skew.
+func (f restoreFlags) pitrOptions() (*restore.PITR, error) {
+	if f.pitr == "" && !f.pitrLatest {
+		if f.pitrSkew != 0 || f.pitrSingle {
+			return nil, usageError{errors.New("--pitr-skew and --pitr-single-node go with --pitr")}
+		}
+		return nil, nil
+	}
+	if f.pitr != "" && f.pitrLatest {
+		return nil, usageError{errors.New("--pitr and --pitr-latest exclude each other")}
+	}
+	if f.sstableloader || len(f.keyspaces) > 0 || len(f.tables) > 0 {
+		return nil, usageError{errors.New("--pitr restores every table of the node in place: it excludes " +
+			"--use-sstableloader, --keyspace and --table")}
+	}
+	p := &restore.PITR{Latest: f.pitrLatest, Skew: f.pitrSkew, SingleNode: f.pitrSingle}
+	if f.pitr != "" {
+		t, err := time.Parse(time.RFC3339Nano, f.pitr)
+		if err != nil {
+			return nil, usageError{fmt.Errorf("--pitr %q: not an RFC 3339 time (e.g. 2026-05-01T12:00:00Z, "+
+				"2026-05-01T14:00:00.000250+02:00)", f.pitr)}
+		}
+		p.Target = t.UTC()
+	}
+	return p, nil
+}
+
 func (r *root) runRestoreNode(cmd *cobra.Command, f restoreFlags) error {
-	if err := requireFlag(cmd, "backup-name"); err != nil {
-		return err
+	if f.pitr == "" && !f.pitrLatest {
+		if err := requireFlag(cmd, "backup-name"); err != nil {
+			return err
+		}
 	}
 	if f.tempDir == "" {
 		f.tempDir = r.tempDir()
@@ -192,13 +249,20 @@ func (r *root) runRestoreNode(cmd *cobra.Command, f restoreFlags) error {
 	if opts.DryRun {
 		r.skipMetrics()
 	} else {
-		r.prom.Restore(metrics.RestoreOutcome{Backup: opts.Backup, Started: r.started, Finished: time.Now(), Err: err})
+		backup := opts.Backup
+		if res != nil && res.Plan != nil {
+			backup = res.Plan.Backup // --pitr: the base the planner chose
+		}
+		r.prom.Restore(metrics.RestoreOutcome{Backup: backup, Started: r.started, Finished: time.Now(), Err: err})
 	}
 	if errors.Is(err, restore.ErrNothingToRestore) {
 		logger.Error("There is nothing to restore")
 		return nil
 	}
 	if err != nil {
+		if opts.PITR != nil && opts.Backup == "" {
+			return fmt.Errorf("restore-node --pitr: %w", err)
+		}
 		return fmt.Errorf("restore-node %s: %w", opts.Backup, err)
 	}
 	return res.WriteText(cmd.OutOrStdout())

@@ -1,10 +1,12 @@
 package cli
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // restoreCLIFixture is a local bucket with the catalog fixture's backups
@@ -81,5 +83,53 @@ func TestDownloadCommandLine(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(dest, filepath.FromSlash(p))); err != nil {
 			t.Errorf("download lacks %s: %v", p, err)
 		}
+	}
+}
+
+func TestRestorePITRFlags(t *testing.T) {
+	tests := []struct {
+		name   string
+		f      restoreFlags
+		target string // RFC 3339 UTC, "" when none
+		latest bool
+		errHas string
+	}{
+		{name: "none", f: restoreFlags{}},
+		{name: "utc", f: restoreFlags{pitr: "2026-05-01T12:00:00.000250Z"}, target: "2026-05-01T12:00:00.00025Z"},
+		{name: "offset", f: restoreFlags{pitr: "2026-05-01T14:00:00+02:00"}, target: "2026-05-01T12:00:00Z"},
+		{name: "latest", f: restoreFlags{pitrLatest: true}, latest: true},
+		{name: "both", f: restoreFlags{pitr: "2026-05-01T12:00:00Z", pitrLatest: true}, errHas: "exclude each other"},
+		{name: "not a time", f: restoreFlags{pitr: "yesterday"}, errHas: "not an RFC 3339 time"},
+		{name: "no zone", f: restoreFlags{pitr: "2026-05-01T12:00:00"}, errHas: "not an RFC 3339 time"},
+		{name: "with a table", f: restoreFlags{pitr: "2026-05-01T12:00:00Z", tables: []string{"ks.t"}}, errHas: "--table"},
+		{name: "skew alone", f: restoreFlags{pitrSkew: time.Minute}, errHas: "--pitr-skew and --pitr-single-node go with --pitr"},
+		{name: "single node alone", f: restoreFlags{pitrSingle: true}, errHas: "go with --pitr"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			o, err := tc.f.options()
+			if tc.errHas != "" {
+				var ue usageError
+				if !errors.As(err, &ue) || !strings.Contains(err.Error(), tc.errHas) {
+					t.Fatalf("error %v, want a usage error with %q", err, tc.errHas)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			switch {
+			case tc.target == "" && !tc.latest:
+				if o.PITR != nil {
+					t.Errorf("PITR %+v without --pitr", o.PITR)
+				}
+			case o.PITR == nil:
+				t.Fatal("no PITR options")
+			case o.PITR.Latest != tc.latest:
+				t.Errorf("latest %v", o.PITR.Latest)
+			case tc.target != "" && o.PITR.Target.Format(time.RFC3339Nano) != tc.target:
+				t.Errorf("target %s, want %s", o.PITR.Target.Format(time.RFC3339Nano), tc.target)
+			}
+		})
 	}
 }

@@ -46,6 +46,8 @@ type RestoreOptions struct {
 	// it starts (default 1 h), polling every SeedInterval (default 2 s).
 	SeedWait     time.Duration
 	SeedInterval time.Duration
+	// PITR, when set, restores every node in place to a point in time.
+	PITR *PITROptions
 }
 
 // BackupReader reads what restore-cluster needs of a backup.
@@ -69,6 +71,9 @@ type RestoreDeps struct {
 	Out    io.Writer
 	Logger *slog.Logger
 	Now    func() time.Time
+	// PlanPITR plans one node's point-in-time restore (needed with
+	// RestoreOptions.PITR).
+	PlanPITR PlanNodePITR
 }
 
 // RestoreResult is a finished (or dry) restore-cluster.
@@ -77,8 +82,10 @@ type RestoreResult struct {
 	DryRun  bool
 	Stopped []StepResult // stop phase (file modes)
 	Nodes   []StepResult // restore-node per target, in plan order
-	Began   time.Time
-	Ended   time.Time
+	// PITR is the point-in-time part (nil without RestoreOptions.PITR).
+	PITR  *ClusterPITR
+	Began time.Time
+	Ended time.Time
 }
 
 // ErrNotConfirmed is returned when the user answers no.
@@ -90,11 +97,25 @@ var ErrNotConfirmed = errors.New("restore-cluster not confirmed: nothing was cha
 func Restore(ctx context.Context, d RestoreDeps, o RestoreOptions) (*RestoreResult, error) {
 	d.defaults(&o)
 	res := &RestoreResult{Began: d.Now(), DryRun: o.DryRun}
+	if o.PITR != nil && o.Backup == "" {
+		base, err := pitrBaseForTargets(ctx, d, o)
+		if err != nil {
+			return nil, err
+		}
+		o.Backup = base
+	}
 	p, err := buildRestorePlan(ctx, d, o)
 	if err != nil {
 		return nil, err
 	}
 	res.Plan = p
+	if o.PITR != nil {
+		// Every node is planned before any is touched; o.PITR becomes the
+		// common target.
+		if res.PITR, err = planClusterPITR(ctx, d, &o, p); err != nil {
+			return nil, err
+		}
+	}
 	if o.KeepAuth && p.Mode == ModeInPlace {
 		d.Logger.Warn("--keep-auth is ignored in place: each node gets back its own system_auth from the backup")
 	}
@@ -267,6 +288,7 @@ func restoreArgv(o RestoreOptions, p *Plan, a Assignment, seeds []string) []stri
 	if o.Verify {
 		argv = append(argv, "--verify")
 	}
+	argv = append(argv, pitrArgv(o)...)
 	for _, k := range o.Keyspaces {
 		argv = append(argv, "--keyspace", k)
 	}

@@ -80,9 +80,7 @@ func (g *gates) run(ctx context.Context, i int) {
 	s := g.steps[i]
 	out := StepResult{Host: s.Host}
 	line := func(l string) {
-		if strings.Contains(l, "ERROR") || strings.HasPrefix(l, "Error:") {
-			out.LastError = l
-		}
+		out.note(l)
 		if _, rest, ok := strings.Cut(l, restore.GateMarker+" "); ok {
 			if f := strings.Fields(rest); len(f) == 2 {
 				g.events <- gateEvent{i: i, step: f[0], dir: f[1]}

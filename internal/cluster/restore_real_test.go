@@ -153,6 +153,8 @@ func TestRestoreClusterInPlace(t *testing.T) {
 	}
 	assertRestored(t, ctx, b, want)
 	t.Logf("3 UN %s after the start", time.Since(began).Round(100*time.Millisecond))
+
+	t.Run("node 2 fails mid-restore", func(t *testing.T) { nodeFailsMidRestore(t, ctx, b, name) })
 }
 
 // nodeTokens reads a node's own tokens (system.local), sorted.

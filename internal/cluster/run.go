@@ -33,6 +33,19 @@ type StepResult struct {
 	// Log is the file that holds the host's output ("" without
 	// Runner.LogDir).
 	Log string
+	// PITRLine is the last "Point-in-time restore to ..." line the node
+	// printed (restore-node --pitr's summary; see Replayed).
+	PITRLine string
+}
+
+// note keeps what the summary needs of one output line of the host.
+func (s *StepResult) note(l string) {
+	if strings.Contains(l, "ERROR") || strings.HasPrefix(l, "Error:") {
+		s.LastError = l
+	}
+	if strings.HasPrefix(l, "Point-in-time restore to ") {
+		s.PITRLine = l
+	}
 }
 
 // Runner runs Steps on hosts in batches, copying every output line to Out
@@ -93,9 +106,7 @@ func (r *Runner) Run(ctx context.Context, s Step) StepResult {
 		_, _ = fmt.Fprintf(f, "$ %s\n", s.Cmd.String())
 	}
 	line := func(l string) {
-		if strings.Contains(l, "ERROR") || strings.HasPrefix(l, "Error:") {
-			out.LastError = l
-		}
+		out.note(l)
 		if logFile != nil {
 			_, _ = logFile.WriteString(l + "\n")
 		}

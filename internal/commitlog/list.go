@@ -102,17 +102,18 @@ func (g Gap) String() string {
 	return fmt.Sprintf("segment ids %d to %d are missing", g.AfterID+1, g.BeforeID-1)
 }
 
-// Gaps returns the holes in segs (sorted by id): within one JVM run segment
-// ids are consecutive, so two neighbours of the same known run whose ids
-// differ by more than one have lost the segments between them. Across runs
-// (or where a run is unknown) ids jump and nothing can be told.
+// Gaps returns the holes in segs, by the planner's rule (Holes): ids are
+// consecutive within a Cassandra run and a run's first id is its start
+// time in milliseconds, so a jump to an id before the previous segment's
+// last write is lost segments, a later one a restart. The run label of the
+// archiving process (JVMRun) is not used: a run archives its crashed
+// predecessor's tail at startup under its own label. `commitlog list`, the
+// recoverable window and restore-node --pitr therefore agree on holes.
+// segs need not be sorted nor unique by id.
 func Gaps(segs []SegmentInfo) []Gap {
 	var out []Gap
-	for i := 1; i < len(segs); i++ {
-		a, b := segs[i-1], segs[i]
-		if b.ID > a.ID+1 && a.JVMRun != "" && a.JVMRun == b.JVMRun {
-			out = append(out, Gap{AfterID: a.ID, BeforeID: b.ID})
-		}
+	for _, h := range Holes(dedupe(segs)) {
+		out = append(out, Gap{AfterID: h.After.ID, BeforeID: h.Before.ID})
 	}
 	return out
 }

@@ -35,7 +35,7 @@ func (r *run) moveAside(ctx context.Context) error {
 		tables++
 	}
 	intents := append([]entry{{Kind: entrySweep, From: dataDir, Aside: dataAside, Keep: keep}}, moves...)
-	for _, dir := range uniqueDirs(r.o.Node.CommitlogDir, r.o.Node.SavedCachesDir) {
+	for _, dir := range r.sideDirs() {
 		root, ok := r.asides[dir]
 		if !ok || dir == dataDir {
 			continue
@@ -48,6 +48,9 @@ func (r *run) moveAside(ctx context.Context) error {
 		for _, name := range names {
 			if strings.HasPrefix(name, asidePrefix) {
 				continue // what an earlier restore kept aside stays where it is
+			}
+			if r.keptInPlace(dir, name) {
+				continue
 			}
 			e := entry{Kind: entryAside, From: filepath.Join(dir, name), To: filepath.Join(root, name), Aside: root}
 			intents, moves = append(intents, e), append(moves, e)

@@ -21,7 +21,7 @@ func (r *run) cleanup(ctx context.Context) {
 	if err := r.j.mark(stateDone); err != nil {
 		r.d.Logger.Warn("could not record the end of the restore", "error", err.Error())
 	}
-	for _, dir := range []string{r.o.Node.CommitlogDir, r.o.Node.SavedCachesDir} {
+	for _, dir := range r.sideDirs() {
 		root, ok := r.asides[dir]
 		if !ok || dir == r.o.Node.DataDir {
 			continue
@@ -29,6 +29,12 @@ func (r *run) cleanup(ctx context.Context) {
 		if dir == r.o.Node.CommitlogDir && r.partial() && !r.drained && r.o.ManageCassandra {
 			r.d.Logger.Warn("Cassandra was not drained: its previous commit log segments are kept in " + root +
 				" (they may hold writes of tables that were not restored); remove them once not needed")
+			continue
+		}
+		if un := r.unarchivedAside(root); dir == r.o.Node.CommitlogDir && len(un) > 0 {
+			r.d.Logger.Warn(fmt.Sprintf("%d commit log segments of the replaced history are neither archived nor "+
+				"spooled (%s): they are kept in %s; archive or remove them once not needed", len(un),
+				strings.Join(un, ", "), root))
 			continue
 		}
 		if err := r.d.FS.RemoveAll(ctx, root); err != nil {
@@ -45,8 +51,11 @@ func (r *run) cleanup(ctx context.Context) {
 // discard removes the download, the aside directories (empty, or holding
 // only what a successful rollback rejected) and the journal.
 func (r *run) discard(ctx context.Context) {
+	if err := r.finishPITR(ctx); err != nil {
+		r.d.Logger.Error("could not reset the commit log archiving settings", "error", err.Error())
+	}
 	paths := []string{r.staging}
-	for _, dir := range []string{r.o.Node.CommitlogDir, r.o.Node.SavedCachesDir} {
+	for _, dir := range r.sideDirs() {
 		if root, ok := r.asides[dir]; ok && dir != r.o.Node.DataDir {
 			paths = append(paths, root)
 		}

@@ -32,6 +32,8 @@ type Preview struct {
 	// ManageCassandra: medusa would stop and start Cassandra; Verify: run
 	// the [checks] query afterwards.
 	ManageCassandra, Verify bool
+	// PITR is the point-in-time part, when asked for.
+	PITR *PITRResult
 }
 
 // AsideDir is a directory whose entries a restore moves aside.
@@ -43,7 +45,7 @@ type AsideDir struct {
 // preview reads the node's directories for a dry run and changes nothing.
 func (r *run) preview() (Preview, error) {
 	pv := Preview{Plan: r.p, Staging: r.staging, ConfigFile: r.o.Node.ConfigFile,
-		ManageCassandra: r.o.ManageCassandra, Verify: r.o.Verify}
+		ManageCassandra: r.o.ManageCassandra, Verify: r.o.Verify, PITR: r.res.PITR}
 	needs, err := spaceNeeds(r.d.Space, r.p.Bytes, r.o.TempDir, r.o.Node.DataDir)
 	if err != nil {
 		return Preview{}, err
@@ -51,8 +53,12 @@ func (r *run) preview() (Preview, error) {
 	for _, n := range needs {
 		pv.Space = append(pv.Space, n.String())
 	}
-	for _, d := range []AsideDir{{What: "commit log", Dir: r.o.Node.CommitlogDir},
-		{What: "saved caches", Dir: r.o.Node.SavedCachesDir}} {
+	dirs := []AsideDir{{What: "commit log", Dir: r.o.Node.CommitlogDir},
+		{What: "saved caches", Dir: r.o.Node.SavedCachesDir}}
+	if r.o.PITR != nil {
+		dirs = append(dirs, AsideDir{What: "hints", Dir: r.o.Node.HintsDir})
+	}
+	for _, d := range dirs {
 		if d.Dir == "" {
 			continue
 		}
@@ -60,7 +66,9 @@ func (r *run) preview() (Preview, error) {
 		if err != nil {
 			return Preview{}, err
 		}
-		names = slices.DeleteFunc(names, func(n string) bool { return strings.HasPrefix(n, asidePrefix) })
+		names = slices.DeleteFunc(names, func(n string) bool {
+			return strings.HasPrefix(n, asidePrefix) || r.keptInPlace(d.Dir, n)
+		})
 		d.Entries = len(names)
 		pv.Aside = append(pv.Aside, d)
 	}
@@ -72,6 +80,9 @@ func (r *run) preview() (Preview, error) {
 // kept, what moved aside, and how Cassandra would be handled.
 func (r *Result) WriteText(w io.Writer) error {
 	pr := &printer{w: w}
+	if r.PITR != nil && !r.DryRun {
+		pr.f("%s", r.PITR.text())
+	}
 	for _, pv := range r.Previews {
 		if pv.Loader {
 			pv.writeLoad(pr)
@@ -135,6 +146,18 @@ func (pv Preview) write(pr *printer) {
 	if !p.InPlace {
 		pr.f("cassandra.yaml (%s): initial_token: %s, num_tokens: %d, auto_bootstrap: false",
 			pv.ConfigFile, strings.Join(p.Tokens, ","), len(p.Tokens))
+	}
+	if x := pv.PITR; x != nil {
+		pit := x.PointInTime
+		if pit == "" {
+			pit = "empty (every archived write is replayed)"
+		}
+		pr.f("Point in time: %s; commit log segments: %d, %s (%s to %s); restore_point_in_time: %s",
+			x.Target.UTC().Format("2006-01-02T15:04:05.000000Z"), x.Segments, layout.FormatBytes(x.SegmentBytes),
+			x.First, x.Last, pit)
+		for _, why := range x.NotEligible {
+			pr.f("  not a base: %s", why)
+		}
 	}
 	if pv.ManageCassandra {
 		pr.f("Cassandra: nodetool drain, stop_cmd, wait until down; after placing the files start_cmd, wait until up%s",

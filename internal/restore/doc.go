@@ -38,6 +38,24 @@
 //	verify      --verify: the [checks] query, expected_rows, expected_result
 //	cleanup     remove what was moved aside and the download
 //
+// A point-in-time restore (Options.PITR, restore-node --pitr; see
+// docs/pitr.md) chooses its base backup and archived commit log segments
+// in the plan stage (commitlog.Plan), adds two stages and changes three:
+//
+//	segments    after check: the selected segments downloaded into the commit
+//	            log directory's aside root, each checked (size, SHA-256,
+//	            header)
+//	move-aside  also empties hints_directory; the spool of segments waiting
+//	            for upload stays in place
+//	place       also renames the segments' directory to [commitlog]
+//	            restore_dir and writes restore_command, restore_directories,
+//	            restore_point_in_time and precision into
+//	            commitlog_archiving.properties (previous content in
+//	            <file>.medusa-bak, both journaled)
+//	replay      after wait-up: the replayed mutation count from system.log,
+//	            then the properties file reset and the restore directory
+//	            removed (a rollback or a recovery resets them too)
+//
 // An error is a *StageError naming its stage. Nothing on the node changes
 // before every file was downloaded and checked: a failure up to the check
 // stage leaves Cassandra running and its files untouched.

@@ -14,11 +14,13 @@ const (
 	StagePrepare   Stage = "prepare"    // free space, permissions, aside directories
 	StageDownload  Stage = "download"   // every file into the temporary directory
 	StageCheck     Stage = "check"      // sizes and hashes against the manifest
+	StageSegments  Stage = "segments"   // --pitr: archived commit log segments downloaded and checked
 	StageStop      Stage = "stop"       // nodetool drain, stop_cmd, wait until down
 	StageMoveAside Stage = "move-aside" // replaced table dirs, commit log, saved caches
 	StagePlace     Stage = "place"      // downloaded dirs into the data dir, cassandra.yaml
 	StageStart     Stage = "start"      // wait for seeds, start_cmd
 	StageWaitUp    Stage = "wait-up"    // health check and CQL
+	StageReplay    Stage = "replay"     // --pitr: replay count, properties reset, restore dir removed
 	StageVerify    Stage = "verify"     // [checks] query
 	StageCleanup   Stage = "cleanup"    // remove what was moved aside and the download
 	StageSchema    Stage = "schema"     // sstableloader: create the missing schema

@@ -94,6 +94,8 @@ type header struct {
 	Tables          []string          `json:"tables,omitempty"`
 	Verify          bool              `json:"verify,omitempty"`
 	Checks          Checks            `json:"checks"`
+	// PITR: a point-in-time restore; the properties file to reset.
+	PITR *pitrHeader `json:"pitr,omitempty"`
 }
 
 // record is one line of the journal: exactly one field is set.

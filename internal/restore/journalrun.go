@@ -28,21 +28,21 @@ func (r *run) startJournal(ctx context.Context) error {
 		}
 	}
 	asides := map[string]string{r.o.Node.DataDir: dataRoot}
-	for _, dir := range []string{r.o.Node.CommitlogDir, r.o.Node.SavedCachesDir} {
-		if dir != "" && exists(dir) && asides[dir] == "" {
+	for _, dir := range r.sideDirs() {
+		if exists(dir) && asides[dir] == "" {
 			asides[dir] = filepath.Join(dir, r.asideName())
 		}
 	}
 	h := header{Backup: r.o.Backup, ID: r.o.ID, Started: r.res.Began, PID: os.Getpid(), Staging: r.staging, Node: r.o.Node,
 		Asides: asides, ManageCassandra: r.o.ManageCassandra, Keyspaces: r.o.Keyspaces, Tables: r.o.Tables,
-		Verify: r.o.Verify, Checks: r.o.Checks}
+		Verify: r.o.Verify, Checks: r.o.Checks, PITR: r.pitrHeader()}
 	j, err := createJournal(filepath.Join(dataRoot, journalName), h)
 	if err != nil {
 		return err
 	}
 	j.beforeWrite = r.d.beforeJournalWrite
 	r.j = j
-	for _, dir := range []string{r.o.Node.CommitlogDir, r.o.Node.SavedCachesDir} {
+	for _, dir := range r.sideDirs() {
 		root, ok := asides[dir]
 		if !ok || r.asides[dir] != "" {
 			continue
@@ -83,6 +83,9 @@ func (r *run) placeEntries(dataAside string) []entry {
 // that every file is in place: from here a recovery completes the restore.
 func (r *run) placeAll(ctx context.Context) error {
 	if err := r.place(ctx); err != nil {
+		return err
+	}
+	if err := r.placePITR(ctx); err != nil {
 		return err
 	}
 	dirs := []string{r.o.Node.DataDir}

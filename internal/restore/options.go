@@ -81,6 +81,9 @@ type Options struct {
 	// before the start stage (GateStart) and holds the restore there; see
 	// FileGate. Not used with UseSSTableLoader.
 	Gate func(ctx context.Context, step string) error
+	// PITR, when set, makes this a point-in-time restore (see PITR);
+	// Backup may then be empty (the planner chooses the base).
+	PITR *PITR
 }
 
 // Checks is the [checks] verification run with Verify.
@@ -96,6 +99,9 @@ type NodePaths struct {
 	CommitlogDir   string
 	SavedCachesDir string
 	ConfigFile     string
+	// HintsDir is hints_directory: a point-in-time restore empties it
+	// (hints hold writes from after the target).
+	HintsDir string `json:",omitempty"`
 }
 
 // Backoff is a polling schedule: Attempts checks, waiting Initial after
@@ -236,7 +242,12 @@ func (d *Deps) setDefaults() {
 var ErrNothingToRestore = errors.New("there is nothing to restore")
 
 func (o *Options) validate(d *Deps) error {
-	if err := layout.ValidateBackupName(o.Backup); err != nil {
+	if o.PITR == nil || o.Backup != "" {
+		if err := layout.ValidateBackupName(o.Backup); err != nil {
+			return err
+		}
+	}
+	if err := o.validatePITR(); err != nil {
 		return err
 	}
 	if o.InPlace && o.KeepAuth {

@@ -22,6 +22,11 @@ const asidePrefix = ".medusa-aside-"
 // creates the download directory, the journal and the aside directories.
 func (r *run) prepare(ctx context.Context) error {
 	r.removeStaleDownloads(ctx)
+	if r.pitr != nil {
+		if err := r.preparePITR(); err != nil {
+			return err
+		}
+	}
 	needs, err := spaceNeeds(r.d.Space, r.p.Bytes, r.o.TempDir, r.o.Node.DataDir)
 	if err != nil {
 		return err
@@ -56,8 +61,8 @@ func (r *run) prepare(ctx context.Context) error {
 // remote restore. All problems are reported at once.
 func (r *run) checkAccess() error {
 	paths := []string{r.o.Node.DataDir}
-	for _, dir := range []string{r.o.Node.CommitlogDir, r.o.Node.SavedCachesDir} {
-		if dir != "" && exists(dir) {
+	for _, dir := range r.sideDirs() {
+		if exists(dir) {
 			paths = append(paths, dir)
 		}
 	}

@@ -64,7 +64,7 @@ func Recover(ctx context.Context, d Deps, o RecoverOptions) (*Outcome, error) {
 	d.setDefaults()
 	o.Waits.setDefaults()
 	out := &Outcome{}
-	dirs := uniqueDirs(o.Node.DataDir, o.Node.CommitlogDir, o.Node.SavedCachesDir)
+	dirs := uniqueDirs(o.Node.DataDir, o.Node.CommitlogDir, o.Node.SavedCachesDir, o.Node.HintsDir)
 	claimed := map[string]bool{}
 	for _, root := range asideRootsIn(o.Node.DataDir) {
 		if err := recoverJournal(ctx, &d, o, root, out, claimed); err != nil {
@@ -121,6 +121,7 @@ func recoverOne(ctx context.Context, d *Deps, o RecoverOptions, j *journal) (msg
 	if h.Node.DataDir != "" {
 		ro.Node = h.Node // the directories the restore changed, even if the configuration changed since
 	}
+	ro.PITR = pitrFromHeader(h.PITR, ro.Node.CommitlogDir)
 	if ro.ManageCassandra && d.Node == nil {
 		return "", fmt.Errorf("an interrupted restore of backup %s needs Cassandra stopped or started: no node to control", h.Backup)
 	}
@@ -165,6 +166,9 @@ func (r *run) complete(ctx context.Context) error {
 		if err := r.waitUp(ctx); err != nil {
 			return err
 		}
+	}
+	if err := r.finishPITR(ctx); err != nil {
+		return err
 	}
 	if err := r.verify(ctx); err != nil {
 		return err
@@ -265,7 +269,7 @@ func uniqueDirs(dirs ...string) []string {
 // Pending reports whether the node's directories hold anything a Recover
 // would look at (an aside directory of a restore), cheaply.
 func Pending(n NodePaths) bool {
-	for _, dir := range uniqueDirs(n.DataDir, n.CommitlogDir, n.SavedCachesDir) {
+	for _, dir := range uniqueDirs(n.DataDir, n.CommitlogDir, n.SavedCachesDir, n.HintsDir) {
 		if len(asideRootsIn(dir)) > 0 {
 			return true
 		}

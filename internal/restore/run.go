@@ -28,6 +28,8 @@ type Result struct {
 	Stopped  time.Time // Cassandra stopped (zero if it was not)
 	Up       time.Time // Cassandra up again
 	Finished time.Time
+	// PITR describes the point-in-time part (nil for a plain restore).
+	PITR *PITRResult
 }
 
 // run is one restore of the node's files.
@@ -45,9 +47,14 @@ type run struct {
 	gid     int
 
 	touched bool // the node was drained or stopped: failures roll back
+	// downAt is when Cassandra was seen down after the stop (the
+	// point-in-time restore marker's time).
+	downAt  time.Time
 	drained bool
 
 	startLog startMark // system.log's end before the last start
+
+	pitr *pitrRun // the point-in-time part (nil for a plain restore)
 }
 
 // Run restores the local node from a backup (restore-node), as explicit
@@ -69,6 +76,11 @@ func Run(ctx context.Context, d Deps, o Options) (*Result, error) {
 }
 
 func (r *run) execute(ctx context.Context) (*Result, error) {
+	if r.o.PITR != nil {
+		if err := r.planPITR(ctx); err != nil {
+			return nil, stageErr(StagePlan, err)
+		}
+	}
 	f := Filter{Keyspaces: r.o.Keyspaces, Tables: r.o.Tables}
 	p, err := buildPlan(ctx, r.d, r.o, r.o.FQDN, f, r.o.Node.DataDir)
 	if err != nil {
@@ -102,8 +114,9 @@ func (r *run) execute(ctx context.Context) (*Result, error) {
 		fn   func(context.Context) error
 	}{
 		{StagePrepare, r.prepare}, {StageDownload, r.download}, {StageCheck, r.check},
+		{StageSegments, r.downloadSegments},
 		{StageStop, r.stop}, {StageMoveAside, r.moveAside}, {StagePlace, r.placeAll},
-		{StageStart, r.start}, {StageWaitUp, r.waitUp}, {StageVerify, r.verify},
+		{StageStart, r.start}, {StageWaitUp, r.waitUp}, {StageReplay, r.replayPITR}, {StageVerify, r.verify},
 	}
 	for _, s := range stages {
 		if err := ctx.Err(); err != nil {
@@ -117,6 +130,7 @@ func (r *run) execute(ctx context.Context) (*Result, error) {
 			return nil, r.fail(ctx, s.name, err)
 		}
 	}
+	r.writeMarker(ctx)
 	r.cleanup(ctx)
 	r.res.Finished = r.d.Now()
 	r.summary()
@@ -161,7 +175,7 @@ func (r *run) fail(ctx context.Context, stage Stage, err error) error {
 // asideRoots returns the aside directories in a stable order.
 func (r *run) asideRoots() []string {
 	var out []string
-	for _, dir := range []string{r.o.Node.DataDir, r.o.Node.CommitlogDir, r.o.Node.SavedCachesDir} {
+	for _, dir := range append([]string{r.o.Node.DataDir}, r.sideDirs()...) {
 		if a, ok := r.asides[dir]; ok {
 			out = append(out, a)
 		}

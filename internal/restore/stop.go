@@ -48,7 +48,11 @@ func (r *run) stop(ctx context.Context) error {
 	if err := n.Stop(ctx); err != nil {
 		return err
 	}
-	return r.waitDown(ctx)
+	if err := r.waitDown(ctx); err != nil {
+		return err
+	}
+	r.downAt = r.d.Now()
+	return nil
 }
 
 // waitDown polls until the node is down.

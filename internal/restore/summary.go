@@ -22,4 +22,7 @@ func (r *run) summary() {
 		when = "once every file was in place (Cassandra is started by Kubernetes)"
 	}
 	log.Info(fmt.Sprintf("- %d table directories replaced; their previous files were removed %s", len(res.Replaced), when))
+	if res.PITR != nil {
+		log.Info("- " + res.PITR.text())
+	}
 }

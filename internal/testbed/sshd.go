@@ -67,7 +67,8 @@ type SSHD struct {
 //
 //	unshare -m --propagation private sh -c 'mount --bind <etc> /etc/medusa && exec sshd -f <cfg> -D -e'
 //
-// so a login on that address sees its own /etc/medusa.
+// so a login on that address sees its own /etc/medusa (and, when sudo is
+// installed, its own sudo policy: see Sudoers).
 func StartSSHD(ctx context.Context, opts SSHDOptions) (*SSHD, error) {
 	if err := sshdCheckHost(); err != nil {
 		return nil, err
@@ -134,7 +135,17 @@ func (s *SSHD) startAll(ctx context.Context, opts SSHDOptions) error {
 		path, args := "sh", []string{"-c", script, "sshd", cfg}
 		if etc := opts.EtcMedusa[h]; etc != "" {
 			script = `mount --bind "$2" ` + EtcMedusa + ` && ` + script
-			path, args = "unshare", []string{"-m", "--propagation", "private", "sh", "-c", script, "sshd", cfg, etc}
+			sudoers, err := s.writeSudoers(h, opts)
+			if err != nil {
+				return err
+			}
+			extra := []string{etc}
+			if sudoers != "" {
+				script = `mount --bind "$3" ` + Sudoers + ` && ` + script
+				extra = append(extra, sudoers)
+			}
+			path = "unshare"
+			args = append([]string{"-m", "--propagation", "private", "sh", "-c", script, "sshd", cfg}, extra...)
 		}
 		p, err := StartProc(ProcSpec{Name: "sshd-" + h, Path: path, Args: args, Dir: s.Dir})
 		if err != nil {

@@ -1,19 +1,23 @@
 #!/usr/bin/env bash
-# Makes sure OpenSSH's server (Debian's openssh-server) is installed for the
-# cluster test bed (internal/testbed: one sshd per node address, each in its
+# Makes sure OpenSSH's server (Debian's openssh-server) and sudo are
+# installed for the cluster test bed (internal/testbed: one sshd per node address, each in its
 # own mount namespace, so it needs root, unshare and mount too). Idempotent.
 set -euo pipefail
 
 sshd=/usr/sbin/sshd
-if [ ! -x "$sshd" ]; then
+# sudo: the cluster tests run node commands with [cassandra] use_sudo = True.
+missing=()
+[ -x "$sshd" ] || missing+=(openssh-server openssh-client)
+command -v sudo >/dev/null 2>&1 || missing+=(sudo)
+if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
-    echo "ssh: $sshd is missing; install Debian's openssh-server as root: apt-get install -y --no-install-recommends openssh-server" >&2
+    echo "ssh: ${missing[*]} missing; install them as root: apt-get install -y --no-install-recommends ${missing[*]}" >&2
     exit 1
   fi
-  echo "ssh: installing openssh-server with apt-get"
+  echo "ssh: installing ${missing[*]} with apt-get"
   export DEBIAN_FRONTEND=noninteractive
-  if ! { apt-get update -q && apt-get install -y -q --no-install-recommends openssh-server openssh-client; }; then
-    echo "ssh: 'apt-get install openssh-server' failed (see above); the cluster tests need $sshd" >&2
+  if ! { apt-get update -q && apt-get install -y -q --no-install-recommends "${missing[@]}"; }; then
+    echo "ssh: 'apt-get install ${missing[*]}' failed (see above); the cluster tests need them" >&2
     exit 1
   fi
 fi
@@ -23,4 +27,4 @@ fi
 for tool in ssh unshare mount; do
   command -v "$tool" >/dev/null 2>&1 || { echo "ssh: '$tool' is required by the cluster test bed (openssh-client, util-linux, mount)" >&2; exit 1; }
 done
-echo "ssh: $("$sshd" -V 2>&1 | head -1 || true) at $sshd"
+echo "ssh: $("$sshd" -V 2>&1 | head -1 || true) at $sshd; $(sudo -V 2>/dev/null | head -1)"
