@@ -40,6 +40,16 @@ type PitrMeta struct {
 	Archiving bool `json:"archiving"`
 }
 
+// UsableFromUs returns the earliest time (unix microseconds) the backup is
+// a base for: the end of its snapshot, which may hold writes made while it
+// was taken (its start when the end was not recorded).
+func (m PitrMeta) UsableFromUs() int64 {
+	if m.SnapshotTakenUs == 0 {
+		return m.SnapshotStartedUs
+	}
+	return m.SnapshotTakenUs
+}
+
 // MinActiveID returns the smallest id among ActiveSegments, and false when
 // there is none that parses.
 func (m PitrMeta) MinActiveID() (int64, bool) {

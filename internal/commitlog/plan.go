@@ -188,7 +188,10 @@ func newestWrite(segs []SegmentInfo) time.Time {
 }
 
 // chooseBase returns the newest eligible backup for target, and why each
-// newer backup was passed over.
+// newer backup was passed over. A backup is a base for target only when
+// its snapshot ended (snapshot_taken_us) at or before target: a snapshot
+// may hold writes made while it was taken, which a restore to an earlier
+// time could not take back.
 func chooseBase(backups []BaseBackup, target time.Time, o PlanOptions, since *RestoreMarker) (BaseBackup, []string, error) {
 	sorted := append([]BaseBackup(nil), backups...)
 	startedUs := func(b BaseBackup) int64 {
@@ -209,7 +212,7 @@ func chooseBase(backups []BaseBackup, target time.Time, o PlanOptions, since *Re
 		if o.Backup != "" && b.Name != o.Backup {
 			continue
 		}
-		if b.Meta != nil && b.Meta.SnapshotStartedUs > tUs && o.Backup == "" {
+		if b.Meta != nil && b.Meta.UsableFromUs() > tUs && o.Backup == "" {
 			continue // newer than the target: not a candidate, nothing to explain
 		}
 		reason := ""
@@ -220,9 +223,9 @@ func chooseBase(backups []BaseBackup, target time.Time, o PlanOptions, since *Re
 			reason = "no meta/pitr.json: taken with [cassandra] commitlog_archiving off, by an older medusa or by Python Medusa"
 		case !b.Meta.Archiving:
 			reason = "commit log archiving was off when it was taken"
-		case b.Meta.SnapshotStartedUs > tUs:
-			reason = "its snapshot started at " + fmtTime(time.UnixMicro(b.Meta.SnapshotStartedUs)) +
-				", after " + fmtTime(target)
+		case b.Meta.UsableFromUs() > tUs:
+			reason = "its snapshot ended at " + fmtTime(time.UnixMicro(b.Meta.UsableFromUs())) +
+				", after " + fmtTime(target) + " (the snapshot may hold writes made while it was taken)"
 		case since != nil && b.Meta.SnapshotStartedUs <= since.RestoredAtMs*1000:
 			reason = "taken before the point-in-time restore of " + fmtTime(since.RestoredAt()) +
 				": it holds the timeline that restore abandoned (take a backup after a point-in-time restore)"
@@ -233,7 +236,7 @@ func chooseBase(backups []BaseBackup, target time.Time, o PlanOptions, since *Re
 		}
 		return b, why, nil
 	}
-	what := "no complete backup of this node with meta/pitr.json whose snapshot started at or before " + fmtTime(target)
+	what := "no complete backup of this node with meta/pitr.json whose snapshot ended at or before " + fmtTime(target)
 	if o.Backup != "" {
 		what = "backup " + o.Backup + " cannot be the base of a restore to " + fmtTime(target)
 		if len(why) == 0 {

@@ -74,11 +74,9 @@ func ComputeWindow(fqdn string, bases []WindowBase, segs []SegmentInfo) Window {
 		w.Why = "no archived segment"
 		return w
 	}
-	breakAfter := map[int]bool{}
-	for i := 1; i < len(segs); i++ {
-		if a, b := segs[i-1], segs[i]; b.ID > a.ID+1 && b.ID < a.MtimeMs {
-			breakAfter[i-1] = true
-		}
+	breakAfter := map[int64]bool{} // ids of the segments a hole follows
+	for _, h := range Holes(segs) {
+		breakAfter[h.After.ID] = true
 	}
 	var spans []Span
 	w.Why = "no backup of the node has meta/pitr.json (backups write it with [cassandra] commitlog_archiving = True)"
@@ -93,17 +91,14 @@ func ComputeWindow(fqdn string, bases []WindowBase, segs []SegmentInfo) Window {
 			continue
 		}
 		last := first
-		for last+1 < len(segs) && !breakAfter[last] {
+		for last+1 < len(segs) && !breakAfter[segs[last].ID] {
 			last++
 		}
 		var toMs int64
 		for _, s := range segs[first : last+1] {
 			toMs = max(toMs, s.MtimeMs)
 		}
-		from := time.UnixMicro(b.Meta.SnapshotTakenUs)
-		if b.Meta.SnapshotTakenUs == 0 {
-			from = time.UnixMicro(b.Meta.SnapshotStartedUs)
-		}
+		from := time.UnixMicro(b.Meta.UsableFromUs())
 		to := time.UnixMilli(toMs)
 		if to.Before(from) {
 			w.Why = fmt.Sprintf("no segment written since the snapshot of backup %s is archived yet", b.Backup)
