@@ -68,7 +68,7 @@ func (w Window) Latest() time.Time {
 //   - the spans of all bases are merged; the earliest restorable time is
 //     the start of the first, the latest the end of the last.
 func ComputeWindow(fqdn string, bases []WindowBase, segs []SegmentInfo) Window {
-	segs = oneByID(segs)
+	segs = dedupe(segs)
 	w := Window{FQDN: fqdn, Segments: len(segs)}
 	if len(segs) == 0 {
 		w.Why = "no archived segment"
@@ -135,28 +135,6 @@ func firstSegment(segs []SegmentInfo, b WindowBase) (int, string) {
 		return 0, fmt.Sprintf("segment id %d, active at the snapshot of backup %s, is not archived", minID, b.Backup)
 	}
 	return first, ""
-}
-
-// oneByID returns segs sorted by id with one segment per id (the one
-// written last).
-func oneByID(segs []SegmentInfo) []SegmentInfo {
-	out := append([]SegmentInfo(nil), segs...)
-	sort.SliceStable(out, func(i, j int) bool {
-		if out[i].ID != out[j].ID {
-			return out[i].ID < out[j].ID
-		}
-		return out[i].MtimeMs < out[j].MtimeMs
-	})
-	n := 0
-	for i := range out {
-		if n > 0 && out[n-1].ID == out[i].ID {
-			out[n-1] = out[i]
-			continue
-		}
-		out[n] = out[i]
-		n++
-	}
-	return out[:n]
 }
 
 // mergeSpans sorts spans and merges those that overlap or touch.
