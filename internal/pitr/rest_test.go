@@ -64,9 +64,8 @@ func restWrite(t *testing.T, s *gocql.Session, tbl string, from, n int, ts int64
 }
 
 // restRows returns which of keys exist in rest_pitr.t, and the row count.
-func restRows(t *testing.T, b *Bed, keys ...int) (present map[int]bool, count int) {
+func restRows(t *testing.T, s *gocql.Session, keys ...int) (present map[int]bool, count int) {
 	t.Helper()
-	s := b.Session(t, "")
 	if err := s.Query("SELECT count(*) FROM " + restKS + ".t").WithContext(t.Context()).Scan(&count); err != nil {
 		t.Fatal(err)
 	}
@@ -84,15 +83,17 @@ func restRows(t *testing.T, b *Bed, keys ...int) (present map[int]bool, count in
 	return present, count
 }
 
-// restExpect checks which batches and marker rows are there.
-func restExpect(t *testing.T, b *Bed, what string, batches [3]bool, atT, afterT bool) {
+// restExpect checks which batches and marker rows are there, and the
+// extras of trunc_test.go.
+func restExpect(t *testing.T, b *Bed, what string, batches [3]bool, atT, afterT bool, extra truncWant) {
 	t.Helper()
 	var keys []int
 	for i := range restBase {
 		keys = append(keys, restBase[i], restBase[i]+restBatch/2, restBase[i]+restBatch-1)
 	}
 	keys = append(keys, restAtT, restAfterT)
-	present, count := restRows(t, b, keys...)
+	s := b.Session(t, "")
+	present, count := restRows(t, s, keys...)
 	want := 0
 	for i, on := range batches {
 		for _, k := range keys[3*i : 3*i+3] {
@@ -113,6 +114,7 @@ func restExpect(t *testing.T, b *Bed, what string, batches [3]bool, atT, afterT 
 			want++
 		}
 	}
+	want += truncExpect(t, what, s, extra)
 	if count != want {
 		t.Errorf("%s: %d rows, want %d", what, count, want)
 	}
@@ -144,15 +146,22 @@ func pitrArg(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 // TestRestPointInTime is the point-in-time restore scenario: a backup,
 // then three batches written with explicit timestamps T1 < T2 < T3, the
 // segments switching during each, one row stamped exactly at T (between
-// T2 and T3) and one at T+1 µs.
+// T2 and T3) and one at T+1 µs. Before T a row of batch 1 is deleted,
+// another updated, and a row stamped an hour ahead written; after T that
+// row is updated again, a table holding rows from before T truncated, and
+// a row stamped before T written (trunc_test.go).
 //   - A segment missing from the bucket refuses the restore before
 //     Cassandra is stopped (same process), naming the missing id.
 //   - restore-node --pitr T brings batches 1 and 2 and the row at T, not
-//     batch 3 nor the row at T+1 µs; the properties file is as before and
-//     a restart replays nothing more.
+//     batch 3 nor the row at T+1 µs; the delete and the first update, not
+//     the row stamped ahead nor the second update; the back-dated row; the
+//     truncated table whole. The properties file is as before and a
+//     restart replays nothing more.
 //   - restore-node --pitr after T3 brings everything back (the abandoned
 //     timeline: the segments written after the first restore are left
-//     out).
+//     out) with the second update, but not the row stamped ahead; the
+//     truncated table is whole again (a TRUNCATE after the base backup is
+//     not replayed).
 //   - --pitr-latest needs a backup taken after the restores; with one it
 //     brings the writes made since.
 func TestRestPointInTime(t *testing.T) {
@@ -162,6 +171,7 @@ func TestRestPointInTime(t *testing.T) {
 		" WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}",
 		"CREATE TABLE IF NOT EXISTS "+restKS+".t (k int PRIMARY KEY, v text)",
 		"CREATE TABLE IF NOT EXISTS "+restKS+".filler (k int PRIMARY KEY, v text)")
+	truncSchema(t, s)
 	b.MustRun(t, "backup", "--backup-name", "rest_b1", "--mode", "full")
 	meta, err := commitlog.ReadMeta(t.Context(), b.Storage(t), layout.New(""), b.FQDN, "rest_b1")
 	if err != nil {
@@ -171,10 +181,12 @@ func TestRestPointInTime(t *testing.T) {
 	stamp := func() int64 { time.Sleep(5 * time.Millisecond); return time.Now().UnixMicro() }
 	restWrite(t, s, "t", restBase[0], restBatch, stamp())
 	restWrite(t, s, "t", restBase[1], restBatch, stamp())
+	truncBeforeT(t, s, stamp)
 	target := stamp()
 	restWrite(t, s, "t", restAtT, 1, target)
 	restWrite(t, s, "t", restAfterT, 1, target+1)
 	time.Sleep(5 * time.Millisecond)
+	truncAfterT(t, s, target, stamp)
 	restWrite(t, s, "t", restBase[2], restBatch, stamp())
 	afterT3 := time.UnixMicro(stamp())
 	// More writes (another table, later) push batch 3 out of the active
@@ -186,6 +198,14 @@ func TestRestPointInTime(t *testing.T) {
 		t.Fatal(err)
 	}
 	T := time.UnixMicro(target).UTC()
+	// After a restore to T: the first update, no row stamped ahead (an
+	// hour is after every time restored to), rest_pitr.tr whole (its
+	// TRUNCATE is after T).
+	truncAtT := truncWant{Value: truncOld, TrRows: truncTrBefore + truncTrAfter}
+	// After T3 the second update is there, and tr is whole again: a
+	// TRUNCATE is not in the commit log, only in system.local, which the
+	// restore takes from the base backup (taken before the TRUNCATE).
+	truncAfterT3 := truncWant{Value: truncNew, TrRows: truncTrBefore + truncTrAfter}
 	t.Logf("target %s; %d segments archived; base active segments %v", pitrArg(T), len(segs), meta.ActiveSegments)
 
 	t.Run("dry run", func(t *testing.T) {
@@ -246,7 +266,8 @@ func TestRestPointInTime(t *testing.T) {
 		if got := b.Node.PID(); got != pid || pid == 0 {
 			t.Errorf("Cassandra process %d before, %d after: it was touched", pid, got)
 		}
-		restExpect(t, b, "after the refusal", [3]bool{true, true, true}, true, true)
+		restExpect(t, b, "after the refusal", [3]bool{true, true, true}, true, true,
+			truncWant{Future: true, Value: truncNew, TrRows: 0})
 	})
 
 	t.Run("restore between T2 and T3", func(t *testing.T) {
@@ -258,7 +279,7 @@ func TestRestPointInTime(t *testing.T) {
 		if strings.Contains(res.Stdout, "unknown (see system.log) mutations") {
 			t.Errorf("the replay count was not found in system.log:\n%s", res.Out())
 		}
-		restExpect(t, b, "restored to T", [3]bool{true, true, false}, true, false)
+		restExpect(t, b, "restored to T", [3]bool{true, true, false}, true, false, truncAtT)
 		restPropsReset(t, b, props)
 		ms, err := commitlog.ListMarkers(t.Context(), b.Storage(t), b.FQDN)
 		if err != nil || len(ms) != 1 || !ms[0].Target.Equal(T) || ms[0].BaseBackup != "rest_b1" {
@@ -277,7 +298,7 @@ func TestRestPointInTime(t *testing.T) {
 		if err := b.Node.Start(t.Context()); err != nil {
 			t.Fatal(err)
 		}
-		restExpect(t, b, "restored to T, then restarted", [3]bool{true, true, false}, true, false)
+		restExpect(t, b, "restored to T, then restarted", [3]bool{true, true, false}, true, false, truncAtT)
 		restPropsReset(t, b, props)
 		replay := replayLines(t, sysLog, mark)
 		t.Logf("the restart's replay: %q", replay)
@@ -291,7 +312,7 @@ func TestRestPointInTime(t *testing.T) {
 	t.Run("restore after T3", func(t *testing.T) {
 		res := b.MustRun(t, "restore-node", "--pitr", pitrArg(afterT3))
 		t.Logf("restore-node --pitr took %v:\n%s", res.Took, res.Stdout)
-		restExpect(t, b, "restored to after T3", [3]bool{true, true, true}, true, true)
+		restExpect(t, b, "restored to after T3", [3]bool{true, true, true}, true, true, truncAfterT3)
 		restPropsReset(t, b, props)
 	})
 	t.Run("restore to the newest archived write", func(t *testing.T) {
@@ -314,7 +335,7 @@ func TestRestPointInTime(t *testing.T) {
 		if !strings.Contains(res.Stdout, "(newest archived write)") || !strings.Contains(res.Stdout, "base backup rest_b2") {
 			t.Errorf("restore-node output:\n%s", res.Out())
 		}
-		restExpect(t, b, "restored to the newest archived write", [3]bool{true, true, true}, true, true)
+		restExpect(t, b, "restored to the newest archived write", [3]bool{true, true, true}, true, true, truncAfterT3)
 		var n int
 		if err := s2(t, b).Query("SELECT count(*) FROM " + restKS + ".filler").WithContext(t.Context()).Scan(&n); err != nil {
 			t.Fatal(err)
