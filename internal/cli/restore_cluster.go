@@ -178,12 +178,11 @@ func (f restoreClusterFlags) pitrOptions() (*cluster.PITROptions, error) {
 	}
 	p := &cluster.PITROptions{Latest: f.pitrLatest, Skew: f.pitrSkew}
 	if f.pitr != "" {
-		t, err := time.Parse(time.RFC3339Nano, f.pitr)
+		t, err := parsePITRFlag(f.pitr)
 		if err != nil {
-			return nil, usageError{fmt.Errorf("--pitr %q: not an RFC 3339 time (e.g. 2026-05-01T12:00:00Z, "+
-				"2026-05-01T14:00:00.000250+02:00)", f.pitr)}
+			return nil, err
 		}
-		p.Target = t.UTC()
+		p.Target = t
 	}
 	return p, nil
 }

@@ -210,12 +210,11 @@ func (f restoreFlags) pitrOptions() (*restore.PITR, error) {
 	}
 	p := &restore.PITR{Latest: f.pitrLatest, Skew: f.pitrSkew, SingleNode: f.pitrSingle}
 	if f.pitr != "" {
-		t, err := time.Parse(time.RFC3339Nano, f.pitr)
+		t, err := parsePITRFlag(f.pitr)
 		if err != nil {
-			return nil, usageError{fmt.Errorf("--pitr %q: not an RFC 3339 time (e.g. 2026-05-01T12:00:00Z, "+
-				"2026-05-01T14:00:00.000250+02:00)", f.pitr)}
+			return nil, err
 		}
-		p.Target = t.UTC()
+		p.Target = t
 	}
 	return p, nil
 }
@@ -266,4 +265,15 @@ func (r *root) runRestoreNode(cmd *cobra.Command, f restoreFlags) error {
 		return fmt.Errorf("restore-node %s: %w", opts.Backup, err)
 	}
 	return res.WriteText(cmd.OutOrStdout())
+}
+
+// parsePITRFlag reads --pitr: an RFC 3339 time, to the microsecond, in UTC
+// or with an offset; the result is in UTC.
+func parsePITRFlag(v string) (time.Time, error) {
+	t, err := time.Parse(time.RFC3339Nano, v)
+	if err != nil {
+		return time.Time{}, usageError{fmt.Errorf("--pitr %q: not an RFC 3339 time (e.g. 2026-05-01T12:00:00Z, "+
+			"2026-05-01T14:00:00.000250+02:00)", v)}
+	}
+	return t.UTC(), nil
 }
