@@ -12,7 +12,7 @@ import (
 // bigRun is the state of the large node's phase.
 type bigRun struct {
 	node     *testbed.Node
-	goVs     []*variant // go-def, go-unl, go-c4
+	goVs     []*variant // go-def, go-unl, go-c4, go-c4-enc
 	pyVs     []*variant // py-def, py-tuned (none with BENCH_SKIP_PYTHON)
 	sdk      string     // bucket of the SDK loop
 	lastFull string     // name of the last full backup (restored by case 4)
@@ -43,7 +43,11 @@ func (b *bench) bigPhase(ctx context.Context) error {
 		}
 	}()
 	r := &bigRun{node: c.Nodes[0], sdk: "bench-sdk"}
-	for _, v := range []*variant{goDefault, goUnlimited, goTuned} {
+	enc, err := b.encryptedVariant()
+	if err != nil {
+		return err
+	}
+	for _, v := range []*variant{goDefault, goUnlimited, goTuned, enc} {
 		sv, err := b.setup(ctx, v, "big", r.node)
 		if err != nil {
 			return err

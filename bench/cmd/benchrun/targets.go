@@ -48,7 +48,10 @@ func (b *bench) targets() []target {
 		b.wallBelow(6, "go-cluster-pu1", "go-hand", 2, "backup-cluster (-pu 1): orchestration cost (wall time beyond the node backups run one after another) < 2 s"),
 		b.rateRatio(7, "go-unl", "sdk-c1-hash", 0.9, "deep verify (1 file, unlimited) >= 0.9x bare download-and-hash loop (1 file)"),
 		b.rateRatio(7, "go-c4", "sdk-c4-hash", 0.9, "deep verify (4 files) >= 0.9x bare download-and-hash loop (4 files)"),
-		b.rssMax(7, "go-c4", 150, "deep verify: peak RSS <= 150 MiB (4 files)"))
+		b.rssMax(7, "go-c4", 150, "deep verify: peak RSS <= 150 MiB (4 files)"),
+		b.rateRatio(1, "go-c4-enc", "go-c4", 0.85, "backup with client-side encryption (4 files) >= 0.85x the same without"),
+		b.rateRatio(4, "go-c4-enc", "go-c4", 0.85, "restore (download) with client-side encryption (4 files) >= 0.85x the same without"),
+		b.rateRatio(7, "go-c4-enc", "go-c4", 0.85, "deep verify with client-side encryption (4 files) >= 0.85x the same without"))
 	var kept []target
 	for _, t := range out {
 		if t.what != "" {

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"fmt"
 	"os"
 	"path"
@@ -36,11 +38,38 @@ var (
 		extra: map[string]string{"transfer_max_bandwidth": unlimited}}
 	goTuned = &variant{key: "go-c4", tool: "go", label: "medusa (Go), 4 files, bandwidth unlimited",
 		extra: map[string]string{"transfer_max_bandwidth": unlimited, "concurrent_transfers": "4"}}
+	// goEncrypted is goTuned with client-side encryption (a key ring file,
+	// written by encryptedVariant): issue 16's "within 0.85x of without".
+	goEncrypted = &variant{key: "go-c4-enc", tool: "go", label: "medusa (Go), 4 files, bandwidth unlimited, client-side encryption",
+		extra: map[string]string{"transfer_max_bandwidth": unlimited, "concurrent_transfers": "4"}}
 	pyDefault = &variant{key: "py-def", tool: "py", label: "Python Medusa, defaults: 1 file, 50MB/s per file"}
 	pyTuned   = &variant{key: "py-tuned", tool: "py", label: "Python Medusa, best: 4 files x 8 parts, unlimited",
 		extra: map[string]string{"transfer_max_bandwidth": unlimited, "concurrent_transfers": "4",
 			"multipart_max_concurrency": "8"}}
 )
+
+// encryptedVariant is goEncrypted with a fresh key ring file of one
+// random key (mode 0600) in the work directory.
+func (b *bench) encryptedVariant() (*variant, error) {
+	dir := filepath.Join(b.work, "ini")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return nil, err
+	}
+	ring := filepath.Join(dir, "bench.keys")
+	if err := os.WriteFile(ring, []byte("bench-1 = "+base64.StdEncoding.EncodeToString(key)+"\n"), 0o600); err != nil {
+		return nil, err
+	}
+	v := *goEncrypted
+	v.extra = map[string]string{"encryption_key_file": ring}
+	for k, val := range goEncrypted.extra {
+		v.extra[k] = val
+	}
+	return &v, nil
+}
 
 // setup creates the variant's bucket, bench-<key>, unless it exists, and
 // writes its medusa.ini with prefix (the data set: a node or the index of
