@@ -55,6 +55,11 @@ type CassandraOptions struct {
 	StartTimeout time.Duration
 	// Java is the java binary (default $JAVA_HOME/bin/java, else java on PATH).
 	Java string
+	// PrepareNode, when set, runs for every node once its files are laid
+	// out and before it first starts (again for each new layout when a
+	// start is retried on other ports): e.g. to write more files into its
+	// conf/ directory, which is on Cassandra's classpath.
+	PrepareNode func(n *Node) error
 	// Logger receives progress messages (default: discarded).
 	Logger *slog.Logger
 }
@@ -219,6 +224,11 @@ func NewCluster(ctx context.Context, opts CassandraOptions) (*Cluster, error) {
 		n.setPaths()
 		if err := n.writeFiles(opts, lib, hosts[0]); err != nil {
 			return nil, err
+		}
+		if opts.PrepareNode != nil {
+			if err := opts.PrepareNode(n); err != nil {
+				return nil, fmt.Errorf("cassandra test bed: prepare node %d: %w", n.Index, err)
+			}
 		}
 		c.Nodes = append(c.Nodes, n)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +14,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/medusa-go/medusa/internal/app"
+	"github.com/medusa-go/medusa/internal/commitlog"
 )
 
 // ClusterBedOptions configures StartClusterBed.
@@ -42,6 +46,22 @@ type ClusterBedOptions struct {
 	// ExtraINI adds keys to every node's medusa.ini and to the
 	// orchestrator's: section -> key -> value.
 	ExtraINI map[string]map[string]string
+	// CommitlogArchiving starts every node with commit log archiving on
+	// (docs/pitr.md), as `medusa commitlog enable` sets it: before a node's
+	// first start, commitlog_archiving.properties in its conf/ directory
+	// gets medusa's archive_command (the bed's binary and the node's own
+	// medusa.ini), its segments are CommitlogSegmentSize, and every
+	// medusa.ini sets [cassandra] commitlog_archiving = true (backups sync
+	// the node's spool and record meta/pitr.json). Once the bed is up,
+	// `medusa commitlog enable` on each node must find its line already
+	// there. A segment Cassandra closes before the node's medusa.ini is
+	// written stays in the commit log directory, where `commitlog sync`
+	// sweeps it.
+	CommitlogArchiving bool
+	// CommitlogSegmentSize is every node's commitlog_segment_size
+	// (default: 1MiB, the minimum, with CommitlogArchiving; else the
+	// Cassandra bed's default).
+	CommitlogSegmentSize string
 	// Logger receives progress messages (default: discarded).
 	Logger *slog.Logger
 }
@@ -61,7 +81,12 @@ type ClusterBed struct {
 	SSHD      *SSHD
 	MedusaBin string
 
-	ownS3 bool
+	ownS3       bool
+	archiving   bool
+	buildMedusa bool
+	// archiveLines are the archive_command lines written before the
+	// nodes' first start, by node index.
+	archiveLines map[int]string
 }
 
 // StartClusterBed builds medusa (unless opts.MedusaBin is set) and starts
@@ -82,19 +107,30 @@ func StartClusterBed(ctx context.Context, opts ClusterBedOptions) (*ClusterBed, 
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	b := &ClusterBed{Dir: dir, S3: opts.S3, MedusaBin: opts.MedusaBin, Prefix: opts.Prefix}
+	b := &ClusterBed{Dir: dir, S3: opts.S3, MedusaBin: opts.MedusaBin, Prefix: opts.Prefix,
+		archiving: opts.CommitlogArchiving}
 	if err := sshdCheckHost(); err != nil { // before Cassandra's minute of start-up
 		return nil, err
 	}
+	co := CassandraOptions{Nodes: opts.Nodes, FirstHost: opts.FirstHost, ClusterName: opts.ClusterName,
+		NumTokens: opts.NumTokens, CommitlogSegmentSize: opts.CommitlogSegmentSize, Dir: dir, Fetch: true,
+		Logger: opts.Logger}
+	if opts.CommitlogArchiving {
+		if err := b.prepareArchiving(&opts, &co); err != nil {
+			return nil, fmt.Errorf("cluster test bed: %w", err)
+		}
+	}
 	side := make(chan error, 1)
 	go func() { side <- b.startSide(ctx, opts) }()
-	b.Cassandra, err = StartCluster(ctx, CassandraOptions{Nodes: opts.Nodes, FirstHost: opts.FirstHost,
-		ClusterName: opts.ClusterName, NumTokens: opts.NumTokens, Dir: dir, Fetch: true, Logger: opts.Logger})
+	b.Cassandra, err = StartCluster(ctx, co)
 	if serr := <-side; err == nil {
 		err = serr
 	}
 	if err == nil {
 		err = b.startSSH(ctx, opts)
+	}
+	if err == nil && opts.CommitlogArchiving {
+		err = b.checkArchiving(ctx)
 	}
 	if err != nil {
 		_ = b.Stop()
@@ -103,9 +139,86 @@ func StartClusterBed(ctx context.Context, opts ClusterBedOptions) (*ClusterBed, 
 	return b, nil
 }
 
+// prepareArchiving fixes the medusa binary's path (built there later
+// unless given), adds commitlog_archiving = true to every medusa.ini and
+// has each node's properties file written before its first start.
+func (b *ClusterBed) prepareArchiving(opts *ClusterBedOptions, co *CassandraOptions) error {
+	if b.MedusaBin == "" {
+		bin := filepath.Join(b.Dir, "bin")
+		if err := os.MkdirAll(bin, 0o755); err != nil {
+			return err
+		}
+		b.MedusaBin = filepath.Join(bin, "medusa")
+		b.buildMedusa = true
+	}
+	// The path `commitlog enable` would write: the binary's, symbolic
+	// links resolved (the binary itself may not be built yet).
+	dir, err := filepath.EvalSymlinks(filepath.Dir(b.MedusaBin))
+	if err != nil {
+		return fmt.Errorf("commit log archiving: %w", err)
+	}
+	exe := filepath.Join(dir, filepath.Base(b.MedusaBin))
+	extra := map[string]map[string]string{}
+	for sec, kv := range opts.ExtraINI {
+		extra[sec] = maps.Clone(kv)
+	}
+	if extra["cassandra"] == nil {
+		extra["cassandra"] = map[string]string{}
+	}
+	extra["cassandra"]["commitlog_archiving"] = "true"
+	opts.ExtraINI = extra
+	if co.CommitlogSegmentSize == "" {
+		co.CommitlogSegmentSize = "1MiB"
+	}
+	b.archiveLines = map[int]string{}
+	co.PrepareNode = func(n *Node) error {
+		// As enable writes it from --config-file <the node's medusa.ini>.
+		line, err := app.ArchiveCommand(exe, filepath.Join(b.etcDir(n.Index), "medusa.ini"))
+		if err != nil {
+			return err
+		}
+		p, err := commitlog.ReadProperties(filepath.Join(n.Dir, "conf", commitlog.PropertiesFile))
+		if err != nil {
+			return err
+		}
+		p.Set(commitlog.KeyArchiveCommand, line)
+		p.Set(commitlog.KeyPrecision, "MICROSECONDS")
+		b.archiveLines[n.Index] = line
+		return p.Write()
+	}
+	return nil
+}
+
+// checkArchiving runs `medusa commitlog enable` on every node: it must
+// find the archive_command written before the node's first start (the
+// same line, so the same properties file Cassandra read).
+func (b *ClusterBed) checkArchiving(ctx context.Context) error {
+	for _, n := range b.Cassandra.Nodes {
+		out, stderr, err := b.MedusaOn(ctx, n.Index, "commitlog", "enable")
+		if err != nil {
+			return fmt.Errorf("medusa commitlog enable on node %d: %w\n%s%s", n.Index, err, out, stderr)
+		}
+		if !strings.Contains(out, "nothing changed") {
+			return fmt.Errorf("node %d started with archive_command=%s in %s, but medusa commitlog enable changed it:\n%s",
+				n.Index, b.archiveLines[n.Index], b.PropertiesFile(n.Index), out)
+		}
+	}
+	return nil
+}
+
+// PropertiesFile is node i's commitlog_archiving.properties (in its conf/
+// directory, on Cassandra's classpath; i 1-based).
+func (b *ClusterBed) PropertiesFile(i int) string {
+	return filepath.Join(b.Dir, fmt.Sprintf("node%d", i), "conf", commitlog.PropertiesFile)
+}
+
+// CommitlogArchiving reports whether the nodes run with commit log
+// archiving on (ClusterBedOptions.CommitlogArchiving).
+func (b *ClusterBed) CommitlogArchiving() bool { return b.archiving }
+
 // startSide builds medusa and starts S3, as needed.
 func (b *ClusterBed) startSide(ctx context.Context, opts ClusterBedOptions) error {
-	if b.MedusaBin == "" {
+	if b.MedusaBin == "" || b.buildMedusa {
 		bin, err := BuildMedusa(ctx, filepath.Join(b.Dir, "bin"))
 		if err != nil {
 			return err
