@@ -1,15 +1,21 @@
 package cluster_test
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
+	"github.com/medusa-go/medusa/internal/restore"
 	"github.com/medusa-go/medusa/internal/testbed"
 )
 
@@ -86,4 +92,127 @@ func nodeFailsMidRestore(t *testing.T, ctx context.Context, b *testbed.ClusterBe
 func lastLines(s string, n int) string {
 	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
 	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+}
+
+// nodeFailsAfterStop runs restore-cluster of backup name while node 2's
+// restore-node fails for real after its Cassandra was stopped: once node 2
+// reports its download checked (ready at the stop gate), one of its
+// downloaded table directories disappears from its download directory (as
+// a temporary-file cleaner would do), so that moving it into place fails.
+// Node 2 rolls itself back and starts again; nodes 1 and 3, held at the
+// start gate with the backup's files in place, are aborted, rolled back and
+// started again. The operator gets exit 1 naming node 2 with its own error;
+// every node was stopped (new PIDs), all 3 are UN and every node's
+// checksums are its own from before.
+func nodeFailsAfterStop(t *testing.T, ctx context.Context, b *testbed.ClusterBed, name string) {
+	s, err := b.Node(1).NewSession("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.Query(`DELETE FROM fx_shop.users WHERE id IN (20, 21, 22)`).ExecContext(ctx)
+	s.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := clusterChecksums(t, ctx, b)
+	pids := []int{b.Node(1).PID(), b.Node(2).PID(), b.Node(3).PID()}
+	n1, n2, n3 := b.Node(1).Host, b.Node(2).Host, b.Node(3).Host
+
+	stolen := filepath.Join(b.Dir, "node2-stolen-download")
+	defer os.RemoveAll(stolen)
+	var once sync.Once
+	var took string
+	var stealErr error
+	began := time.Now()
+	out, stderr, err := medusaStreamStdout(ctx, b, func(line string) {
+		if strings.HasPrefix(line, "["+n2+"] ") && strings.Contains(line, restore.GateMarker+" "+restore.GateStop+" ") {
+			once.Do(func() { took, stealErr = stealStaged(b.TmpDir(2), "fx_shop", "users", stolen) })
+		}
+	}, "restore-cluster", "--backup-name", name, "-y")
+	elapsed := time.Since(began)
+	if stealErr != nil || took == "" {
+		t.Fatalf("take node 2's downloaded fx_shop.users away at its stop gate: %v (done: %v)\n%s\n%s", stealErr,
+			took != "", out, stderr)
+	}
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+		t.Fatalf("restore-cluster with node 2 failing after its stop: %v, want exit 1\n%s\n%s\n%s", err, out, stderr,
+			b.LogTails(30))
+	}
+	t.Logf("restore-cluster with node 2 failing after its stop: exit 1 after %s; its error:\n%s",
+		elapsed.Round(100*time.Millisecond), lastLines(stderr, 14))
+	for _, w := range []string{
+		"restore-cluster " + name + ": 1 of 3 nodes failed",
+		"\n  " + n2 + " (backup of " + n2 + "): ",
+		"restore failed at stage place: move fx_shop.users into place",
+		"; rolled back: what was moved aside was put back and Cassandra runs again",
+		"Stopped by restore-cluster before starting: rolled back to the data they had before the restore and " +
+			"started again (their own lines say if that failed): " + n1 + ", " + n3,
+		"\n  " + n2 + ": medusa --fqdn " + n2 + " restore-node --backup-name " + name + " --in-place",
+	} {
+		if !strings.Contains(stderr, w) {
+			t.Errorf("restore-cluster's error lacks %q:\n%s", w, stderr)
+		}
+	}
+	if strings.Contains(stderr, "\n  "+n1+" (backup of") || strings.Contains(stderr, "\n  "+n3+" (backup of") {
+		t.Errorf("restore-cluster names node 1 or 3 as failed on its own:\n%s", stderr)
+	}
+	for i, pid := range []int{b.Node(1).PID(), b.Node(2).PID(), b.Node(3).PID()} {
+		if pid == 0 || pid == pids[i] {
+			t.Errorf("%s: Cassandra process %d before, %d after: it was not stopped and started again",
+				b.Hosts()[i], pids[i], pid)
+		}
+	}
+	status, err := b.Node(1).Nodetool(ctx, "status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := testbed.CountUN(status); n != 3 {
+		t.Errorf("nodetool status shows %d UN, want 3:\n%s", n, status)
+	}
+	for i, got := range clusterChecksums(t, ctx, b) {
+		if !maps.Equal(got, before[i]) {
+			t.Errorf("%s: checksums changed by the rolled-back restore:\nbefore %v\nafter  %v", b.Hosts()[i], before[i], got)
+		}
+	}
+}
+
+// stealStaged moves table ks.table out of the download directory of the
+// restore running with TMPDIR tmp, to dst; it returns what it moved.
+func stealStaged(tmp, ks, table, dst string) (string, error) {
+	m, err := filepath.Glob(filepath.Join(tmp, "medusa-restore-*", ks, table+"-*"))
+	if err != nil || len(m) != 1 {
+		return "", fmt.Errorf("%d downloaded directories of %s.%s under %s (%v)", len(m), ks, table, tmp, err)
+	}
+	return m[0], os.Rename(m[0], dst)
+}
+
+// medusaStreamStdout runs medusa as the orchestrator (b.Medusa) and calls
+// onLine with every line of its standard output as it comes (where
+// restore-cluster prints the nodes' lines).
+func medusaStreamStdout(ctx context.Context, b *testbed.ClusterBed, onLine func(string), args ...string) (stdout, stderr string, err error) {
+	cmd := exec.CommandContext(ctx, b.MedusaBin, append([]string{"--config-file", b.OrchestratorIni()}, args...)...)
+	cmd.Env = append(os.Environ(), "TMPDIR="+b.TmpDir(0))
+	cmd.WaitDelay = 5 * time.Second
+	var errb strings.Builder
+	cmd.Stderr = &errb
+	pr, pw := io.Pipe()
+	cmd.Stdout = pw
+	var out strings.Builder
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		sc := bufio.NewScanner(pr)
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		for sc.Scan() {
+			out.WriteString(sc.Text() + "\n")
+			onLine(sc.Text())
+		}
+		_, _ = io.Copy(io.Discard, pr)
+	}()
+	err = cmd.Run()
+	pw.Close()
+	wg.Wait()
+	return out.String(), errb.String(), err
 }

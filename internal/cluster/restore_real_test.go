@@ -155,6 +155,7 @@ func TestRestoreClusterInPlace(t *testing.T) {
 	t.Logf("3 UN %s after the start", time.Since(began).Round(100*time.Millisecond))
 
 	t.Run("node 2 fails mid-restore", func(t *testing.T) { nodeFailsMidRestore(t, ctx, b, name) })
+	t.Run("node 2 fails after its stop", func(t *testing.T) { nodeFailsAfterStop(t, ctx, b, name) })
 }
 
 // nodeTokens reads a node's own tokens (system.local), sorted.
