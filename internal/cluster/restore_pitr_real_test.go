@@ -45,7 +45,8 @@ const (
 )
 
 // cpitrWrite upserts keys from..from+n-1 of ks.t with write timestamp ts
-// (µs) at consistency cl, eight at a time.
+// (µs) at consistency cl, eight at a time (each tried up to three times: a
+// loaded machine times out a write now and then).
 func cpitrWrite(t *testing.T, ctx context.Context, s *gocql.Session, ks string, from, n int, ts int64, cl gocql.Consistency) {
 	t.Helper()
 	val := strings.Repeat("p", 1000)
@@ -58,8 +59,13 @@ func cpitrWrite(t *testing.T, ctx context.Context, s *gocql.Session, ks string, 
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			err := s.Query("INSERT INTO "+ks+".t (k, v) VALUES (?, ?) USING TIMESTAMP ?", k, val, ts).
-				Consistency(cl).ExecContext(ctx)
+			var err error
+			for try := 0; try < 3; try++ { // an upsert with its own timestamp: a retry is harmless
+				if err = s.Query("INSERT INTO "+ks+".t (k, v) VALUES (?, ?) USING TIMESTAMP ?", k, val, ts).
+					Consistency(cl).ExecContext(ctx); err == nil {
+					break
+				}
+			}
 			if err != nil {
 				mu.Lock()
 				first = err
