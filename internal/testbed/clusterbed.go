@@ -15,7 +15,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/medusa-go/medusa/internal/app"
 	"github.com/medusa-go/medusa/internal/commitlog"
 )
 
@@ -172,11 +171,9 @@ func (b *ClusterBed) prepareArchiving(opts *ClusterBedOptions, co *CassandraOpti
 	}
 	b.archiveLines = map[int]string{}
 	co.PrepareNode = func(n *Node) error {
-		// As enable writes it from --config-file <the node's medusa.ini>.
-		line, err := app.ArchiveCommand(exe, filepath.Join(b.etcDir(n.Index), "medusa.ini"))
-		if err != nil {
-			return err
-		}
+		// As enable writes it from --config-file <the node's medusa.ini>
+		// (checkArchiving compares).
+		line := exe + " --config-file " + filepath.Join(b.etcDir(n.Index), "medusa.ini") + " commitlog archive %path %name"
 		p, err := commitlog.ReadProperties(filepath.Join(n.Dir, "conf", commitlog.PropertiesFile))
 		if err != nil {
 			return err
