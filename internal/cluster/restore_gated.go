@@ -57,6 +57,9 @@ type gateEvent struct {
 	done       bool
 	result     StepResult
 	openFailed bool
+	// failedAfterStop: the target failed after its stop and rolls back
+	// (it waits for a seed before its start: the held nodes must go).
+	failedAfterStop bool
 }
 
 // gates is the state of one gated restore.
@@ -85,6 +88,8 @@ func (g *gates) run(ctx context.Context, i int) {
 			if f := strings.Fields(rest); len(f) == 2 {
 				g.events <- gateEvent{i: i, step: f[0], dir: f[1]}
 			}
+		} else if strings.Contains(l, restore.GateFailedMarker+" ") {
+			g.events <- gateEvent{i: i, failedAfterStop: true}
 		}
 	}
 	pre := "[" + s.Host + "] "
@@ -110,6 +115,13 @@ func (g *gates) loop(ctx context.Context) {
 			if ev.result.Err != nil && !g.opened[restore.GateStart] && !g.failed {
 				g.failed = true
 				g.d.Logger.Error("Restore failed on " + g.steps[ev.i].Host + ": stopping the restore on every node")
+				g.abortAll(ctx)
+			}
+		case ev.failedAfterStop:
+			if !g.opened[restore.GateStart] && !g.failed {
+				g.failed = true
+				g.d.Logger.Error("Restore failed on " + g.steps[ev.i].Host + " after its stop: it rolls back; " +
+					"stopping the restore on every node")
 				g.abortAll(ctx)
 			}
 		case ev.openFailed:

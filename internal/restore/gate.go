@@ -26,6 +26,15 @@ const (
 	// "medusa-gate: ready <step> <dir>"; the orchestrator creates
 	// <dir>/<step> (or <dir>/abort) to answer.
 	GateMarker = "medusa-gate: ready"
+	// GateFailed is the step a restore reports, without waiting, when it
+	// failed after Cassandra was stopped and rolls back: the orchestrator
+	// then aborts the nodes held at the start gate at once, so that they
+	// roll back and start too (a non-seed node's rollback waits for a
+	// seed, --seeds, which would otherwise be held until this node ends).
+	GateFailed = "failed"
+	// GateFailedMarker starts the line of that report:
+	// "medusa-gate: failed <dir>".
+	GateFailedMarker = "medusa-gate: failed"
 )
 
 // ErrGateAborted: the orchestrator aborted the restore at a gate.
@@ -33,9 +42,14 @@ var ErrGateAborted = errors.New("aborted by restore-cluster (another node failed
 
 // FileGate is a gate answered through files in dir: it prints
 // GateMarker lines to w, then polls every poll until dir/<step> or
-// dir/abort exists, at most timeout (then it fails, as an abort).
+// dir/abort exists, at most timeout (then it fails, as an abort). Step
+// GateFailed prints the GateFailedMarker line and returns at once.
 func FileGate(dir string, w io.Writer, timeout, poll time.Duration, sleep func(context.Context, time.Duration) error) func(ctx context.Context, step string) error {
 	return func(ctx context.Context, step string) error {
+		if step == GateFailed {
+			fmt.Fprintf(w, "%s %s\n", GateFailedMarker, dir)
+			return nil
+		}
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return fmt.Errorf("gate: %w", err)
 		}

@@ -7,7 +7,7 @@ import (
 
 // rollback puts the node back as it was: Cassandra is stopped if it may
 // run, every journaled change is undone (last first), and Cassandra is
-// started again. When nothing was moved yet and Cassandra still answers
+// started again (in a gated restore, once a seed of --seeds is up). When nothing was moved yet and Cassandra still answers
 // (drain failed), there is nothing to undo.
 func (r *run) rollback(ctx context.Context) error {
 	n := r.d.Node
@@ -45,6 +45,15 @@ func (r *run) rollback(ctx context.Context) error {
 	}
 	if !r.o.ManageCassandra {
 		return nil
+	}
+	// In a gated restore (restore-cluster) the seeds may be down, rolling
+	// back too: a node that is not a seed cannot start while every seed is
+	// down (Cassandra gives up: "Unable to gossip with any peers"), so it
+	// waits for one as its start stage does, unless that wait gave up.
+	if r.o.Gate != nil && !r.seedsGaveUp {
+		if err := r.waitSeeds(ctx); err != nil {
+			r.d.Logger.Warn("Rollback: starting Cassandra though no seed is up", "error", err.Error())
+		}
 	}
 	r.d.Logger.Info("Rollback: starting Cassandra")
 	err := n.Start(ctx)

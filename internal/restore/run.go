@@ -53,6 +53,8 @@ type run struct {
 	drained bool
 
 	startLog startMark // system.log's end before the last start
+	// seedsGaveUp: waitSeeds gave up (the rollback does not wait again).
+	seedsGaveUp bool
 
 	pitr *pitrRun // the point-in-time part (nil for a plain restore)
 }
@@ -149,6 +151,11 @@ func (r *run) fail(ctx context.Context, stage Stage, err error) error {
 	}
 	se.NodeTouched = true
 	r.d.Logger.Error("Restore failed after Cassandra was stopped: rolling back", "stage", stage, "error", err.Error())
+	if r.o.Gate != nil {
+		// The orchestrator releases the nodes it holds (the seeds this
+		// node's rollback may wait for).
+		_ = r.o.Gate(context.WithoutCancel(ctx), GateFailed)
+	}
 	if rbErr := r.rollback(context.WithoutCancel(ctx)); rbErr != nil {
 		se.RollbackErr = rbErr
 		var dr *dataRestoredError

@@ -56,6 +56,7 @@ func (r *run) waitSeeds(ctx context.Context) error {
 			}
 		}
 		if attempt >= r.o.Waits.SeedAttempts {
+			r.seedsGaveUp = true
 			return fmt.Errorf("no seed of %v came up after %d checks: gave up", r.o.Seeds, attempt)
 		}
 		r.d.Logger.Info(fmt.Sprintf("No seed is up yet, checking again in %s", r.o.Waits.SeedInterval))
