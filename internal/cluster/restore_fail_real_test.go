@@ -99,9 +99,9 @@ func lastLines(s string, n int) string {
 // reports its download checked (ready at the stop gate), one of its
 // downloaded table directories disappears from its download directory (as
 // a temporary-file cleaner would do), so that moving it into place fails.
-// Node 2 rolls itself back and starts again; nodes 1 and 3, held at the
-// start gate with the backup's files in place, are aborted, rolled back and
-// started again. The operator gets exit 1 naming node 2 with its own error;
+// Node 2 reports the failure at once and rolls itself back; nodes 1 and 3,
+// held at the start gate with the backup's files in place, are aborted,
+// rolled back and started again; node 2 starts once seed node 1 is up. The operator gets exit 1 naming node 2 with its own error;
 // every node was stopped (new PIDs), all 3 are UN and every node's
 // checksums are its own from before.
 func nodeFailsAfterStop(t *testing.T, ctx context.Context, b *testbed.ClusterBed, name string) {
@@ -144,7 +144,8 @@ func nodeFailsAfterStop(t *testing.T, ctx context.Context, b *testbed.ClusterBed
 	for _, w := range []string{
 		"restore-cluster " + name + ": 1 of 3 nodes failed",
 		"\n  " + n2 + " (backup of " + n2 + "): ",
-		"restore failed at stage place: move fx_shop.users into place",
+		"ERROR: Restore failed on " + n2 + " after its stop: it rolls back; stopping the restore on every node",
+		"restore failed at stage place: move fx_shop.users-",
 		"; rolled back: what was moved aside was put back and Cassandra runs again",
 		"Stopped by restore-cluster before starting: rolled back to the data they had before the restore and " +
 			"started again (their own lines say if that failed): " + n1 + ", " + n3,
