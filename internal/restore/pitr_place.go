@@ -68,7 +68,12 @@ func (r *run) placePITR(ctx context.Context) error {
 	p := r.o.PITR.Paths
 	orig, err := os.ReadFile(p.PropertiesFile)
 	if errors.Is(err, os.ErrNotExist) && r.o.PITR.Deferred {
-		orig, err = nil, nil // Kubernetes: nothing renders the file; it is created
+		// Kubernetes: nothing renders the file. An empty one is the same
+		// to Cassandra (no archiving, no restore); the settings are
+		// written into it below, and a rollback empties it again.
+		if err = writeDurably(p.PropertiesFile, nil); err == nil {
+			orig, err = nil, os.Chmod(p.PropertiesFile, 0o644) // Cassandra reads it
+		}
 	}
 	if err != nil {
 		return fmt.Errorf("read %s: %w", p.PropertiesFile, err)
