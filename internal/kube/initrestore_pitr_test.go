@@ -67,8 +67,12 @@ func TestInitRestorePITR(t *testing.T) {
 	if err != nil && !os.IsNotExist(err) {
 		t.Fatal(err)
 	}
+	began := time.Now()
+	ctx := t.Context()
+	b.stop()
 	// Whatever happens, the node's next start neither archives nor
-	// replays, and the package's other tests find no spool.
+	// replays, and the package's other tests find no spool. (Registered
+	// after b.stop's, so it runs before the node is started again.)
 	t.Cleanup(func() {
 		if orig == nil {
 			_ = os.Remove(props)
@@ -80,13 +84,9 @@ func TestInitRestorePITR(t *testing.T) {
 			_ = os.RemoveAll(p)
 		}
 	})
-
-	began := time.Now()
 	if out, code := b.medusa(nil, "--config-file", b.backINI, "commitlog", "enable"); code != 0 {
 		t.Fatalf("commitlog enable exited %d:\n%s", code, out)
 	}
-	ctx := t.Context()
-	b.stop()
 	b.start()
 	t.Logf("archiving on (restart): %s", time.Since(began).Round(time.Second))
 
@@ -113,7 +113,9 @@ func TestInitRestorePITR(t *testing.T) {
 	s.Close()
 	t.Logf("backup, 4 batches, archived %d segments: %s", len(segs), time.Since(began).Round(time.Second))
 
-	b.stop() // the operator stops the datacenter
+	if err := n.Stop(ctx); err != nil { // the operator stops the datacenter
+		t.Fatal(err)
+	}
 	if out, code := b.medusa(nil, "--config-file", b.backINI, "commitlog", "sync", "--once"); code != 0 {
 		t.Fatalf("commitlog sync exited %d:\n%s", code, out)
 	}
