@@ -118,10 +118,15 @@ func pendingReplayLoop(ctx context.Context, a *app.App, logger *slog.Logger, eve
 		cancel()
 		if err == nil {
 			s.Close()
-			if _, err := restore.FinishReplay(paths.RestoreDir, logger); err != nil {
+			out, err := restore.FinishReplay(paths.RestoreDir, logger)
+			switch {
+			case out == restore.ReplayNotApplied:
+				logger.Error("Pending point-in-time replay", "error", err)
+				return
+			case err != nil:
 				logger.Error("Cassandra replayed, but the point-in-time restore settings could not be reset; retrying",
 					"error", err)
-			} else {
+			default:
 				return
 			}
 		} else {

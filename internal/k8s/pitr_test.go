@@ -69,8 +69,8 @@ func TestDecidePITR(t *testing.T) {
 	}
 }
 
-// Settle runs whenever a restore is requested, before anything else, and
-// is told to abandon a pending replay only when this run restores again.
+// Settle runs at every start, before anything else, and is told to
+// abandon a pending replay only when this run restores again.
 func TestRunSettles(t *testing.T) {
 	dir := t.TempDir()
 	var calls []bool
@@ -81,19 +81,23 @@ func TestRunSettles(t *testing.T) {
 		return err
 	}
 	e := Env{BackupName: "b1", RestoreKey: "k1", PITR: "latest"}
-	if err := run(Env{}, &fakeRestorer{}); err != nil || len(calls) != 0 {
+	if err := run(Env{}, &fakeRestorer{}); err != nil || len(calls) != 1 || calls[0] {
 		t.Fatalf("no restore requested: %v, settle calls %v", err, calls)
 	}
 	f := &fakeRestorer{listed: true}
-	if err := run(e, f); err != nil || len(calls) != 1 || !calls[0] || len(f.restores) != 1 || !f.restores[0].PITR.Latest {
+	if err := run(e, f); err != nil || len(calls) != 2 || !calls[1] || len(f.restores) != 1 || !f.restores[0].PITR.Latest {
 		t.Fatalf("restore: %v, settle calls %v, restores %+v", err, calls, f.restores)
 	}
-	if err := run(e, &fakeRestorer{}); err != nil || len(calls) != 2 || calls[1] {
+	if err := run(e, &fakeRestorer{}); err != nil || len(calls) != 3 || calls[2] {
 		t.Fatalf("already done: %v, settle calls %v", err, calls)
 	}
-	// A failed settle fails the run (the pod's next start tries again).
+	// A failed settle fails the run (the pod's next start tries again),
+	// except a normal start of the pod.
 	settle = func(context.Context, bool) error { return errors.New("disk on fire") }
 	if err := run(e, &fakeRestorer{}); err == nil || !strings.Contains(err.Error(), "disk on fire") {
 		t.Fatalf("failed settle: %v", err)
+	}
+	if err := run(Env{}, &fakeRestorer{}); err != nil {
+		t.Fatalf("failed settle at a normal start: %v", err)
 	}
 }

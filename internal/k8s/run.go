@@ -31,8 +31,9 @@ type Options struct {
 	Open func(ctx context.Context, fqdn string) (Restorer, error)
 	// Settle, when set, looks at a point-in-time replay a previous restore
 	// left for Cassandra's start (restore.SettleReplay) before anything
-	// else, whenever a restore is requested: abandon is true when this run
-	// restores again (the new restore replaces it).
+	// else: abandon is true when this run restores again (the new restore
+	// replaces it). Its failure fails the run, except at a start with no
+	// restore requested (logged).
 	Settle func(ctx context.Context, abandon bool) error
 	// ID names the download directory <tmp>/medusa-restore-<ID> (default
 	// a random UUID).
@@ -80,8 +81,13 @@ func Run(ctx context.Context, o Options) (Outcome, error) {
 		return out, err
 	}
 	log.Info("init-restore: " + d.Reason)
-	if d.Action != NotRequested && o.Settle != nil {
-		if err := o.Settle(ctx, d.Action == Restore); err != nil {
+	if o.Settle != nil {
+		err := o.Settle(ctx, d.Action == Restore)
+		switch {
+		case err != nil && d.Action == NotRequested:
+			// A normal start of the pod never fails for it.
+			log.Warn("init-restore: no look at a pending point-in-time replay", "error", err.Error())
+		case err != nil:
 			return out, fmt.Errorf("the pending point-in-time replay: %w", err)
 		}
 	}

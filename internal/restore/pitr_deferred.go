@@ -144,6 +144,20 @@ func (p *PendingReplay) Replayed() (bool, string) {
 	return false, "Cassandra has not started since the segments were placed"
 }
 
+// applied reports whether the properties file holds the restore settings.
+func (p *PendingReplay) applied() bool {
+	props, err := commitlog.ReadProperties(p.PropertiesFile)
+	if err != nil {
+		return false
+	}
+	for _, k := range []string{commitlog.KeyRestoreDirectories, commitlog.KeyRestorePIT} {
+		if v, _ := props.Get(k); strings.TrimSpace(v) != strings.TrimSpace(p.Settings[k]) {
+			return false
+		}
+	}
+	return true
+}
+
 // Apply writes the restore settings into the properties file again
 // (creating it), keeping every other line: for a pod whose configuration
 // directory was rendered anew before Cassandra could replay.
@@ -236,8 +250,11 @@ const (
 	// ReplayAbandoned: a new restore replaces the pending one; its
 	// settings, segments and hand-over were removed.
 	ReplayAbandoned
-	// ReplayWaiting: not replayed yet (the sidecar waits for Cassandra).
-	ReplayWaiting
+	// ReplayNotApplied: Cassandra answers, but the properties file does
+	// not hold the restore settings: it started without them (a pod
+	// rendered anew whose init container did not write them again), so
+	// it did not replay; the hand-over is kept for the next start.
+	ReplayNotApplied
 )
 
 // SettleReplay is the init container's look at a pending replay before
@@ -277,12 +294,20 @@ func SettleReplay(restoreDir string, abandon bool, log *slog.Logger) (SettleOutc
 
 // FinishReplay is the sidecar's end of a pending replay once Cassandra
 // answers CQL in this pod (it started after the init container, so it
-// has replayed): the settings are reset, the segments and the hand-over
-// removed. NoPendingReplay when there is none.
+// has replayed with the settings the properties file holds): the settings
+// are reset, the segments and the hand-over removed. NoPendingReplay when
+// there is none; ReplayNotApplied (with an error saying what to do) when
+// the properties file does not hold the settings.
 func FinishReplay(restoreDir string, log *slog.Logger) (SettleOutcome, error) {
 	p, err := ReadPendingReplay(restoreDir)
 	if err != nil || p == nil {
 		return NoPendingReplay, err
+	}
+	if !p.applied() {
+		return ReplayNotApplied, fmt.Errorf("Cassandra runs, but %s does not hold the restore settings of the "+
+			"point-in-time restore of base backup %s (%s): it started without them and has not replayed the "+
+			"segments in %s; restart the pod (its init container writes them again) before writing to the node",
+			p.PropertiesFile, p.Base, p.path, p.RestoreDir)
 	}
 	if err := p.Finish(); err != nil {
 		return NoPendingReplay, err

@@ -140,9 +140,18 @@ func TestSettleReplay(t *testing.T) {
 }
 
 // The sidecar, in the pod the restore ran in: the copy of the properties
-// file from before the restore is written back.
+// file from before the restore is written back. A Cassandra that runs
+// without the settings did not replay: the hand-over stays.
 func TestFinishReplayFromBak(t *testing.T) {
 	_, restoreDir, props := pendingFixture(t, "restore_directories=x\n")
+	if got, err := FinishReplay(restoreDir, slog.New(slog.DiscardHandler)); got != ReplayNotApplied || err == nil ||
+		!exists(PendingReplayFile(restoreDir)) || !exists(restoreDir) {
+		t.Fatalf("FinishReplay without the settings = %v, %v", got, err)
+	}
+	p, _ := ReadPendingReplay(restoreDir)
+	if err := p.Apply(); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.WriteFile(props+bakSuffix, []byte("# before\narchive_command=\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
