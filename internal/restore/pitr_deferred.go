@@ -102,18 +102,27 @@ func (r *run) handOver() error {
 	for _, s := range r.pitr.plan.Segments {
 		pr.Segments = append(pr.Segments, s.Name)
 	}
-	data, err := json.MarshalIndent(pr, "", "  ")
-	if err != nil {
+	pr.path = PendingReplayFile(p.RestoreDir)
+	if err := pr.write(); err != nil {
 		return err
 	}
-	path := PendingReplayFile(p.RestoreDir)
-	if err := atomicfile.WriteFile(path, append(data, '\n'), 0o644); err != nil {
-		return fmt.Errorf("record the pending replay: %w", err)
-	}
+	path := pr.path
 	r.pitr.res.Deferred = true
 	r.d.Logger.Info(fmt.Sprintf("Cassandra replays the %d segments at its start; %s records it until the medusa "+
 		"sidecar (or the next run of the init container) sees the replay done and resets %s", len(pr.Segments),
 		path, p.PropertiesFile))
+	return nil
+}
+
+// write records the hand-over (atomically).
+func (p *PendingReplay) write() error {
+	data, err := json.MarshalIndent(p, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := atomicfile.WriteFile(p.path, append(data, '\n'), 0o644); err != nil {
+		return fmt.Errorf("record the pending point-in-time replay: %w", err)
+	}
 	return nil
 }
 
@@ -304,6 +313,12 @@ func FinishReplay(restoreDir string, log *slog.Logger) (SettleOutcome, error) {
 		return NoPendingReplay, err
 	}
 	if !p.applied() {
+		// The segments of this run are not a replay: the next init
+		// container looks only for a start after now.
+		p.PlacedAt = time.Now().UTC()
+		if err := p.write(); err != nil {
+			return ReplayNotApplied, err
+		}
 		return ReplayNotApplied, fmt.Errorf("Cassandra runs, but %s does not hold the restore settings of the "+
 			"point-in-time restore of base backup %s (%s): it started without them and has not replayed the "+
 			"segments in %s; restart the pod (its init container writes them again) before writing to the node",

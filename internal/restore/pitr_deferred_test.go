@@ -149,6 +149,10 @@ func TestFinishReplayFromBak(t *testing.T) {
 		t.Fatalf("FinishReplay without the settings = %v, %v", got, err)
 	}
 	p, _ := ReadPendingReplay(restoreDir)
+	if time.Since(p.PlacedAt) > time.Minute {
+		t.Errorf("placed_at %s not moved to now: the segments of a start without the settings would count as "+
+			"a replay", p.PlacedAt)
+	}
 	if err := p.Apply(); err != nil {
 		t.Fatal(err)
 	}
