@@ -103,6 +103,9 @@ func (r *root) runGRPCServer(cmd *cobra.Command, f grpcServerFlags) error {
 	}()
 	// [cassandra] commitlog_sync_interval: drain the commit log spool (docs/pitr.md).
 	defer startCommitlogSync(ctx, a, r.logger)()
+	// A point-in-time restore of the init container: reset its settings
+	// once Cassandra has replayed (docs/kubernetes.md).
+	defer startPendingReplay(ctx, a, r.logger)()
 	// A changed medusa.ini stops the server once it is idle (no backup, no
 	// call in flight) and the command exits 0, so kubelet restarts the
 	// sidecar with the new settings, as Medusa's image does.

@@ -38,6 +38,10 @@ environment the operator sets:
                    auto_bootstrap: false)
   POD_NAME         this pod's name
   MEDUSA_TMP_DIR   where the backup is downloaded (default /var/lib/cassandra)
+  MEDUSA_RESTORE_PITR  (ours, set by the user) an RFC 3339 time or "latest":
+                   restore in place to that point in time, BACKUP_NAME
+                   being the base; Cassandra replays the archived commit
+                   log at its start (docs/kubernetes.md, docs/pitr.md)
 
 The restore happens once per RESTORE_KEY: the key is recorded in
 <last-restore-dir>/.last-restore when it completed, and later starts of the
@@ -74,6 +78,18 @@ func (r *root) runInitRestore(ctx context.Context, lastDir string) error {
 	logger, reporter := r.progressOutput()
 	_, err := k8s.Run(ctx, k8s.Options{
 		Env: env, LastRestoreDir: lastDir, Logger: logger,
+		Settle: func(ctx context.Context, abandon bool) error {
+			a, err := r.openAs(ctx, logger, "", getenv)
+			if err != nil {
+				return err
+			}
+			paths, err := a.CommitlogPaths()
+			if err != nil {
+				return err
+			}
+			_, err = restore.SettleReplay(paths.RestoreDir, abandon, logger)
+			return err
+		},
 		Open: func(ctx context.Context, fqdn string) (k8s.Restorer, error) {
 			a, err := r.openAs(ctx, logger, fqdn, getenv)
 			if err != nil {
@@ -145,6 +161,19 @@ func (i *initRestorer) Listed(ctx context.Context, name string) (bool, error) {
 }
 
 func (i *initRestorer) Restore(ctx context.Context, o restore.Options) error {
+	if o.PITR != nil && i.a.Config.Commitlog.Enabled {
+		// The segments Cassandra archived as it stopped are still in the
+		// spool on the data volume (the sidecar stopped with it): upload
+		// them first, so that the plan sees the newest writes.
+		res, err := i.a.CommitlogSync(ctx, 0)
+		if err != nil {
+			i.a.Logger.Warn("Commit log sync before the point-in-time restore failed: segments still in the spool "+
+				"are not used", "error", err.Error())
+		} else {
+			i.a.Logger.Info("Commit log sync before the point-in-time restore", "uploaded", res.Uploaded,
+				"swept", res.Swept, "bytes", res.Bytes)
+		}
+	}
 	res, err := i.a.Restore(ctx, o, i.rep)
 	if err != nil {
 		return err

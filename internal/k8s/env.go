@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // The environment variables the operator sets on the init container.
@@ -15,6 +16,10 @@ const (
 	EnvRestoreMapping = "RESTORE_MAPPING"
 	EnvPodName        = "POD_NAME"
 	EnvTmpDir         = "MEDUSA_TMP_DIR"
+	// EnvPITR is ours, not the operator's: a point-in-time restore (an
+	// RFC 3339 time, or "latest"), added by the user to the init
+	// container (docs/kubernetes.md).
+	EnvPITR = "MEDUSA_RESTORE_PITR"
 )
 
 // DefaultTmpDir receives the download when MEDUSA_TMP_DIR is not set: the
@@ -30,6 +35,8 @@ type Env struct {
 	Mapping string
 	PodName string // POD_NAME: this pod's name
 	TmpDir  string // MEDUSA_TMP_DIR, DefaultTmpDir when not set
+	// PITR is MEDUSA_RESTORE_PITR as given ("" when not set).
+	PITR string
 }
 
 // ReadEnv reads the init container's variables with getenv.
@@ -40,6 +47,7 @@ func ReadEnv(getenv func(string) string) Env {
 		Mapping:    strings.TrimSpace(getenv(EnvRestoreMapping)),
 		PodName:    strings.TrimSpace(getenv(EnvPodName)),
 		TmpDir:     getenv(EnvTmpDir),
+		PITR:       strings.TrimSpace(getenv(EnvPITR)),
 	}
 	if e.TmpDir == "" {
 		e.TmpDir = DefaultTmpDir
@@ -140,6 +148,29 @@ type Decision struct {
 	// FQDN is the backed-up node to restore ("" in place: the node's own
 	// identity, [storage] fqdn or its Kubernetes name).
 	FQDN string
+	// PITR, for a Restore with MEDUSA_RESTORE_PITR: the point in time.
+	PITR *PITRTarget
+}
+
+// PITRTarget is MEDUSA_RESTORE_PITR: a time, or Latest (the node's
+// newest archived write).
+type PITRTarget struct {
+	Time   time.Time
+	Latest bool
+}
+
+// ParsePITR reads MEDUSA_RESTORE_PITR: "latest" (any case), or an RFC 3339
+// time in UTC or with an offset, to the microsecond.
+func ParsePITR(v string) (*PITRTarget, error) {
+	if strings.EqualFold(v, "latest") {
+		return &PITRTarget{Latest: true}, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, v)
+	if err != nil {
+		return nil, fmt.Errorf("%q is neither \"latest\" nor an RFC 3339 time (e.g. 2026-05-01T12:00:00Z, "+
+			"2026-05-01T14:00:00.000250+02:00)", v)
+	}
+	return &PITRTarget{Time: t.UTC()}, nil
 }
 
 // Decide decides, from the environment and the key in .last-restore
@@ -155,17 +186,30 @@ func Decide(e Env, lastKey string) (Decision, error) {
 		return Decision{Action: AlreadyDone,
 			Reason: fmt.Sprintf("restore %s of backup %s was already done on this node", e.RestoreKey, e.BackupName)}, nil
 	}
+	var pitr *PITRTarget
+	if e.PITR != "" {
+		var err error
+		if pitr, err = ParsePITR(e.PITR); err != nil {
+			return Decision{}, &EnvError{Var: EnvPITR, Err: err}
+		}
+	}
 	if e.Mapping == "" {
-		return Decision{Action: Restore, InPlace: true,
-			Reason: fmt.Sprintf("restoring backup %s in place (no %s)", e.BackupName, EnvRestoreMapping)}, nil
+		return Decision{Action: Restore, InPlace: true, PITR: pitr,
+			Reason: fmt.Sprintf("restoring backup %s in place%s (no %s)", e.BackupName, pitrReason(pitr),
+				EnvRestoreMapping)}, nil
 	}
 	m, err := ParseMapping([]byte(e.Mapping))
 	if err != nil {
 		return Decision{}, &EnvError{Var: EnvRestoreMapping, Err: err}
 	}
 	if m.InPlace {
-		return Decision{Action: Restore, InPlace: true,
-			Reason: fmt.Sprintf("restoring backup %s in place", e.BackupName)}, nil
+		return Decision{Action: Restore, InPlace: true, PITR: pitr,
+			Reason: fmt.Sprintf("restoring backup %s in place%s", e.BackupName, pitrReason(pitr))}, nil
+	}
+	if pitr != nil {
+		return Decision{}, &EnvError{Var: EnvPITR, Err: fmt.Errorf("set, but %s restores other nodes' backups "+
+			"(\"in_place\": false): a commit log replays only on the node that wrote it; restore to a point in "+
+			"time onto the backed-up pods, or remove %s", EnvRestoreMapping, EnvPITR)}
 	}
 	if e.PodName == "" {
 		return Decision{}, &EnvError{Var: EnvPodName, Err: errors.New(
@@ -183,4 +227,15 @@ func Decide(e Env, lastKey string) (Decision, error) {
 	src := strings.TrimSpace(hm.Source[0])
 	return Decision{Action: Restore, FQDN: src,
 		Reason: fmt.Sprintf("restoring backup %s of node %s onto pod %s", e.BackupName, src, e.PodName)}, nil
+}
+
+// pitrReason completes a decision's reason.
+func pitrReason(p *PITRTarget) string {
+	switch {
+	case p == nil:
+		return ""
+	case p.Latest:
+		return ", to its newest archived write (" + EnvPITR + "=latest)"
+	}
+	return ", to " + p.Time.Format(time.RFC3339Nano) + " (" + EnvPITR + ")"
 }

@@ -29,6 +29,12 @@ type Options struct {
 	// Open returns the restorer acting as node fqdn ("" in place: the
 	// configuration's identity).
 	Open func(ctx context.Context, fqdn string) (Restorer, error)
+	// Settle, when set, looks at a point-in-time replay a previous restore
+	// left for Cassandra's start (restore.SettleReplay) before anything
+	// else: abandon is true when this run restores again (the new restore
+	// replaces it). Its failure fails the run, except at a start with no
+	// restore requested (logged).
+	Settle func(ctx context.Context, abandon bool) error
 	// ID names the download directory <tmp>/medusa-restore-<ID> (default
 	// a random UUID).
 	ID     string
@@ -75,6 +81,16 @@ func Run(ctx context.Context, o Options) (Outcome, error) {
 		return out, err
 	}
 	log.Info("init-restore: " + d.Reason)
+	if o.Settle != nil {
+		err := o.Settle(ctx, d.Action == Restore)
+		switch {
+		case err != nil && d.Action == NotRequested:
+			// A normal start of the pod never fails for it.
+			log.Warn("init-restore: no look at a pending point-in-time replay", "error", err.Error())
+		case err != nil:
+			return out, fmt.Errorf("the pending point-in-time replay: %w", err)
+		}
+	}
 	switch d.Action {
 	case NotRequested, AlreadyDone:
 		return out, nil
@@ -119,10 +135,18 @@ func record(out *Outcome, dir, key string, log *slog.Logger) error {
 // d.FQDN with this node's system_auth kept, no seeds to wait for, no
 // verification query (Cassandra is not running), downloaded into
 // <MEDUSA_TMP_DIR>/medusa-restore-<id>. Cassandra is neither stopped nor
-// started and must be down. The caller completes them with the
-// configuration (storage prefix, node directories, concurrency).
+// started and must be down. With d.PITR the backup is the base of a
+// point-in-time restore that Cassandra replays at its start (every node of
+// the datacenter is restored: no single-node refusal). The caller
+// completes them with the configuration (storage prefix, node
+// directories, concurrency, commit log paths).
 func RestoreOptions(d Decision, e Env, id string) restore.Options {
+	var pitr *restore.PITR
+	if d.PITR != nil {
+		pitr = &restore.PITR{Target: d.PITR.Time, Latest: d.PITR.Latest, SingleNode: true, Deferred: true}
+	}
 	return restore.Options{
+		PITR:            pitr,
 		Backup:          e.BackupName,
 		FQDN:            d.FQDN,
 		InPlace:         d.InPlace,

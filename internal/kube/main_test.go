@@ -12,9 +12,13 @@ import (
 // One Cassandra node, with the fixture schema and 100 flushed rows, serves
 // every test of the package; the first test that needs it starts it. A test
 // that stops the node (the restore init container) starts it again before
-// it returns.
+// it returns. Its commit log segments are 1 MiB (the smallest), so that
+// the point-in-time test closes and archives segments with a few MiB of
+// writes.
 func TestMain(m *testing.M) {
-	testbed.Shared(m, testbed.SharedSetup{Name: "kube", Ready: testbed.FixtureReady(100), Cleanup: func() {
+	testbed.Shared(m, testbed.SharedSetup{Name: "kube", Options: func(string) (testbed.CassandraOptions, error) {
+		return testbed.CassandraOptions{CommitlogSegmentSize: "1MiB"}, nil
+	}, Ready: testbed.FixtureReady(100), Cleanup: func() {
 		if binary.dir != "" {
 			_ = os.RemoveAll(binary.dir)
 		}

@@ -34,6 +34,13 @@ type PITR struct {
 	// SingleNode allows restoring one node of a multi-node cluster
 	// (restore-node --pitr-single-node; restore-cluster passes it).
 	SingleNode bool
+	// Deferred is the Kubernetes init container's point-in-time restore
+	// (without ManageCassandra): Cassandra starts after the restore, so
+	// the segments and the restore settings are left in place for that
+	// start and a PendingReplay file beside the restore directory hands
+	// them over; whoever sees the replay done settles it (SettleReplay).
+	// A missing properties file is created.
+	Deferred bool
 }
 
 // PITRResult describes the point-in-time part of a restore.
@@ -53,6 +60,8 @@ type PITRResult struct {
 	Replayed int
 	// NotEligible are the newer backups passed over, and why.
 	NotEligible []string
+	// Deferred: Cassandra replays at its next start (Kubernetes mode).
+	Deferred bool
 }
 
 // pitrRun is the state of the point-in-time part of a run.
@@ -84,9 +93,13 @@ func (o *Options) validatePITR() error {
 		return errors.New("--pitr restores the node's files and replays its commit log: it excludes --use-sstableloader")
 	case len(o.Keyspaces) > 0 || len(o.Tables) > 0:
 		return errors.New("--pitr restores every table (the commit log replays them all): it excludes --keyspace and --table")
-	case !o.ManageCassandra:
+	case !o.ManageCassandra && !p.Deferred:
 		return errors.New("--pitr needs medusa to start Cassandra (and reset commitlog_archiving.properties after " +
-			"the replay): not available in Kubernetes mode")
+			"the replay): in Kubernetes mode restore to a point in time with the init container (init-restore, " +
+			"MEDUSA_RESTORE_PITR; docs/kubernetes.md)")
+	case o.ManageCassandra && p.Deferred:
+		return errors.New("a point-in-time restore replayed at Cassandra's next start is for Kubernetes mode only, " +
+			"where medusa does not start Cassandra")
 	case !p.Latest && p.Target.IsZero():
 		return errors.New("--pitr needs a time (or use --pitr-latest)")
 	case p.Paths.CommitlogDir == "" || p.Paths.PropertiesFile == "" || p.Paths.RestoreDir == "":
@@ -210,7 +223,7 @@ func (r *run) preparePITR() error {
 	if err != nil {
 		return err
 	}
-	if !exists(p.PropertiesFile) {
+	if !exists(p.PropertiesFile) && !r.o.PITR.Deferred {
 		return fmt.Errorf("%s does not exist: set [cassandra] commitlog_properties_file to Cassandra's "+
 			"commitlog_archiving.properties", p.PropertiesFile)
 	}

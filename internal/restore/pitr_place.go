@@ -67,6 +67,14 @@ func (r *run) placePITR(ctx context.Context) error {
 	}
 	p := r.o.PITR.Paths
 	orig, err := os.ReadFile(p.PropertiesFile)
+	if errors.Is(err, os.ErrNotExist) && r.o.PITR.Deferred {
+		// Kubernetes: nothing renders the file. An empty one is the same
+		// to Cassandra (no archiving, no restore); the settings are
+		// written into it below, and a rollback empties it again.
+		if err = writeDurably(p.PropertiesFile, nil); err == nil {
+			orig, err = nil, os.Chmod(p.PropertiesFile, 0o644) // Cassandra reads it
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("read %s: %w", p.PropertiesFile, err)
 	}
@@ -116,6 +124,9 @@ var replayLine = regexp.MustCompile(`Log replay complete, (\d+) replayed mutatio
 func (r *run) replayPITR(ctx context.Context) error {
 	if r.pitr == nil {
 		return nil
+	}
+	if r.o.PITR.Deferred {
+		return r.handOver()
 	}
 	n, found := replayedMutations(r.startLog)
 	switch {
@@ -241,6 +252,11 @@ func (p *PITRResult) text() string {
 	target := p.Target.UTC().Format("2006-01-02T15:04:05.000000Z")
 	if p.Latest {
 		target += " (newest archived write)"
+	}
+	if p.Deferred {
+		return fmt.Sprintf("Point-in-time restore to %s: base backup %s, %d commit log segments (%s) placed: "+
+			"Cassandra replays them at its start", target, p.Base, p.Segments,
+			strings.TrimSpace(fmt.Sprintf("%s to %s", p.First, p.Last)))
 	}
 	return fmt.Sprintf("Point-in-time restore to %s: base backup %s, %d commit log segments replayed (%s), "+
 		"%s mutations replayed", target, p.Base, p.Segments, strings.TrimSpace(fmt.Sprintf("%s to %s", p.First, p.Last)),

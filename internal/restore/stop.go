@@ -18,6 +18,9 @@ func (r *run) stop(ctx context.Context) error {
 		}
 		r.d.Logger.Info("Kubernetes mode: Cassandra is not stopped by medusa")
 		r.touched = true
+		if r.o.RequireDown && r.pitr != nil {
+			r.downAt = r.d.Now() // the point-in-time restore marker's time
+		}
 		return nil
 	}
 	if err := r.j.mark(stateStopping); err != nil {
