@@ -75,6 +75,9 @@ func (a *App) MigrationStorage(ctx context.Context) (plain, sealed storage.Backe
 	if st.EncryptMetadata {
 		return nil, nil, storage.Misconfigured(fmt.Errorf("encrypt-backups keeps manifests and token maps plain: remove [storage] encrypt_metadata (it applies only to a new prefix)"))
 	}
+	if st.ObjectLockDays > 0 {
+		return nil, nil, storage.Misconfigured(fmt.Errorf("encrypt-backups is refused with [storage] object_lock_days: the bucket keeps the locked plain objects (as versions) until their retention ends, so the backups would not be encrypted at rest; back up into a new prefix with encryption instead (docs/encryption.md)"))
+	}
 	ring, err := a.keyRing()
 	if err != nil {
 		return nil, nil, err
