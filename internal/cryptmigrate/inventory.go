@@ -119,8 +119,9 @@ var errRefused = errors.New("nothing was encrypted")
 
 // check refuses what the migration cannot keep: unfinished and damaged
 // backups, archived commit logs, and manifests naming objects elsewhere
-// than in the node's pool or the backup's own data directory.
-func (m *Migrator) check(inv *inventory) error {
+// than in the node's pool or the backup's own data directory. migrating:
+// the marker records the migration (other commands refuse the prefix).
+func (m *Migrator) check(inv *inventory, migrating bool) error {
 	if inv.commitlogs != "" {
 		return fmt.Errorf("the prefix holds archived commit logs (e.g. %s), which encrypt-backups does not encrypt yet: "+
 			"%w; back up into a new prefix with encryption instead (docs/encryption.md)", inv.commitlogs, errRefused)
@@ -128,10 +129,14 @@ func (m *Migrator) check(inv *inventory) error {
 	l := layout.New(m.Prefix)
 	for _, b := range inv.backups {
 		if !b.finished() {
+			finish := "Let it finish (or resume it: medusa backup --backup-name " + b.name + ", without encryption_key_file), or"
+			if migrating {
+				// The marker refuses backups now.
+				finish = "Stop it if it runs, and"
+			}
 			return fmt.Errorf("%s is unfinished (meta/schema.cql but no meta/manifest.json): it may be running, or was "+
-				"interrupted and can never be restored; %w. Let it finish (or resume it: medusa backup --backup-name %s, "+
-				"without encryption_key_file), or delete it (medusa delete-backup --backup-name %s --fqdn %s, without "+
-				"encryption_key_file), then run encrypt-backups again", b, errRefused, b.name, b.name, b.fqdn)
+				"interrupted and can never be restored; %w. %s delete it (medusa delete-backup --backup-name %s --fqdn %s, "+
+				"without encryption_key_file), then run encrypt-backups again", b, errRefused, finish, b.name, b.fqdn)
 		}
 		for _, s := range b.manifest {
 			for _, o := range s.Objects {

@@ -117,7 +117,7 @@ func (m *Migrator) Run(ctx context.Context) (Summary, error) {
 	if err != nil {
 		return sum, err
 	}
-	if err := m.check(inv); err != nil {
+	if err := m.check(inv, marker.Migrating); err != nil {
 		return sum, err
 	}
 	if m.DryRun {
@@ -131,7 +131,7 @@ func (m *Migrator) Run(ctx context.Context) (Summary, error) {
 		if inv, err = m.list(ctx); err != nil {
 			return sum, err
 		}
-		if err := m.check(inv); err != nil {
+		if err := m.check(inv, true); err != nil {
 			return sum, err
 		}
 	}

@@ -340,3 +340,39 @@ func TestEncryptBackupsRefusals(t *testing.T) {
 		})
 	}
 }
+
+// TestEncryptBackupsUnfinishedDuringMigration: a backup that started
+// before the marker was written shows as unfinished on the next run,
+// which refuses to go on; once it is deleted (its pool file stays, named
+// by no manifest), a run finishes and deletes that plain file too.
+func TestEncryptBackupsUnfinishedDuringMigration(t *testing.T) {
+	t.Parallel()
+	ring := testRing(t)
+	f := fixture(t)
+	want := contents(t, f, ring, false)
+	if _, err := migrator(f, &crasher{Backend: f.B, budget: 3}, ring).Run(t.Context()); !errors.Is(err, errCrash) {
+		t.Fatalf("interrupted run: %v", err)
+	}
+	f.Backup(testbed.NodeBackupSpec{FQDN: "n1", Name: "b5", Started: testbed.DaysAgo(0), Files: []string{"ks/t-1/f6"}})
+	_, err := migrator(f, f.B, ring).Run(t.Context())
+	if err == nil || !strings.Contains(err.Error(), "backup b5 of node n1 is unfinished") || !strings.Contains(err.Error(), "Stop it if it runs") {
+		t.Fatalf("run with an unfinished backup: %v", err)
+	}
+	var gone []string
+	for _, k := range f.Keys() {
+		if strings.Contains(k, "/b5/") {
+			gone = append(gone, k)
+		}
+	}
+	if err := f.B.DeleteMany(t.Context(), gone); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := migrator(f, f.B, ring).Run(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if f.Exists(f.Pool("n1", "ks/t-1/f6")) {
+		t.Error("the deleted backup's plain pool file is left")
+	}
+	sameContents(t, contents(t, f, ring, false), want)
+	checkEncrypted(t, f, ring)
+}
