@@ -147,11 +147,11 @@ func (m *Migrator) Run(ctx context.Context) (Summary, error) {
 	}
 	for _, b := range inv.backups {
 		if err := m.backup(ctx, inv, b, sealed, &sum); err != nil {
-			return sum, fmt.Errorf("%s: %w (the backups stay restorable: run encrypt-backups again to finish)", b, err)
+			return sum, fmt.Errorf("%s: %w (nothing is lost: run encrypt-backups again to finish; until then other commands refuse the prefix)", b, err)
 		}
 	}
 	if err := m.sweep(ctx, inv, &sum); err != nil {
-		return sum, fmt.Errorf("%w (the backups stay restorable: run encrypt-backups again to finish)", err)
+		return sum, fmt.Errorf("%w (nothing is lost: run encrypt-backups again to finish; until then other commands refuse the prefix)", err)
 	}
 	if err := crypt.WriteMarker(ctx, m.Plain, prefix, false); err != nil {
 		return sum, err
