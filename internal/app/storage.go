@@ -33,6 +33,23 @@ import (
 // refused here, before any command reads or writes a backup.
 // The caller closes it.
 func (a *App) Storage(ctx context.Context) (storage.Backend, error) {
+	out, err := a.plainStorage(ctx)
+	if err != nil {
+		return nil, err
+	}
+	enc, err := a.encryption(ctx, out)
+	if err != nil {
+		out.Close()
+		return nil, err
+	}
+	if a.WrapStorage != nil {
+		enc = a.WrapStorage(enc)
+	}
+	return enc, nil
+}
+
+// plainStorage is the stack of Storage below client-side encryption.
+func (a *App) plainStorage(ctx context.Context) (storage.Backend, error) {
 	st := a.Config.Storage
 	b, err := openBackend(ctx, st, a.Logger)
 	if err != nil {
@@ -40,16 +57,44 @@ func (a *App) Storage(ctx context.Context) (storage.Backend, error) {
 	}
 	var out storage.Backend = retry.New(b, retry.Policy{Logger: a.Logger})
 	out = limit.Bandwidth(out, limit.NewLimiter(st.TransferMaxBandwidth))
-	out = limit.Concurrency(out, st.ConcurrentTransfers)
-	out, err = a.encryption(ctx, out)
+	return limit.Concurrency(out, st.ConcurrentTransfers), nil
+}
+
+// MigrationStorage opens the two stacks of medusa encrypt-backups: plain,
+// the stack without encryption (it reads the plain backups and writes the
+// marker), and sealed, the same stack wrapped in the client-side
+// encryption of [storage] (it writes the encrypted objects). Neither
+// checks the prefix's marker: the migration does. encrypt_metadata is
+// refused (the migration keeps manifests and token maps plain). The caller
+// closes sealed (which closes plain).
+func (a *App) MigrationStorage(ctx context.Context) (plain, sealed storage.Backend, err error) {
+	st := a.Config.Storage
+	if !st.ClientSideEncryption() {
+		return nil, nil, storage.Misconfigured(fmt.Errorf("encrypt-backups needs [storage] encryption_key_file (or encryption_kms_key_id): the key ring the backups are to be encrypted with"))
+	}
+	if st.EncryptMetadata {
+		return nil, nil, storage.Misconfigured(fmt.Errorf("encrypt-backups keeps manifests and token maps plain: remove [storage] encrypt_metadata (it applies only to a new prefix)"))
+	}
+	if st.ObjectLockDays > 0 {
+		return nil, nil, storage.Misconfigured(fmt.Errorf("encrypt-backups is refused with [storage] object_lock_days: the bucket keeps the locked plain objects (as versions) until their retention ends, so the backups would not be encrypted at rest; back up into a new prefix with encryption instead (docs/encryption.md)"))
+	}
+	ring, err := a.keyRing()
 	if err != nil {
-		b.Close()
-		return nil, err
+		return nil, nil, err
+	}
+	plain, err = a.plainStorage(ctx)
+	if err != nil {
+		return nil, nil, err
 	}
 	if a.WrapStorage != nil {
-		out = a.WrapStorage(out)
+		plain = a.WrapStorage(plain)
 	}
-	return out, nil
+	sealed, err = a.sealing(ctx, plain, ring)
+	if err != nil {
+		plain.Close()
+		return nil, nil, err
+	}
+	return plain, sealed, nil
 }
 
 func openBackend(ctx context.Context, st config.Storage, logger *slog.Logger) (storage.Backend, error) {
@@ -165,17 +210,34 @@ func (a *App) encryption(ctx context.Context, b storage.Backend) (storage.Backen
 	if !st.ClientSideEncryption() {
 		return b, nil
 	}
-	var ring *crypt.Ring
-	if st.EncryptionKeyFile != "" {
-		var err error
-		if ring, err = crypt.LoadRing(st.EncryptionKeyFile, a.Logger); err != nil {
-			return nil, storage.Misconfigured(err)
-		}
+	ring, err := a.keyRing()
+	if err != nil {
+		return nil, err
 	}
 	prefix := layout.New(st.Prefix).KeyPrefix()
 	if err := crypt.CheckModeMetadata(ctx, b, prefix, true, st.EncryptMetadata); err != nil {
 		return nil, err
 	}
+	return a.sealing(ctx, b, ring)
+}
+
+// keyRing loads [storage] encryption_key_file (nil when unset).
+func (a *App) keyRing() (*crypt.Ring, error) {
+	if a.Config.Storage.EncryptionKeyFile == "" {
+		return nil, nil
+	}
+	ring, err := crypt.LoadRing(a.Config.Storage.EncryptionKeyFile, a.Logger)
+	if err != nil {
+		return nil, storage.Misconfigured(err)
+	}
+	return ring, nil
+}
+
+// sealing wraps b in the client-side encryption of [storage] with ring
+// (nil without encryption_key_file), checking nothing in the store.
+func (a *App) sealing(ctx context.Context, b storage.Backend, ring *crypt.Ring) (storage.Backend, error) {
+	st := a.Config.Storage
+	prefix := layout.New(st.Prefix).KeyPrefix()
 	if st.EncryptionKMSKeyID == "" {
 		return crypt.New(b, ring, prefix).EncryptMetadata(st.EncryptMetadata), nil
 	}

@@ -114,6 +114,8 @@ func (e *Encryption) checkMarker(ctx context.Context) Result {
 		return fail("restore "+key+" from a copy, or delete it if the prefix holds plain backups only", "%v", err)
 	case err != nil:
 		return warn("run medusa check again", "read encryption marker %s: %v", key, err)
+	case m.Migrating:
+		return fail("run medusa encrypt-backups with the key ring to finish it", "%v", crypt.MigratingError(e.Prefix))
 	case mode != crypt.ModeClientSide:
 		return fail("use a medusa that knows this mode, or a new prefix",
 			"encryption marker %s records mode %q, which this medusa does not know", key, mode)
@@ -140,7 +142,7 @@ func (e *Encryption) checkMarker(ctx context.Context) Result {
 		if err != nil {
 			return warn("run medusa check again", "list the backups of prefix %q: %v", e.Prefix, err)
 		}
-		return fail("use a new [storage] prefix (or bucket) for encrypted backups, or remove encryption_key_file / encryption_kms_key_id to keep backing up in clear",
+		return fail("use a new [storage] prefix (or bucket) for encrypted backups, encrypt the plain ones (medusa encrypt-backups), or remove encryption_key_file / encryption_kms_key_id to keep backing up in clear",
 			"prefix %q holds plain backups (e.g. %s) and client-side encryption is set: every command will refuse to mix encrypted and plain backups", e.Prefix, o.Key)
 	}
 	return ok("prefix %q holds no backup yet: the first backup marks it encrypted (%s)", e.Prefix, key)

@@ -124,6 +124,15 @@ func TestEncryptionMarkerCheck(t *testing.T) {
 	got = runEnc(t, &Encryption{Backend: b, Prefix: prefix})
 	want(t, got, "encryption/marker", FAIL, "are client-side encrypted", "set [storage] encryption_key_file")
 
+	// An interrupted encrypt-backups: refused with or without the ring.
+	if err := crypt.WriteMarker(ctx, b, prefix, true); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range []*Encryption{{KeyRingFile: ring, Backend: b, Prefix: prefix}, {Backend: b, Prefix: prefix}} {
+		got = runEnc(t, e)
+		want(t, got, "encryption/marker", FAIL, "being encrypted", "run medusa encrypt-backups")
+	}
+
 	// A damaged marker, and one of an unknown mode.
 	put(t, b, crypt.MarkerKey(prefix), "{not json")
 	got = runEnc(t, &Encryption{KeyRingFile: ring, Backend: b, Prefix: prefix})

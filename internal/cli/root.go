@@ -131,6 +131,7 @@ tool can be listed, verified and restored by the other.
 	cmd.AddCommand(newPurgeCmd(r))
 	cmd.AddCommand(newDeleteBackupCmd(r))
 	cmd.AddCommand(newPurgeDecommissionedCmd(r))
+	cmd.AddCommand(newEncryptBackupsCmd(r))
 	cmd.AddCommand(newBackupClusterCmd(r))
 	cmd.AddCommand(newGRPCServerCmd(r))
 	cmd.AddCommand(newNodeCmds(r)...)

@@ -292,6 +292,34 @@ func TestCheckMode(t *testing.T) {
 	}
 }
 
+// TestCheckModeMigrating: while encrypt-backups runs (or after it was
+// interrupted) every command refuses the prefix, with a key ring or
+// without; once it finished, the prefix is encrypted.
+func TestCheckModeMigrating(t *testing.T) {
+	b := localBackend(t, t.TempDir())
+	ctx := t.Context()
+	if err := WriteMarker(ctx, b, "p/", true); err != nil {
+		t.Fatal(err)
+	}
+	if m, err := ReadMarker(ctx, b, "p/"); err != nil || !m.Migrating || m.Mode != ModeClientSide {
+		t.Fatalf("marker %+v, %v", m, err)
+	}
+	for _, encrypt := range []bool{true, false} {
+		if err := CheckMode(ctx, b, "p/", encrypt); err == nil || !strings.Contains(err.Error(), "run medusa encrypt-backups") {
+			t.Errorf("encrypt=%v during the migration: %v; want a refusal naming encrypt-backups", encrypt, err)
+		}
+	}
+	if err := WriteMarker(ctx, b, "p/", false); err != nil {
+		t.Fatal(err)
+	}
+	if m, err := ReadMarker(ctx, b, "p/"); err != nil || m.Migrating {
+		t.Fatalf("marker %+v, %v", m, err)
+	}
+	if err := CheckMode(ctx, b, "p/", true); err != nil {
+		t.Errorf("after the migration: %v", err)
+	}
+}
+
 func TestEncrypted(t *testing.T) {
 	for key, want := range map[string]bool{
 		"p/index/backup_index/b1/manifest_n1.json":          false,

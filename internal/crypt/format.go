@@ -172,3 +172,10 @@ func (h *header) seal(dst, plain []byte, i int64, last bool) []byte {
 func (h *header) open(dst, sealed []byte, i int64, last bool) ([]byte, error) {
 	return h.aead.Open(dst, h.nonce(i, last), sealed, h.raw[:aadSize])
 }
+
+// IsSealed reports whether head, the first bytes of an object, starts like
+// an object this package encrypted (the magic). It authenticates nothing:
+// reading the object does.
+func IsSealed(head []byte) bool {
+	return len(head) >= len(magic) && string(head[:len(magic)]) == magic
+}

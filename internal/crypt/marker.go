@@ -24,12 +24,22 @@ type marker struct {
 	// Metadata: manifests and token maps are encrypted too ([storage]
 	// encrypt_metadata); absent (false) in markers written before it.
 	Metadata bool `json:"metadata,omitempty"`
+	// Migration is "in-progress" while medusa encrypt-backups turns the
+	// prefix's plain backups into encrypted ones (absent otherwise).
+	Migration string `json:"migration,omitempty"`
 }
+
+// migrationInProgress is the marker's "migration" while encrypt-backups
+// runs or after it was interrupted.
+const migrationInProgress = "in-progress"
 
 // Marker is what a prefix's encryption marker records.
 type Marker struct {
 	Mode     string
 	Metadata bool
+	// Migrating: medusa encrypt-backups has started on the prefix and not
+	// finished (it runs, or was interrupted and must be run again).
+	Migrating bool
 }
 
 const modeClientSide = "client-side"
@@ -57,7 +67,30 @@ func ReadMarker(ctx context.Context, b storage.Backend, prefix string) (Marker, 
 		}
 		return Marker{}, fmt.Errorf("encryption marker %s is %w (%v): restore it or delete it if the prefix holds plain backups only", key, ErrMarkerDamaged, err)
 	}
-	return Marker{Mode: m.Mode, Metadata: m.Metadata}, nil
+	return Marker{Mode: m.Mode, Metadata: m.Metadata, Migrating: m.Migration != ""}, nil
+}
+
+// WriteMarker writes prefix's marker: client-side encryption, manifests
+// and token maps plain, and with migrating an encrypt-backups run in
+// progress (every other command refuses the prefix until a run finishes).
+// b is the plain (undecorated) stack.
+func WriteMarker(ctx context.Context, b storage.Backend, prefix string, migrating bool) error {
+	m := marker{Mode: modeClientSide, Format: version}
+	if migrating {
+		m.Migration = migrationInProgress
+	}
+	body, _ := json.Marshal(m)
+	if _, err := b.Put(ctx, MarkerKey(prefix), bytes.NewReader(body)); err != nil {
+		return fmt.Errorf("write encryption marker %s: %w", MarkerKey(prefix), err)
+	}
+	return nil
+}
+
+// MigratingError is the refusal of a prefix whose marker records an
+// unfinished encrypt-backups run.
+func MigratingError(prefix string) error {
+	return fmt.Errorf("the plain backups under prefix %q are being encrypted, or their encryption was interrupted (marker %s): "+
+		"run medusa encrypt-backups with the key ring to finish it; until then other commands refuse the prefix", prefix, MarkerKey(prefix))
 }
 
 // CheckMode refuses to mix encrypted and plain backups under prefix (the
@@ -85,6 +118,9 @@ func CheckModeMetadata(ctx context.Context, b storage.Backend, prefix string, en
 		if err := json.Unmarshal(data, &m); err != nil {
 			return fmt.Errorf("encryption marker %s is damaged (%v): restore it or delete it if the prefix holds plain backups only", key, err)
 		}
+		if m.Migration != "" {
+			return MigratingError(prefix)
+		}
 		if !encrypt && m.Mode == modeClientSide {
 			return fmt.Errorf("the backups under prefix %q are encrypted (marker %s): set [storage] encryption_key_file to the key ring that holds their keys (or encryption_kms_key_id when they were encrypted with AWS KMS)", prefix, key)
 		}
@@ -107,7 +143,7 @@ func CheckModeMetadata(ctx context.Context, b storage.Backend, prefix string, en
 		if err != nil {
 			return fmt.Errorf("check encryption marker: list backups: %w", err)
 		}
-		return fmt.Errorf("prefix %q holds plain backups (e.g. %s) and [storage] encryption_key_file or encryption_kms_key_id is set: mixing encrypted and plain backups is refused; use a new [storage] prefix (or bucket) for encrypted backups, or purge the plain ones first", prefix, o.Key)
+		return fmt.Errorf("prefix %q holds plain backups (e.g. %s) and [storage] encryption_key_file or encryption_kms_key_id is set: mixing encrypted and plain backups is refused; use a new [storage] prefix (or bucket) for encrypted backups, purge the plain ones first, or encrypt them with medusa encrypt-backups (docs/encryption.md)", prefix, o.Key)
 	}
 	body, _ := json.Marshal(marker{Mode: modeClientSide, Format: version, Metadata: metadata})
 	if _, err := b.Put(ctx, key, bytes.NewReader(body)); err != nil {
