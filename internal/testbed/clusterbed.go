@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -61,7 +62,10 @@ type ClusterBed struct {
 	SSHD      *SSHD
 	MedusaBin string
 
-	ownS3 bool
+	ownS3    bool
+	extraINI map[string]map[string]string
+	pyMu     sync.Mutex
+	py       *PyLogins // PythonLogins, once started
 }
 
 // StartClusterBed builds medusa (unless opts.MedusaBin is set) and starts
@@ -82,7 +86,7 @@ func StartClusterBed(ctx context.Context, opts ClusterBedOptions) (*ClusterBed, 
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	b := &ClusterBed{Dir: dir, S3: opts.S3, MedusaBin: opts.MedusaBin, Prefix: opts.Prefix}
+	b := &ClusterBed{Dir: dir, S3: opts.S3, MedusaBin: opts.MedusaBin, Prefix: opts.Prefix, extraINI: opts.ExtraINI}
 	if err := sshdCheckHost(); err != nil { // before Cassandra's minute of start-up
 		return nil, err
 	}
@@ -262,9 +266,14 @@ func (b *ClusterBed) LogTails(lines int) string {
 	return s.String()
 }
 
-// Stop stops the sshds, the Cassandra nodes and the bed's own S3 server;
+// Stop stops the sshds (the Python logins' too), the Cassandra nodes and the bed's own S3 server;
 // the directory stays.
 func (b *ClusterBed) Stop() error {
+	b.pyMu.Lock()
+	if b.py != nil {
+		b.py.SSHD.Stop()
+	}
+	b.pyMu.Unlock()
 	if b.SSHD != nil {
 		b.SSHD.Stop()
 	}
