@@ -175,3 +175,20 @@ func TestSecondClusterBed(t *testing.T) {
 		t.Errorf("medusa config on 127.0.0.5: %v\n%s", err, out)
 	}
 }
+
+// TestSSHDConfigPath: a login's PATH is PathDirs, then the host's own
+// HostPathDirs, then the system's; Env and TMPDIR are set for the logins.
+func TestSSHDConfigPath(t *testing.T) {
+	s := &SSHD{Dir: "/srv/bed/ssh", Port: 2222}
+	o := SSHDOptions{PathDirs: []string{"/opt/py/bin"}, HostPathDirs: map[string][]string{"127.0.0.2": {"/srv/bed/n2/bin"}},
+		TmpDir: map[string]string{"127.0.0.2": PyLoginTmp}, Env: []string{"TZ=UTC"}}
+	cfg := s.config("127.0.0.2", o)
+	want := "SetEnv PATH=/opt/py/bin:/srv/bed/n2/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin TMPDIR=" +
+		PyLoginTmp + " TZ=UTC\n"
+	if !strings.Contains(cfg, want) {
+		t.Errorf("sshd_config of 127.0.0.2 lacks %q:\n%s", want, cfg)
+	}
+	if cfg := s.config("127.0.0.3", o); !strings.Contains(cfg, "SetEnv PATH=/opt/py/bin:/usr/local/sbin:") {
+		t.Errorf("sshd_config of 127.0.0.3 (no HostPathDirs):\n%s", cfg)
+	}
+}
