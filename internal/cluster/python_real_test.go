@@ -59,16 +59,20 @@ func TestRestoreClusterPythonBackup(t *testing.T) {
 	if !strings.Contains(stderr, "A new backup "+name+" was created on all nodes.") {
 		t.Errorf("python backup-cluster's log lacks the end of the upload phase:\n%s", lastLines(stderr, 30))
 	}
-	// Each node ran its own backup-node, in a job directory of its own.
+	// Each node ran its own backup-node, in a job directory of its own
+	// (medusa-wrapper's pid, status, stdout and stderr files).
 	for i := range b.Nodes() {
-		status, _ := filepath.Glob(filepath.Join(py.TmpDir(i+1), "medusa-job-*", "status"))
-		var codes []string
-		for _, f := range status {
+		logs, _ := filepath.Glob(filepath.Join(py.TmpDir(i+1), "medusa-job-*", "stderr"))
+		ok := false
+		for _, f := range logs {
 			data, _ := os.ReadFile(f)
-			codes = append(codes, strings.TrimSpace(string(data)))
+			status, _ := os.ReadFile(filepath.Join(filepath.Dir(f), "status"))
+			if strings.Contains(string(data), "backup-node") || strings.Contains(string(data), name) {
+				ok = strings.TrimSpace(string(status)) == "0"
+			}
 		}
-		if len(codes) == 0 || codes[len(codes)-1] != "0" {
-			t.Errorf("node %d: medusa-wrapper exit status files %v: %v", i+1, status, codes)
+		if !ok {
+			t.Errorf("node %d: no medusa-wrapper job directory of backup-node %s with status 0 in %s", i+1, name, py.TmpDir(i+1))
 		}
 	}
 	if l := listed(t, ctx, b, name); strings.Contains(l, "Incomplete") {

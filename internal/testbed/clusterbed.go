@@ -251,8 +251,8 @@ func (b *ClusterBed) run(ctx context.Context, ini, tmp string, args []string) (s
 	return out.String(), errb.String(), err
 }
 
-// LogTails returns each node's Cassandra log tail and each sshd's, for
-// failure reports.
+// LogTails returns each node's Cassandra log tail and each sshd's (the
+// Python logins' too, once started), for failure reports.
 func (b *ClusterBed) LogTails(lines int) string {
 	var s strings.Builder
 	if b.Cassandra != nil {
@@ -261,6 +261,11 @@ func (b *ClusterBed) LogTails(lines int) string {
 			if b.SSHD != nil {
 				fmt.Fprintf(&s, "--- sshd on %s ---\n%s\n", n.Host, b.SSHD.LogTail(n.Host, lines))
 			}
+			b.pyMu.Lock()
+			if b.py != nil {
+				fmt.Fprintf(&s, "--- python login sshd on %s ---\n%s\n", n.Host, b.py.SSHD.LogTail(n.Host, lines))
+			}
+			b.pyMu.Unlock()
 		}
 	}
 	return s.String()
