@@ -216,41 +216,6 @@ func TestRestoreClusterHostListOntoOtherCluster(t *testing.T) {
 	}
 }
 
-// A cluster backup made by Python Medusa (its backup-node on each node)
-// restored in place by our restore-cluster.
-func TestRestoreClusterPythonBackup(t *testing.T) {
-	b := testbed.SharedCluster(t)
-	py := testbed.PyMedusaT(t)
-	ctx, cancel := context.WithTimeout(t.Context(), 15*time.Minute)
-	defer cancel()
-	const name = "rc-python"
-	backupEveryNode(t, ctx, b, "rc-python-setup", 250) // schema and rows (our backup, unused)
-	for i := range b.Nodes() {
-		p := testbed.PyMedusa{Exe: py, Config: b.Ini(i + 1), Dir: t.TempDir(), Env: []string{"TMPDIR=" + b.TmpDir(i+1)}}
-		if _, stderr, err := p.Run(ctx, "backup-node", "--backup-name", name); err != nil {
-			t.Fatalf("python backup-node on node %d: %v\n%s", i+1, err, stderr)
-		}
-	}
-	want := clusterChecksums(t, ctx, b)
-	s, err := b.Node(3).NewSession("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, stmt := range []string{`DELETE FROM fx_shop.users WHERE id IN (4, 5, 6, 200)`, `TRUNCATE fx_logs.lines`} {
-		if err := s.Query(stmt).ExecContext(ctx); err != nil {
-			t.Fatalf("%s: %v", stmt, err)
-		}
-	}
-	s.Close()
-	began := time.Now()
-	out, stderr, err := b.Medusa(ctx, "restore-cluster", "--backup-name", name, "-y")
-	if err != nil {
-		t.Fatalf("restore-cluster of a Python backup: %v\n%s\n%s\n%s", err, out, stderr, b.LogTails(30))
-	}
-	t.Logf("restore-cluster in place of a Python Medusa backup: %s", time.Since(began).Round(100*time.Millisecond))
-	assertRestored(t, ctx, b, want)
-}
-
 // A backup of the 3-node cluster restored with sstableloader into a
 // 2-node cluster (the topologies differ): the schema is created once from
 // the backup, a table with a dropped column included, and every row is

@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/medusa-go/medusa/internal/commitlog"
@@ -86,6 +87,9 @@ type ClusterBed struct {
 	// archiveLines are the archive_command lines written before the
 	// nodes' first start, by node index.
 	archiveLines map[int]string
+	extraINI     map[string]map[string]string
+	pyMu         sync.Mutex
+	py           *PyLogins // PythonLogins, once started
 }
 
 // StartClusterBed builds medusa (unless opts.MedusaBin is set) and starts
@@ -107,7 +111,7 @@ func StartClusterBed(ctx context.Context, opts ClusterBedOptions) (*ClusterBed, 
 		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	b := &ClusterBed{Dir: dir, S3: opts.S3, MedusaBin: opts.MedusaBin, Prefix: opts.Prefix,
-		archiving: opts.CommitlogArchiving}
+		archiving: opts.CommitlogArchiving, extraINI: opts.ExtraINI}
 	if err := sshdCheckHost(); err != nil { // before Cassandra's minute of start-up
 		return nil, err
 	}
@@ -118,6 +122,7 @@ func StartClusterBed(ctx context.Context, opts ClusterBedOptions) (*ClusterBed, 
 		if err := b.prepareArchiving(&opts, &co); err != nil {
 			return nil, fmt.Errorf("cluster test bed: %w", err)
 		}
+		b.extraINI = opts.ExtraINI // with commitlog_archiving = true
 	}
 	side := make(chan error, 1)
 	go func() { side <- b.startSide(ctx, opts) }()
@@ -357,8 +362,8 @@ func (b *ClusterBed) run(ctx context.Context, ini, tmp string, args []string) (s
 	return out.String(), errb.String(), err
 }
 
-// LogTails returns each node's Cassandra log tail and each sshd's, for
-// failure reports.
+// LogTails returns each node's Cassandra log tail and each sshd's (the
+// Python logins' too, once started), for failure reports.
 func (b *ClusterBed) LogTails(lines int) string {
 	var s strings.Builder
 	if b.Cassandra != nil {
@@ -367,14 +372,24 @@ func (b *ClusterBed) LogTails(lines int) string {
 			if b.SSHD != nil {
 				fmt.Fprintf(&s, "--- sshd on %s ---\n%s\n", n.Host, b.SSHD.LogTail(n.Host, lines))
 			}
+			b.pyMu.Lock()
+			if b.py != nil {
+				fmt.Fprintf(&s, "--- python login sshd on %s ---\n%s\n", n.Host, b.py.SSHD.LogTail(n.Host, lines))
+			}
+			b.pyMu.Unlock()
 		}
 	}
 	return s.String()
 }
 
-// Stop stops the sshds, the Cassandra nodes and the bed's own S3 server;
+// Stop stops the sshds (the Python logins' too), the Cassandra nodes and the bed's own S3 server;
 // the directory stays.
 func (b *ClusterBed) Stop() error {
+	b.pyMu.Lock()
+	if b.py != nil {
+		b.py.SSHD.Stop()
+	}
+	b.pyMu.Unlock()
 	if b.SSHD != nil {
 		b.SSHD.Stop()
 	}

@@ -22,8 +22,8 @@ func sshRun(t *testing.T, s *SSHD, host, command string) (string, error) {
 }
 
 // TestSSHD: two sshds on 127.0.0.2 and 127.0.0.3 (same port), each login
-// sees its own /etc/medusa, TMPDIR and PATH; the machine's /etc/medusa is
-// untouched; a certificate signed by the bed's CA logs in too; an unknown
+// sees its own /etc/medusa, TMPDIR, PATH and bind mount (Binds) and the
+// extra variables; the machine's /etc/medusa is untouched; a certificate signed by the bed's CA logs in too; an unknown
 // host key is refused by a strict client.
 func TestSSHD(t *testing.T) {
 	if testing.Short() {
@@ -32,10 +32,12 @@ func TestSSHD(t *testing.T) {
 	dir := t.TempDir()
 	hosts := []string{"127.0.0.2", "127.0.0.3"}
 	o := SSHDOptions{Dir: filepath.Join(dir, "ssh"), Hosts: hosts, EtcMedusa: map[string]string{},
-		TmpDir: map[string]string{}, PathDirs: []string{filepath.Join(dir, "bin")}}
+		TmpDir: map[string]string{}, PathDirs: []string{filepath.Join(dir, "bin")},
+		HostPathDirs: map[string][]string{}, Binds: map[string]map[string]string{}, Env: []string{"TESTBED_PROBE=yes"}}
 	for _, h := range hosts {
 		etc, tmp := filepath.Join(dir, "etc-"+h), filepath.Join(dir, "tmp-"+h)
-		for _, d := range []string{etc, tmp, filepath.Join(dir, "bin")} {
+		hbin, bind := filepath.Join(dir, "bin-"+h), filepath.Join(dir, "bind-"+h)
+		for _, d := range []string{etc, tmp, filepath.Join(dir, "bin"), hbin, bind} {
 			if err := os.MkdirAll(d, 0o755); err != nil {
 				t.Fatal(err)
 			}
@@ -43,7 +45,14 @@ func TestSSHD(t *testing.T) {
 		if err := os.WriteFile(filepath.Join(etc, "medusa.ini"), []byte("# node "+h+"\n"), 0o600); err != nil {
 			t.Fatal(err)
 		}
+		if err := os.WriteFile(filepath.Join(hbin, "whereami"), []byte("#!/bin/sh\necho here-"+h+"\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(bind, "mark"), []byte("bound-"+h+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
 		o.EtcMedusa[h], o.TmpDir[h] = etc, tmp
+		o.HostPathDirs[h], o.Binds[h] = []string{hbin}, map[string]string{PyLoginTmp: bind}
 	}
 	if err := os.WriteFile(filepath.Join(dir, "bin", "whoami-medusa"), []byte("#!/bin/sh\necho on-path\n"), 0o755); err != nil {
 		t.Fatal(err)
@@ -57,11 +66,12 @@ func TestSSHD(t *testing.T) {
 	defer s.Stop()
 	t.Logf("2 sshds on port %d up in %s", s.Port, time.Since(began).Round(time.Millisecond))
 	for _, h := range hosts {
-		out, err := sshRun(t, s, h, "cat /etc/medusa/medusa.ini; echo TMPDIR=$TMPDIR; whoami-medusa")
+		out, err := sshRun(t, s, h, "cat /etc/medusa/medusa.ini "+PyLoginTmp+"/mark; echo TMPDIR=$TMPDIR; "+
+			"whoami-medusa; whereami; echo probe=$TESTBED_PROBE")
 		if err != nil {
 			t.Fatalf("ssh %s: %v\n%s\nsshd log:\n%s", h, err, out, s.LogTail(h, 20))
 		}
-		for _, w := range []string{"# node " + h, "TMPDIR=" + o.TmpDir[h], "on-path"} {
+		for _, w := range []string{"# node " + h, "bound-" + h, "TMPDIR=" + o.TmpDir[h], "on-path", "here-" + h, "probe=yes"} {
 			if !strings.Contains(out, w) {
 				t.Errorf("ssh %s: output lacks %q:\n%s", h, w, out)
 			}
@@ -70,6 +80,9 @@ func TestSSHD(t *testing.T) {
 	after, _ := os.ReadDir(EtcMedusa)
 	if len(before) != len(after) {
 		t.Errorf("the machine's %s changed: %d entries before, %d after", EtcMedusa, len(before), len(after))
+	}
+	if _, err := os.Stat(filepath.Join(PyLoginTmp, "mark")); err == nil {
+		t.Errorf("the bind mount of the logins shows on the machine: %s/mark", PyLoginTmp)
 	}
 
 	// Certificate login: the bed's CA signs a new key.
@@ -160,5 +173,22 @@ func TestSecondClusterBed(t *testing.T) {
 	out, err = sshRun(t, b.SSHD, "127.0.0.5", "medusa config")
 	if err != nil || !strings.Contains(out, "fqdn = 127.0.0.5") || !strings.Contains(out, "bucket_name = "+src.Bucket) {
 		t.Errorf("medusa config on 127.0.0.5: %v\n%s", err, out)
+	}
+}
+
+// TestSSHDConfigPath: a login's PATH is PathDirs, then the host's own
+// HostPathDirs, then the system's; Env and TMPDIR are set for the logins.
+func TestSSHDConfigPath(t *testing.T) {
+	s := &SSHD{Dir: "/srv/bed/ssh", Port: 2222}
+	o := SSHDOptions{PathDirs: []string{"/opt/py/bin"}, HostPathDirs: map[string][]string{"127.0.0.2": {"/srv/bed/n2/bin"}},
+		TmpDir: map[string]string{"127.0.0.2": PyLoginTmp}, Env: []string{"TZ=UTC"}}
+	cfg := s.config("127.0.0.2", o)
+	want := "SetEnv PATH=/opt/py/bin:/srv/bed/n2/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin TMPDIR=" +
+		PyLoginTmp + " TZ=UTC\n"
+	if !strings.Contains(cfg, want) {
+		t.Errorf("sshd_config of 127.0.0.2 lacks %q:\n%s", want, cfg)
+	}
+	if cfg := s.config("127.0.0.3", o); !strings.Contains(cfg, "SetEnv PATH=/opt/py/bin:/usr/local/sbin:") {
+		t.Errorf("sshd_config of 127.0.0.3 (no HostPathDirs):\n%s", cfg)
 	}
 }

@@ -16,7 +16,7 @@ var caseTitles = map[int]string{
 	3: "Case 3: differential backup with 5% new data (large node)",
 	4: "Case 4: restore (download) of the full backup",
 	5: "Case 5: list-backups with many backups in the index",
-	6: "Case 6: backup-cluster of three nodes over SSH",
+	6: "Case 6: backup-cluster and restore-cluster of three nodes over SSH",
 	7: "Case 7: deep verify (download and hash) of the full backup",
 }
 
