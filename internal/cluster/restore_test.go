@@ -81,6 +81,21 @@ func (f *fakeExec) gated(ctx context.Context, host string, stderr io.Writer) err
 			fmt.Fprintf(stderr, "ERROR restore failed at stage %s\n", failAt)
 			return &remote.ExitError{Host: host, Code: code}
 		}
+		if code := f.fail[host+" place, rollback waits for 10.0.0.1"]; code != 0 && step == "start" {
+			// As restore-node: the failure reported at once, then the
+			// rollback's start waits for the seed, held at its start gate
+			// until restore-cluster aborts it.
+			fmt.Fprintf(stderr, "medusa-gate: failed %s\n", dir)
+			for f.gate("/gates/10.0.0.1") != "abort" {
+				select {
+				case <-ctx.Done():
+					return ctx.Err()
+				case <-time.After(time.Millisecond):
+				}
+			}
+			fmt.Fprintf(stderr, "ERROR restore failed at stage place; rolled back\n")
+			return &remote.ExitError{Host: host, Code: code}
+		}
 		fmt.Fprintf(stderr, "medusa-gate: ready %s %s\n", step, dir)
 		for {
 			f.mu.Lock()
@@ -101,6 +116,12 @@ func (f *fakeExec) gated(ctx context.Context, host string, stderr io.Writer) err
 		}
 	}
 	return nil
+}
+
+func (f *fakeExec) gate(dir string) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.gates[dir]
 }
 
 func (f *fakeExec) Calls() []string {
@@ -420,6 +441,29 @@ func TestRestoreGatedFailureBeforeStartRollsBackAll(t *testing.T) {
 	ex := &fakeExec{fail: map[string]int{"10.0.0.3 place": 1}}
 	_, err := Restore(t.Context(), restoreDeps(ex, io.Discard, backup3, "10.0.0.1"), RestoreOptions{Backup: "b1", Yes: true})
 	if err == nil || !strings.Contains(err.Error(), "before starting: rolled back to the data they had before the restore and started again (their own lines say if that failed): 10.0.0.1, 10.0.0.2") {
+		t.Fatalf("err = %v", err)
+	}
+	for _, g := range gateCalls(ex) {
+		if strings.HasSuffix(g, " start") {
+			t.Errorf("a node was let start after another failed: %s", g)
+		}
+	}
+}
+
+// A node that fails after its stop reports it before its rollback, which
+// waits for a seed: the held nodes are aborted at once (without the report
+// they would be held until that node ends, and it waits for them).
+func TestRestoreGatedFailureAfterStopReleasesTheSeeds(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	ex := &fakeExec{fail: map[string]int{"10.0.0.2 place, rollback waits for 10.0.0.1": 1}}
+	_, err := Restore(ctx, restoreDeps(ex, io.Discard, backup3, "10.0.0.1"), RestoreOptions{Backup: "b1", Yes: true})
+	if ctx.Err() != nil {
+		t.Fatalf("the seed was held until the timeout: %v", err)
+	}
+	if err == nil || !strings.Contains(err.Error(), "1 of 3 nodes failed:\n  10.0.0.2 (backup of 10.0.0.2)") ||
+		!strings.Contains(err.Error(), "started again (their own lines say if that failed): 10.0.0.1, 10.0.0.3") {
 		t.Fatalf("err = %v", err)
 	}
 	for _, g := range gateCalls(ex) {

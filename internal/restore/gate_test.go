@@ -98,3 +98,47 @@ func TestFileGate(t *testing.T) {
 		t.Error("unknown step accepted")
 	}
 }
+
+// A gated restore that fails after the stop reports it (GateFailed)
+// before rolling back, and the rollback waits for a seed before its start.
+func TestGateFailureAfterStopReportsAndWaitsForSeed(t *testing.T) {
+	f := newScenario(t)
+	before := f.nodeTree()
+	o := f.options()
+	o.Seeds = []string{"seed-up"}
+	o.Gate = func(_ context.Context, step string) error {
+		f.node.record("gate " + step)
+		if step == GateStart {
+			return ErrGateAborted
+		}
+		return nil
+	}
+	_, err := f.run(o)
+	var se *StageError
+	if !errors.As(err, &se) || se.Stage != StageStart || !se.RolledBack {
+		t.Fatalf("err = %v", err)
+	}
+	want := []string{"gate stop", "drain", "stop", "gate start", "gate failed", "seed seed-up", "start"}
+	if got := f.node.Calls(); !slices.Equal(got, want) {
+		t.Errorf("calls %v, want %v", got, want)
+	}
+	if d := diffTrees(before, f.nodeTree()); len(d) > 0 {
+		t.Errorf("node not as before: %v", d)
+	}
+}
+
+func TestFileGateFailedReportsWithoutWaiting(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "gate")
+	var out bytes.Buffer
+	gate := FileGate(dir, &out, time.Hour, time.Millisecond, func(context.Context, time.Duration) error {
+		t.Error("waited")
+		return nil
+	})
+	if err := gate(t.Context(), GateFailed); err != nil {
+		t.Fatal(err)
+	}
+	if want := GateFailedMarker + " " + dir + "\n"; out.String() != want {
+		t.Errorf("marker %q, want %q", out.String(), want)
+	}
+}
