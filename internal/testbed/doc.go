@@ -14,6 +14,9 @@
 // SharedCluster: three nodes on 127.0.0.1-3, an S3 server, the medusa
 // binary, and one OpenSSH sshd per node address whose logins see that
 // node's own /etc/medusa/medusa.ini (StartClusterBed, ClusterBedT for a
-// second cluster, e.g. on 127.0.0.4-6 as a restore target). Every helper skips under -short and otherwise fails
+// second cluster, e.g. on 127.0.0.4-6 as a restore target); the bed's
+// PythonLogins are a second sshd per node address set up for Python
+// Medusa's own cluster commands, run inside node 1's login as on real
+// hosts. Every helper skips under -short and otherwise fails
 // the test, with the reason, when its server cannot start.
 package testbed
