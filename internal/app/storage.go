@@ -40,8 +40,11 @@ func (a *App) Storage(ctx context.Context) (storage.Backend, error) {
 	}
 	var out storage.Backend = retry.New(b, retry.Policy{Logger: a.Logger})
 	out = limit.Bandwidth(out, limit.NewLimiter(st.TransferMaxBandwidth))
+	// KMS key objects are read beneath the transfer slots: the readers
+	// waiting for a key hold every slot.
+	keys := out
 	out = limit.Concurrency(out, st.ConcurrentTransfers)
-	out, err = a.encryption(ctx, out)
+	out, err = a.encryption(ctx, out, keys)
 	if err != nil {
 		b.Close()
 		return nil, err
@@ -160,7 +163,12 @@ func objectLock(st config.Storage) *s3.ObjectLock {
 // Without encryption it does nothing here (opening storage sends no
 // request): the commands that read or write backups call
 // refusePlainOnEncrypted.
-func (a *App) encryption(ctx context.Context, b storage.Backend) (storage.Backend, error) {
+//
+// keys is the stack the KMS key objects are kept in: b without its limit
+// on transfers in flight, so that a reader holding a slot can fetch the
+// key object of what it reads (else concurrent_transfers readers of a
+// new key wait for a slot forever).
+func (a *App) encryption(ctx context.Context, b, keys storage.Backend) (storage.Backend, error) {
 	st := a.Config.Storage
 	if !st.ClientSideEncryption() {
 		return b, nil
@@ -183,7 +191,7 @@ func (a *App) encryption(ctx context.Context, b storage.Backend) (storage.Backen
 	if err != nil {
 		return nil, storage.Misconfigured(err)
 	}
-	return crypt.NewKMS(b, crypt.NewKMSKeys(api, st.EncryptionKMSKeyID, b, prefix), ring, prefix).EncryptMetadata(st.EncryptMetadata), nil
+	return crypt.NewKMS(b, crypt.NewKMSKeys(api, st.EncryptionKMSKeyID, keys, prefix), ring, prefix).EncryptMetadata(st.EncryptMetadata), nil
 }
 
 // kmsClient is the AWS KMS client of [storage] encryption_kms_key_id: the
