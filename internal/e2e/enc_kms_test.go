@@ -185,9 +185,11 @@ func TestEncKMSMoto(t *testing.T) {
 	cs.mustMedusa(t, "download", "--backup-name", "k1", "--download-destination", dest)
 	t.Logf("k1: %d objects sealed with %s; %d downloaded files equal the node's", keyIDs[id], id,
 		compareDownloaded(t, n, dest, "fx_shop"))
-	// verify --deep is left out: with a KMS data key it deadlocks (every
-	// transfer slot held by a reader waiting for the key object, which
-	// needs a slot too); see the report of issue 16.
+	// verify --deep is left out for now: with a KMS data key it hung here
+	// (every transfer slot held by a reader waiting for the key object,
+	// which needed a slot too); internal/app now reads key objects
+	// beneath the slots, and verify --deep is to come back once that has
+	// run here.
 	rep, out, code = checkReport(t, cs, "--no-cassandra")
 	if code != 0 {
 		t.Errorf("medusa check after the backup: exit %d:\n%s", code, out)
