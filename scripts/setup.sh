@@ -26,6 +26,7 @@ logdir=$(mktemp -d)
 bash scripts/testbed/cassandra/fetch.sh >"$logdir/cassandra.log" 2>&1 &
 cass=$!
 bash scripts/testbed/python-medusa/install.sh >"$logdir/python-medusa.log" 2>&1 & pymedusa=$! # PyPI, see scripts/testbed/python-medusa
+bash scripts/testbed/moto/install.sh >"$logdir/moto.log" 2>&1 & moto=$! # PyPI, see scripts/testbed/moto
 if ! bash scripts/testbed/servers/install.sh 2>&1 | sed 's/^/[servers] /'; then
   echo "setup: installing the object-store servers failed (see above)" >&2
   exit 1
@@ -45,5 +46,6 @@ if ! wait "$cass"; then
 fi
 sed 's/^/[cassandra] /' "$logdir/cassandra.log"
 wait "$pymedusa" || { sed 's/^/[python-medusa] /' "$logdir/python-medusa.log" >&2; echo "setup: installing Python Medusa from PyPI failed (see above)" >&2; exit 1; }; sed 's/^/[python-medusa] /' "$logdir/python-medusa.log"
+wait "$moto" || { sed 's/^/[moto] /' "$logdir/moto.log" >&2; echo "setup: installing moto (KMS server) from PyPI failed (see above)" >&2; exit 1; }; sed 's/^/[moto] /' "$logdir/moto.log"
 rm -rf "$logdir"
 echo "setup: done in $(( $(date +%s) - start ))s"

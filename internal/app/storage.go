@@ -33,11 +33,11 @@ import (
 // refused here, before any command reads or writes a backup.
 // The caller closes it.
 func (a *App) Storage(ctx context.Context) (storage.Backend, error) {
-	out, err := a.plainStorage(ctx)
+	out, keys, err := a.plainStorage(ctx)
 	if err != nil {
 		return nil, err
 	}
-	enc, err := a.encryption(ctx, out)
+	enc, err := a.encryption(ctx, out, keys)
 	if err != nil {
 		out.Close()
 		return nil, err
@@ -48,16 +48,18 @@ func (a *App) Storage(ctx context.Context) (storage.Backend, error) {
 	return enc, nil
 }
 
-// plainStorage is the stack of Storage below client-side encryption.
-func (a *App) plainStorage(ctx context.Context) (storage.Backend, error) {
+// plainStorage is the stack of Storage below client-side encryption, and
+// keys, the same stack beneath the transfer slots: KMS key objects are
+// read there, since the readers waiting for a key hold every slot.
+func (a *App) plainStorage(ctx context.Context) (out, keys storage.Backend, err error) {
 	st := a.Config.Storage
 	b, err := openBackend(ctx, st, a.Logger)
 	if err != nil {
-		return nil, fmt.Errorf("open storage: %w", err)
+		return nil, nil, fmt.Errorf("open storage: %w", err)
 	}
-	var out storage.Backend = retry.New(b, retry.Policy{Logger: a.Logger})
+	out = retry.New(b, retry.Policy{Logger: a.Logger})
 	out = limit.Bandwidth(out, limit.NewLimiter(st.TransferMaxBandwidth))
-	return limit.Concurrency(out, st.ConcurrentTransfers), nil
+	return limit.Concurrency(out, st.ConcurrentTransfers), out, nil
 }
 
 // MigrationStorage opens the two stacks of medusa encrypt-backups: plain,
@@ -82,14 +84,14 @@ func (a *App) MigrationStorage(ctx context.Context) (plain, sealed storage.Backe
 	if err != nil {
 		return nil, nil, err
 	}
-	plain, err = a.plainStorage(ctx)
+	plain, keys, err := a.plainStorage(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
 	if a.WrapStorage != nil {
 		plain = a.WrapStorage(plain)
 	}
-	sealed, err = a.sealing(ctx, plain, ring)
+	sealed, err = a.sealing(ctx, plain, keys, ring)
 	if err != nil {
 		plain.Close()
 		return nil, nil, err
@@ -205,7 +207,7 @@ func objectLock(st config.Storage) *s3.ObjectLock {
 // Without encryption it does nothing here (opening storage sends no
 // request): the commands that read or write backups call
 // refusePlainOnEncrypted.
-func (a *App) encryption(ctx context.Context, b storage.Backend) (storage.Backend, error) {
+func (a *App) encryption(ctx context.Context, b, keys storage.Backend) (storage.Backend, error) {
 	st := a.Config.Storage
 	if !st.ClientSideEncryption() {
 		return b, nil
@@ -218,7 +220,7 @@ func (a *App) encryption(ctx context.Context, b storage.Backend) (storage.Backen
 	if err := crypt.CheckModeMetadata(ctx, b, prefix, true, st.EncryptMetadata); err != nil {
 		return nil, err
 	}
-	return a.sealing(ctx, b, ring)
+	return a.sealing(ctx, b, keys, ring)
 }
 
 // keyRing loads [storage] encryption_key_file (nil when unset).
@@ -235,7 +237,7 @@ func (a *App) keyRing() (*crypt.Ring, error) {
 
 // sealing wraps b in the client-side encryption of [storage] with ring
 // (nil without encryption_key_file), checking nothing in the store.
-func (a *App) sealing(ctx context.Context, b storage.Backend, ring *crypt.Ring) (storage.Backend, error) {
+func (a *App) sealing(ctx context.Context, b, keys storage.Backend, ring *crypt.Ring) (storage.Backend, error) {
 	st := a.Config.Storage
 	prefix := layout.New(st.Prefix).KeyPrefix()
 	if st.EncryptionKMSKeyID == "" {
@@ -245,7 +247,7 @@ func (a *App) sealing(ctx context.Context, b storage.Backend, ring *crypt.Ring) 
 	if err != nil {
 		return nil, storage.Misconfigured(err)
 	}
-	return crypt.NewKMS(b, crypt.NewKMSKeys(api, st.EncryptionKMSKeyID, b, prefix), ring, prefix).EncryptMetadata(st.EncryptMetadata), nil
+	return crypt.NewKMS(b, crypt.NewKMSKeys(api, st.EncryptionKMSKeyID, keys, prefix), ring, prefix).EncryptMetadata(st.EncryptMetadata), nil
 }
 
 // kmsClient is the AWS KMS client of [storage] encryption_kms_key_id: the

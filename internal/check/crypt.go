@@ -51,6 +51,10 @@ func (e *Encryption) checkKMS(ctx context.Context) Result {
 	}
 	detail, err := crypt.ProbeKMS(ctx, e.KMS, e.KMSKeyID, e.Backend, e.Prefix)
 	if err != nil {
+		fix := fix
+		if a := crypt.KMSAdvice(err); a != "" {
+			fix = a
+		}
 		if detail != "" {
 			return fail(fix, "%s; but %v", detail, err)
 		}

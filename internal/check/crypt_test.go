@@ -172,6 +172,16 @@ func TestKMSCheck(t *testing.T) {
 	k.Deny("GenerateDataKey", true)
 	got = runEnc(t, e)
 	want(t, got, "encryption/kms", FAIL, "GenerateDataKey with key alias/medusa", "AccessDeniedException")
+	k.Deny("GenerateDataKey", false)
+
+	// A disabled key, one pending deletion: the fix says what to do.
+	k.SetState("Disabled")
+	got = runEnc(t, e)
+	want(t, got, "encryption/kms", FAIL, "GenerateDataKey with key alias/medusa", "DisabledException", "enable it (aws kms enable-key")
+	k.SetState("PendingDeletion")
+	got = runEnc(t, e)
+	want(t, got, "encryption/kms", FAIL, "KMSInvalidStateException", "cancel the deletion")
+	k.SetState("Enabled")
 
 	got = runEnc(t, &Encryption{KMSKeyID: "alias/medusa", KMSErr: errors.New("set [storage] region"), Backend: b, Prefix: "p/"})
 	want(t, got, "encryption/kms", FAIL, "no KMS client: set [storage] region")

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/medusa-go/medusa/internal/storage"
 )
@@ -96,7 +97,7 @@ func (k *KMSKeys) Current(ctx context.Context) (string, []byte, error) {
 	out, err := k.api.GenerateDataKey(ctx, &kms.GenerateDataKeyInput{KeyId: aws.String(k.keyID),
 		KeySpec: types.DataKeySpecAes256, EncryptionContext: kmsContext})
 	if err != nil {
-		return "", nil, fmt.Errorf("AWS KMS GenerateDataKey with key %s ([storage] encryption_kms_key_id): %w (the identity medusa runs as needs kms:GenerateDataKey on the key)", k.keyID, err)
+		return "", nil, fmt.Errorf("AWS KMS GenerateDataKey with key %s ([storage] encryption_kms_key_id): %w (%s)", k.keyID, err, kmsAdvice(err, "kms:GenerateDataKey"))
 	}
 	if len(out.Plaintext) != KeySize || len(out.CiphertextBlob) == 0 {
 		return "", nil, fmt.Errorf("AWS KMS GenerateDataKey with key %s returned a %d-byte key, want %d", k.keyID, len(out.Plaintext), KeySize)
@@ -139,13 +140,40 @@ func (k *KMSKeys) Key(ctx context.Context, id string) ([]byte, error) {
 	// encryption_kms_key_id still decrypt.
 	out, err := k.api.Decrypt(ctx, &kms.DecryptInput{CiphertextBlob: f.CiphertextBlob, EncryptionContext: kmsContext})
 	if err != nil {
-		return nil, fmt.Errorf("AWS KMS Decrypt of the data key %s (KMS key %s): %w (the identity medusa runs as needs kms:Decrypt on that key)", obj, f.KMSKeyID, err)
+		return nil, fmt.Errorf("AWS KMS Decrypt of the data key %s (KMS key %s): %w (%s)", obj, f.KMSKeyID, err, kmsAdvice(err, "kms:Decrypt"))
 	}
 	if len(out.Plaintext) != KeySize {
 		return nil, fmt.Errorf("AWS KMS Decrypt of %s returned a %d-byte key, want %d", obj, len(out.Plaintext), KeySize)
 	}
 	k.keys[id] = out.Plaintext
 	return out.Plaintext, nil
+}
+
+// KMSAdvice says what to do about a KMS error whose AWS error code tells
+// the key's state: disabled, pending deletion, or not found. It is ""
+// for any other error.
+func KMSAdvice(err error) string {
+	var ae smithy.APIError
+	if !errors.As(err, &ae) {
+		return ""
+	}
+	switch ae.ErrorCode() {
+	case "DisabledException":
+		return "the KMS key is disabled: enable it (aws kms enable-key --key-id <key>); until then no backup sealed with its data keys can be read or made"
+	case "KMSInvalidStateException":
+		return "the KMS key is not usable in its state, e.g. pending deletion: cancel the deletion and enable it (aws kms cancel-key-deletion, then enable-key); once it is deleted the backups sealed with its data keys cannot be decrypted by anyone"
+	case "NotFoundException":
+		return "no such KMS key or alias in this account and region: check [storage] encryption_kms_key_id, region and encryption_kms_endpoint"
+	}
+	return ""
+}
+
+// kmsAdvice is KMSAdvice, else the permission the request needs.
+func kmsAdvice(err error, perm string) string {
+	if a := KMSAdvice(err); a != "" {
+		return a
+	}
+	return "the identity medusa runs as needs " + perm + " on the key, and the key must exist"
 }
 
 // String never shows keys.

@@ -21,6 +21,18 @@ func kmsClient(k *testbed.KMS) *kms.Client {
 		Credentials: credentials.NewStaticCredentialsProvider("AKIAIOSFODNN7EXAMPLE", "secret", "")})
 }
 
+func listKeys(t *testing.T, b storage.Backend, prefix string) []string {
+	t.Helper()
+	var keys []string
+	for o, err := range b.List(context.Background(), prefix) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys = append(keys, o.Key)
+	}
+	return keys
+}
+
 func readObject(t *testing.T, b storage.Backend, key string) ([]byte, error) {
 	t.Helper()
 	r, _, err := b.Get(context.Background(), key, 0, -1)
@@ -120,6 +132,32 @@ func TestKMSKeys(t *testing.T) {
 		t.Errorf("refused GenerateDataKey: %v", err)
 	}
 	k.Deny("GenerateDataKey", false)
+
+	// A disabled key, and one pending deletion, as AWS answers them: the
+	// errors name the key and what to do; a refused Put writes nothing.
+	for _, c := range []struct{ state, code, advice string }{
+		{"Disabled", "DisabledException", "enable it (aws kms enable-key"},
+		{"PendingDeletion", "KMSInvalidStateException", "cancel the deletion"},
+	} {
+		k.SetState(c.state)
+		_, err = readObject(t, NewKMS(plain, NewKMSKeys(api, "alias/medusa", plain, "p/"), nil, "p/"), "p/n1/b1/meta/schema.cql")
+		if err == nil || !strings.Contains(err.Error(), k.KeyARN) || !strings.Contains(err.Error(), c.code) ||
+			!strings.Contains(err.Error(), c.advice) || strings.Contains(err.Error(), "needs kms:Decrypt") {
+			t.Errorf("read with the key %s: %v", c.state, err)
+		}
+		_, err = NewKMS(plain, NewKMSKeys(api, "alias/medusa", plain, "p/"), nil, "p/").Put(ctx, "p/n1/b2/meta/schema.cql", bytes.NewReader(content))
+		if err == nil || !strings.Contains(err.Error(), "alias/medusa") || !strings.Contains(err.Error(), c.code) ||
+			!strings.Contains(err.Error(), c.advice) {
+			t.Errorf("write with the key %s: %v", c.state, err)
+		}
+		if _, err := plain.Stat(ctx, "p/n1/b2/meta/schema.cql"); err == nil {
+			t.Errorf("a write refused by KMS (%s) stored the object", c.state)
+		}
+		if n := len(listKeys(t, plain, "p/index/medusa_kms_keys/")); n != 1 {
+			t.Errorf("%d key objects after a refused GenerateDataKey (%s), want 1", n, c.state)
+		}
+	}
+	k.SetState("Enabled")
 
 	// A changed key object fails authentication; a missing one says so.
 	if _, err := plain.Put(ctx, keyObjs[0], bytes.NewReader([]byte(`{"kms_key_id":"x","ciphertext_blob":"AAAA"}`))); err != nil {

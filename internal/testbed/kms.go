@@ -21,8 +21,10 @@ import (
 // key's ARN and the data key sealed with AES-256-GCM under the key's own
 // secret, the encryption context as additional data (so a changed blob
 // or context fails as on AWS). Requests are not authenticated. It
-// stands in for a KMS server: none that binds only to loopback builds
-// from the Go module proxy.
+// serves the short tests (internal/crypt, internal/check), which need
+// what a real server here cannot give: refusals for lack of a permission
+// (Deny: AccessDeniedException) and call counts. The real-server tests
+// run against moto's KMS (MotoKMST), which checks no permission.
 type KMS struct {
 	URL    string // endpoint (http://127.0.0.1:port)
 	Region string
@@ -30,10 +32,12 @@ type KMS struct {
 
 	srv *httptest.Server
 	mu  sync.Mutex
-	// secrets by ARN; calls by operation; deny refuses operations.
+	// secrets by ARN; calls by operation; deny refuses operations;
+	// state is the key's state ("" is Enabled).
 	secrets map[string][]byte
 	calls   map[string]int
 	deny    map[string]bool
+	state   string
 }
 
 // KMST starts the fake KMS for t and stops it when t ends. It needs no
@@ -68,6 +72,16 @@ func (k *KMS) Deny(op string, on bool) {
 	k.deny[op] = on
 }
 
+// SetState sets the key's state as AWS names it: "Disabled" makes every
+// use answer DisabledException, "PendingDeletion"
+// KMSInvalidStateException, as AWS KMS does; "Enabled" (or "") serves
+// again.
+func (k *KMS) SetState(state string) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.state = state
+}
+
 type kmsRequest struct {
 	KeyID             string            `json:"KeyId"`
 	KeySpec           string            `json:"KeySpec"`
@@ -88,6 +102,14 @@ func (k *KMS) serve(w http.ResponseWriter, r *http.Request) {
 	k.calls[op]++
 	if k.deny[op] {
 		kmsError(w, "AccessDeniedException", fmt.Sprintf("User: arn:aws:iam::111122223333:user/medusa is not authorized to perform: kms:%s on resource: %s", op, k.KeyARN))
+		return
+	}
+	switch k.state {
+	case "Disabled":
+		kmsError(w, "DisabledException", k.KeyARN+" is disabled.")
+		return
+	case "PendingDeletion":
+		kmsError(w, "KMSInvalidStateException", k.KeyARN+" is pending deletion.")
 		return
 	}
 	aad := contextAAD(in.EncryptionContext)
