@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
@@ -19,6 +21,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/medusa-go/medusa/internal/check"
+	"github.com/medusa-go/medusa/internal/cli"
 	"github.com/medusa-go/medusa/internal/crypt"
 	"github.com/medusa-go/medusa/internal/storage"
 	"github.com/medusa-go/medusa/internal/testbed"
@@ -185,11 +188,18 @@ func TestEncKMSMoto(t *testing.T) {
 	cs.mustMedusa(t, "download", "--backup-name", "k1", "--download-destination", dest)
 	t.Logf("k1: %d objects sealed with %s; %d downloaded files equal the node's", keyIDs[id], id,
 		compareDownloaded(t, n, dest, "fx_shop"))
-	// verify --deep is left out for now: with a KMS data key it hung here
-	// (every transfer slot held by a reader waiting for the key object,
-	// which needed a slot too); internal/app now reads key objects
-	// beneath the slots, and verify --deep is to come back once that has
-	// run here.
+	// verify --deep authenticates every object. With a KMS data key it
+	// once hung here (every transfer slot held by a reader waiting for the
+	// key object, which needed a slot too; internal/app now reads key
+	// objects beneath the slots): bounded, so that a hang fails the test.
+	vctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+	var vout bytes.Buffer
+	code = cli.Execute(vctx, cli.Env{Args: []string{"--config-file", cs.ini, "verify", "--backup-name", "k1", "--deep"},
+		Stdout: &vout, Stderr: &vout, Getenv: cs.getenv, WrapStorage: cs.wrap})
+	cancel()
+	if code != 0 {
+		t.Errorf("verify --deep of k1 (sealed with a KMS data key) exited %d:\n%s", code, vout.String())
+	}
 	rep, out, code = checkReport(t, cs, "--no-cassandra")
 	if code != 0 {
 		t.Errorf("medusa check after the backup: exit %d:\n%s", code, out)
