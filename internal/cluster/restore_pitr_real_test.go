@@ -11,7 +11,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -45,37 +44,11 @@ const (
 )
 
 // cpitrWrite upserts keys from..from+n-1 of ks.t with write timestamp ts
-// (µs) at consistency cl, eight at a time (each tried up to three times: a
-// loaded machine times out a write now and then).
+// (µs) at consistency cl.
 func cpitrWrite(t *testing.T, ctx context.Context, s *gocql.Session, ks string, from, n int, ts int64, cl gocql.Consistency) {
 	t.Helper()
-	val := strings.Repeat("p", 1000)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var first error
-	sem := make(chan struct{}, 8)
-	for k := from; k < from+n; k++ {
-		sem <- struct{}{}
-		wg.Add(1)
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			var err error
-			for try := 0; try < 3; try++ { // an upsert with its own timestamp: a retry is harmless
-				if err = s.Query("INSERT INTO "+ks+".t (k, v) VALUES (?, ?) USING TIMESTAMP ?", k, val, ts).
-					Consistency(cl).ExecContext(ctx); err == nil {
-					break
-				}
-			}
-			if err != nil {
-				mu.Lock()
-				first = err
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
-	if first != nil {
-		t.Fatalf("write %s.t keys %d..%d: %v", ks, from, from+n-1, first)
+	if err := testbed.WriteStamped(ctx, s, ks+".t", from, n, ts, cl); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -7,7 +7,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -254,31 +253,11 @@ func kpSession(t *testing.T, n *testbed.Node) *gocql.Session {
 }
 
 // kpWrite upserts kpRows rows of 1 KiB from key from into kpitr.<tbl>,
-// stamped ts (µs), eight at a time.
+// stamped ts (µs).
 func kpWrite(t *testing.T, s *gocql.Session, tbl string, from int, ts int64) {
 	t.Helper()
-	val := strings.Repeat("k", 1000)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var first error
-	sem := make(chan struct{}, 8)
-	for k := from; k < from+kpRows; k++ {
-		sem <- struct{}{}
-		wg.Add(1)
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			err := s.Query("INSERT INTO kpitr."+tbl+" (k, v) VALUES (?, ?) USING TIMESTAMP ?", k, val, ts).
-				ExecContext(t.Context())
-			if err != nil {
-				mu.Lock()
-				first = err
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
-	if first != nil {
-		t.Fatalf("write kpitr.%s from %d: %v", tbl, from, first)
+	if err := testbed.WriteStamped(t.Context(), s, "kpitr."+tbl, from, kpRows, ts, gocql.One); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,6 +15,7 @@ import (
 
 	"github.com/medusa-go/medusa/internal/commitlog"
 	"github.com/medusa-go/medusa/internal/layout"
+	"github.com/medusa-go/medusa/internal/testbed"
 )
 
 // restKS is the keyspace of the restore scenario; restBatch rows of about
@@ -35,31 +35,11 @@ const (
 )
 
 // restWrite upserts rows from..from+n-1 of table tbl with write timestamp
-// ts (µs), eight at a time.
+// ts (µs).
 func restWrite(t *testing.T, s *gocql.Session, tbl string, from, n int, ts int64) {
 	t.Helper()
-	val := strings.Repeat("p", 1000)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var first error
-	sem := make(chan struct{}, 8)
-	for k := from; k < from+n; k++ {
-		sem <- struct{}{}
-		wg.Add(1)
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			err := s.Query("INSERT INTO "+restKS+"."+tbl+" (k, v) VALUES (?, ?) USING TIMESTAMP ?", k, val, ts).
-				ExecContext(t.Context())
-			if err != nil {
-				mu.Lock()
-				first = err
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
-	if first != nil {
-		t.Fatalf("write %s.%s rows %d..%d: %v", restKS, tbl, from, from+n-1, first)
+	if err := testbed.WriteStamped(t.Context(), s, restKS+"."+tbl, from, n, ts, gocql.One); err != nil {
+		t.Fatal(err)
 	}
 }
 
