@@ -25,14 +25,28 @@ import (
 // medusaStream runs medusa as the orchestrator (b.Medusa) and calls
 // onLine with every line of its standard error as it comes.
 func medusaStream(ctx context.Context, b *testbed.ClusterBed, onLine func(string), args ...string) (stdout, stderr string, err error) {
+	return medusaFollow(ctx, b, false, onLine, args...)
+}
+
+// medusaStreamStdout is medusaStream following standard output instead
+// (where restore-cluster prints the nodes' lines).
+func medusaStreamStdout(ctx context.Context, b *testbed.ClusterBed, onLine func(string), args ...string) (stdout, stderr string, err error) {
+	return medusaFollow(ctx, b, true, onLine, args...)
+}
+
+// medusaFollow runs medusa as the orchestrator and calls onLine with every
+// line of standard output (stdout true) or standard error as it comes.
+func medusaFollow(ctx context.Context, b *testbed.ClusterBed, stdout bool, onLine func(string), args ...string) (string, string, error) {
 	cmd := exec.CommandContext(ctx, b.MedusaBin, append([]string{"--config-file", b.OrchestratorIni()}, args...)...)
 	cmd.Env = append(os.Environ(), "TMPDIR="+b.TmpDir(0))
 	cmd.WaitDelay = 5 * time.Second
-	var out strings.Builder
-	cmd.Stdout = &out
+	var out, errb, followed strings.Builder
 	pr, pw := io.Pipe()
-	cmd.Stderr = pw
-	var errb strings.Builder
+	if stdout {
+		cmd.Stdout, cmd.Stderr = pw, &errb
+	} else {
+		cmd.Stdout, cmd.Stderr = &out, pw
+	}
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
@@ -40,15 +54,18 @@ func medusaStream(ctx context.Context, b *testbed.ClusterBed, onLine func(string
 		sc := bufio.NewScanner(pr)
 		sc.Buffer(make([]byte, 64<<10), 1<<20)
 		for sc.Scan() {
-			errb.WriteString(sc.Text() + "\n")
+			followed.WriteString(sc.Text() + "\n")
 			onLine(sc.Text())
 		}
 		_, _ = io.Copy(io.Discard, pr)
 	}()
-	err = cmd.Run()
+	err := cmd.Run()
 	pw.Close()
 	wg.Wait()
-	return out.String(), errb.String(), err
+	if stdout {
+		return followed.String(), errb.String(), err
+	}
+	return out.String(), followed.String(), err
 }
 
 // snapshotsOf lists the table directories holding snapshot tag on every

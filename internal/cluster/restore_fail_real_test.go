@@ -1,11 +1,9 @@
 package cluster_test
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"os"
 	"os/exec"
@@ -186,34 +184,4 @@ func stealStaged(tmp, ks, table, dst string) (string, error) {
 		return "", fmt.Errorf("%d downloaded directories of %s.%s under %s (%v)", len(m), ks, table, tmp, err)
 	}
 	return m[0], os.Rename(m[0], dst)
-}
-
-// medusaStreamStdout runs medusa as the orchestrator (b.Medusa) and calls
-// onLine with every line of its standard output as it comes (where
-// restore-cluster prints the nodes' lines).
-func medusaStreamStdout(ctx context.Context, b *testbed.ClusterBed, onLine func(string), args ...string) (stdout, stderr string, err error) {
-	cmd := exec.CommandContext(ctx, b.MedusaBin, append([]string{"--config-file", b.OrchestratorIni()}, args...)...)
-	cmd.Env = append(os.Environ(), "TMPDIR="+b.TmpDir(0))
-	cmd.WaitDelay = 5 * time.Second
-	var errb strings.Builder
-	cmd.Stderr = &errb
-	pr, pw := io.Pipe()
-	cmd.Stdout = pw
-	var out strings.Builder
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		sc := bufio.NewScanner(pr)
-		sc.Buffer(make([]byte, 64<<10), 1<<20)
-		for sc.Scan() {
-			out.WriteString(sc.Text() + "\n")
-			onLine(sc.Text())
-		}
-		_, _ = io.Copy(io.Discard, pr)
-	}()
-	err = cmd.Run()
-	pw.Close()
-	wg.Wait()
-	return out.String(), errb.String(), err
 }
