@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -17,52 +16,7 @@ import (
 )
 
 func TestMotoMissingNamesInstallScript(t *testing.T) {
-	cache := t.TempDir()
-	t.Setenv("MEDUSA_TESTBED_CACHE", cache)
-	venv := filepath.Join(cache, "moto-"+MotoVersion)
-	steps := []struct {
-		name  string
-		setup func(t *testing.T)
-	}{
-		{"no venv", func(t *testing.T) {}},
-		{"install not finished", func(t *testing.T) {
-			if err := os.MkdirAll(filepath.Join(venv, "bin"), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(filepath.Join(venv, "bin", "moto_server"), []byte("#!/bin/sh\n"), 0o755); err != nil {
-				t.Fatal(err)
-			}
-		}},
-		{"other version", func(t *testing.T) {
-			if err := os.WriteFile(filepath.Join(venv, ".complete"), []byte("4.0.0\n"), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}},
-		{"interpreter gone", func(t *testing.T) {
-			if err := os.WriteFile(filepath.Join(venv, ".complete"), []byte(MotoVersion+"\n"), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.Symlink(filepath.Join(cache, "no-such-python"), filepath.Join(venv, "bin", "python")); err != nil {
-				t.Fatal(err)
-			}
-		}},
-	}
-	for _, s := range steps { // each step adds to the previous one's venv
-		s.setup(t)
-		_, err := MotoServer()
-		if err == nil || !strings.Contains(err.Error(), "moto/install.sh") || !strings.Contains(err.Error(), MotoVersion) {
-			t.Errorf("%s: MotoServer error %v, want one naming install.sh and %s", s.name, err, MotoVersion)
-		}
-	}
-	if err := os.Remove(filepath.Join(venv, "bin", "python")); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Symlink("/bin/sh", filepath.Join(venv, "bin", "python")); err != nil {
-		t.Fatal(err)
-	}
-	if exe, err := MotoServer(); err != nil || exe != filepath.Join(venv, "bin", "moto_server") {
-		t.Errorf("complete venv: MotoServer = %q, %v; want %s", exe, err, filepath.Join(venv, "bin", "moto_server"))
-	}
+	checkVenvMissing(t, "moto-"+MotoVersion, "moto_server", MotoVersion, "moto/install.sh", MotoServer)
 }
 
 // listensOn returns the local addresses of the listening TCP sockets of

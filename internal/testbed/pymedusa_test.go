@@ -1,61 +1,15 @@
 package testbed
 
 import (
-	"os"
+	"context"
 	"path/filepath"
 	"strings"
 	"testing"
 )
 
 func TestPythonMedusaMissingNamesInstallScript(t *testing.T) {
-	cache := t.TempDir()
-	t.Setenv("MEDUSA_TESTBED_CACHE", cache)
-	venv := filepath.Join(cache, "python-medusa-"+PyMedusaVersion)
-	tests := []struct {
-		name  string
-		setup func(t *testing.T)
-	}{
-		{"no venv", func(t *testing.T) {}},
-		{"install not finished", func(t *testing.T) {
-			if err := os.MkdirAll(filepath.Join(venv, "bin"), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(filepath.Join(venv, "bin", "medusa"), []byte("#!/bin/sh\n"), 0o755); err != nil {
-				t.Fatal(err)
-			}
-		}},
-		{"other version", func(t *testing.T) {
-			if err := os.WriteFile(filepath.Join(venv, ".complete"), []byte("0.1.0\n"), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}},
-		{"interpreter gone", func(t *testing.T) {
-			if err := os.WriteFile(filepath.Join(venv, ".complete"), []byte(PyMedusaVersion+"\n"), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.Symlink(filepath.Join(cache, "no-such-python"), filepath.Join(venv, "bin", "python")); err != nil {
-				t.Fatal(err)
-			}
-		}},
-	}
-	for _, tc := range tests { // each case adds to the previous one's venv
-		tc.setup(t)
-		_, err := PythonMedusa(t.Context())
-		if err == nil || !strings.Contains(err.Error(), "python-medusa/install.sh") ||
-			!strings.Contains(err.Error(), PyMedusaVersion) {
-			t.Errorf("%s: PythonMedusa error %v, want one naming install.sh and %s", tc.name, err, PyMedusaVersion)
-		}
-	}
-	if err := os.Remove(filepath.Join(venv, "bin", "python")); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Symlink("/bin/sh", filepath.Join(venv, "bin", "python")); err != nil {
-		t.Fatal(err)
-	}
-	exe, err := PythonMedusa(t.Context())
-	if err != nil || exe != filepath.Join(venv, "bin", "medusa") {
-		t.Errorf("complete venv: PythonMedusa = %q, %v; want %s", exe, err, filepath.Join(venv, "bin", "medusa"))
-	}
+	checkVenvMissing(t, "python-medusa-"+PyMedusaVersion, "medusa", PyMedusaVersion, "python-medusa/install.sh",
+		func() (string, error) { return PythonMedusa(context.Background()) })
 }
 
 func TestPyMedusaEnvIsolated(t *testing.T) {
