@@ -91,11 +91,16 @@ func TestRunSettles(t *testing.T) {
 	if err := run(e, &fakeRestorer{}); err != nil || len(calls) != 3 || calls[2] {
 		t.Fatalf("already done: %v, settle calls %v", err, calls)
 	}
-	// A failed settle fails the run (the pod's next start tries again),
-	// except a normal start of the pod.
+	// A failed settle fails a run that restores (the pod's next start
+	// tries again), never one that restores nothing: a normal start, or
+	// any later start of a pod whose key is already restored.
 	settle = func(context.Context, bool) error { return errors.New("disk on fire") }
-	if err := run(e, &fakeRestorer{}); err == nil || !strings.Contains(err.Error(), "disk on fire") {
-		t.Fatalf("failed settle: %v", err)
+	if err := run(Env{BackupName: "b2", RestoreKey: "k2", PITR: "latest"}, &fakeRestorer{listed: true}); err == nil ||
+		!strings.Contains(err.Error(), "disk on fire") {
+		t.Fatalf("failed settle before a restore: %v", err)
+	}
+	if err := run(e, &fakeRestorer{}); err != nil {
+		t.Fatalf("failed settle at a start of a pod already restored: %v", err)
 	}
 	if err := run(Env{}, &fakeRestorer{}); err != nil {
 		t.Fatalf("failed settle at a normal start: %v", err)

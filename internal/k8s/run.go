@@ -84,8 +84,10 @@ func Run(ctx context.Context, o Options) (Outcome, error) {
 	if o.Settle != nil {
 		err := o.Settle(ctx, d.Action == Restore)
 		switch {
-		case err != nil && d.Action == NotRequested:
-			// A normal start of the pod never fails for it.
+		case err != nil && d.Action != Restore:
+			// A start of the pod that restores nothing (a normal start,
+			// a key already restored, a pod the mapping leaves out)
+			// never fails for it.
 			log.Warn("init-restore: no look at a pending point-in-time replay", "error", err.Error())
 		case err != nil:
 			return out, fmt.Errorf("the pending point-in-time replay: %w", err)
