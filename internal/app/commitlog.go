@@ -47,7 +47,18 @@ func (a *App) CommitlogSync(ctx context.Context, sweepAge time.Duration) (commit
 	if err != nil {
 		return commitlog.SyncResult{}, err
 	}
-	b, err := a.CommitlogStorage(ctx)
+	st, err := a.Storage(ctx)
+	if err == nil {
+		// Plain segments into an encrypted (or migrating) prefix would mix
+		// the two: they stay spooled until the key ring is configured.
+		if err = a.refusePlainOnEncrypted(ctx, st); err != nil {
+			st.Close()
+		}
+	}
+	var b storage.Backend
+	if err == nil {
+		b = commitlog.Under(st, layout.New(a.Config.Storage.Prefix).KeyPrefix())
+	}
 	if err != nil {
 		a.recordCommitlogSync(ctx, paths, nil, commitlog.SyncResult{}, err)
 		return commitlog.SyncResult{}, err

@@ -300,3 +300,23 @@ func (a *App) refusePlainOnEncrypted(ctx context.Context, b storage.Backend) err
 	}
 	return nil
 }
+
+// RefuseMigrating refuses, without encryption_key_file, a prefix that an
+// unfinished medusa encrypt-backups run has marked (purge and
+// purge-decommissioned, which may run from a schedule: deleting while the
+// migration copies could remove what it is about to name). delete-backup
+// is left to the user, since the migration itself asks for it to remove an
+// unfinished backup. With a key ring, opening the storage already refused
+// the prefix. A marker that cannot be read leaves the command to its own
+// errors.
+func (a *App) RefuseMigrating(ctx context.Context, b storage.Backend) error {
+	if a.Config.Storage.ClientSideEncryption() {
+		return nil
+	}
+	prefix := layout.New(a.Config.Storage.Prefix).KeyPrefix()
+	m, err := crypt.ReadMarker(ctx, b, prefix)
+	if err == nil && m.Migrating {
+		return crypt.MigratingError(prefix)
+	}
+	return nil
+}

@@ -27,14 +27,16 @@ a pool object shared by several differential backups once; the small meta
 files that are encrypted (schema.cql, ...) are encrypted in place. Then each
 node backup's manifest is rewritten in one write to name the new keys, and
 only then are the plain objects no manifest names deleted. The prefix's
-marker records the migration while it runs: until it finishes, every other
-command refuses the prefix. Killed or failed at any point, nothing is lost:
-run it again and it goes on where it stopped. Objects are copied through one
-temporary file each (--temp-dir), --concurrent-transfers at a time.
+marker records the migration while it runs: until it finishes, backup,
+restore, download, purge, purge-decommissioned and commitlog sync refuse the
+prefix (run nothing else that writes meanwhile). Killed or failed at any
+point, nothing is lost: run it again and it goes on where it stopped.
+Objects are copied through one temporary file each (--temp-dir),
+[storage] concurrent_transfers at a time.
 
 Refused, changing nothing: an unfinished or damaged backup (delete it first,
 with a medusa.ini without encryption_key_file), archived commit logs, and
-[storage] encrypt_metadata. Python Medusa cannot restore the backups after
+[storage] encrypt_metadata or object_lock_days. Python Medusa cannot restore the backups after
 this (it still lists them). --dry-run prints what would be done.
 
 ` + exitHelp,

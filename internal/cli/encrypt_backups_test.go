@@ -60,3 +60,42 @@ func TestEncryptBackupsCLI(t *testing.T) {
 		t.Errorf("second run: exit %d:\n%s", code, out)
 	}
 }
+
+// TestMigratingPrefixRefusesPurge: while the marker records an unfinished
+// encrypt-backups run, purge and purge-decommissioned (which may run from
+// a schedule) refuse the prefix without a key ring, deleting nothing.
+func TestMigratingPrefixRefusesPurge(t *testing.T) {
+	t.Parallel()
+	f := newCatFixture(t, "max_backup_count = 1\n")
+	f.populate(t)
+	marker := filepath.Join(f.b.Root(), fxPrefix, "index", "medusa_encryption.json")
+	if err := os.WriteFile(marker, []byte(`{"mode":"client-side","format":1,"migration":"in-progress"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	before := countFiles(t, f.b.Root())
+	for _, args := range [][]string{{"purge"}, {"purge-decommissioned"}} {
+		if _, errOut, code := f.run(t, nil, args...); code != 1 || !strings.Contains(errOut, "being encrypted") ||
+			!strings.Contains(errOut, "encrypt-backups") {
+			t.Errorf("%s on a migrating prefix: exit %d, want 1 naming the migration:\n%s", args[0], code, errOut)
+		}
+	}
+	if after := countFiles(t, f.b.Root()); after != before {
+		t.Errorf("the refused commands changed the store: %d files before, %d after", before, after)
+	}
+}
+
+// countFiles counts the regular files under dir.
+func countFiles(t *testing.T, dir string) int {
+	t.Helper()
+	n := 0
+	err := filepath.WalkDir(dir, func(_ string, d os.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			n++
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}

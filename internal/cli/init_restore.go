@@ -59,7 +59,9 @@ Exit codes:
   1    the restore failed; the key is not recorded and the pod's next start
        tries again (the error says whether the node's files are as before)
   2    configuration error: medusa.ini, or a RESTORE_MAPPING / POD_NAME
-       that cannot be used
+       that cannot be used, or a MEDUSA_RESTORE_PITR that is neither an
+       RFC 3339 time nor "latest", or one given with a mapping that is not
+       in place
   130  interrupted by SIGINT/SIGTERM`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return r.runInitRestore(cmd.Context(), lastDir) },

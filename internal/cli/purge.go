@@ -42,6 +42,9 @@ Sends medusa-node-backup.purge-error (0 or 1) to [monitoring].
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return r.runRetention(cmd, dryRun, []string{"medusa-node-backup", "purge-error", "PURGE-ERROR"},
 				func(ctx context.Context, e *purge.Executor, a *app.App) (purge.Summary, error) {
+					if err := a.RefuseMigrating(ctx, e.Backend); err != nil {
+						return purge.Summary{}, err
+					}
 					st := a.Config.Storage
 					return e.Purge(ctx, st.FQDN, purge.Policy{MaxAgeDays: st.MaxBackupAge, MaxCount: st.MaxBackupCount})
 				})

@@ -35,6 +35,9 @@ Sends medusa-decommissioned-node-backup.purge-error (0 or 1) to [monitoring].
 			tags := []string{"medusa-decommissioned-node-backup", "purge-error", "PURGE-ERROR"}
 			return r.runRetention(cmd, dryRun, tags,
 				func(ctx context.Context, e *purge.Executor, a *app.App) (purge.Summary, error) {
+					if err := a.RefuseMigrating(ctx, e.Backend); err != nil {
+						return purge.Summary{}, err
+					}
 					live, err := a.LiveHosts(ctx)
 					if err != nil {
 						return purge.Summary{}, err

@@ -13,9 +13,11 @@
 //     is stored with the manifest's size), and no archived commit log may
 //     be there.
 //  2. The marker P index/medusa_encryption.json is written with
-//     "migration": "in-progress": from then on every other command refuses
-//     the prefix (with the key ring or without), so nothing reads a backup
-//     half way or writes a new plain one.
+//     "migration": "in-progress": from then on backup, restore, download,
+//     purge, purge-decommissioned and commitlog sync refuse the prefix
+//     (with the key ring or without), so nothing restores a backup half
+//     way, writes a new plain one or deletes what the run is about to
+//     name. Reading commands and delete-backup still run.
 //  3. Per node backup: each data object its manifest names is sealed to a
 //     new key, in a directory of the same table tagged "enc"
 //     (<table dir>.enc/, or <table dir>.<tag>-enc/ for a variant
