@@ -16,6 +16,7 @@ import (
 	"github.com/medusa-go/medusa/internal/crypt"
 	"github.com/medusa-go/medusa/internal/layout"
 	"github.com/medusa-go/medusa/internal/storage"
+	"github.com/medusa-go/medusa/internal/storage/checksum"
 )
 
 // Migrator encrypts the plain backups of a prefix (see the package doc).
@@ -324,13 +325,27 @@ func (m *Migrator) seal(ctx context.Context, o layout.Object, to string) (layout
 	if err != nil {
 		return layout.Object{}, fmt.Errorf("read %s: %w", o.Path, err)
 	}
-	n, err := io.Copy(f, r)
+	// The content is checked against the manifest's hash on the way (when
+	// the store's hashes are content hashes): sealing bytes changed behind
+	// a kept size would make them authentic, and no later verify could
+	// tell.
+	var w io.Writer = f
+	var chk *checksum.Checker
+	if o.MD5 != nil && checksum.Parse(*o.MD5).IsContent() && checksum.HashesAreContent(m.Plain) {
+		chk = checksum.NewChecker(*o.MD5, o.Size, checksum.PartSizeOf(m.Plain, o.Size))
+		w = io.MultiWriter(f, chk)
+	}
+	n, err := io.Copy(w, r)
 	r.Close()
 	if err != nil {
 		return layout.Object{}, fmt.Errorf("read %s into %s: %w", o.Path, f.Name(), err)
 	}
 	if n != o.Size {
 		return layout.Object{}, fmt.Errorf("object %s read %d bytes, its manifest says %d: it changed; nothing of it was encrypted", o.Path, n, o.Size)
+	}
+	if chk != nil && chk.Verdict() == checksum.Differs {
+		return layout.Object{}, fmt.Errorf("object %s does not hold what its manifest names (hash %s, read %s): it changed since the backup; "+
+			"nothing of it was encrypted (medusa verify --enable-md5-checks names every such object)", o.Path, *o.MD5, chk.Sum())
 	}
 	src, err := storage.OpenFileSource(f.Name())
 	if err != nil {
