@@ -27,17 +27,7 @@ import (
 func nodeFailsMidRestore(t *testing.T, ctx context.Context, b *testbed.ClusterBed, name string) {
 	// The live data must differ from the backup, so that a restore done
 	// on some nodes would show.
-	s, err := b.Node(1).NewSession("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = s.Query(`DELETE FROM fx_shop.users WHERE id IN (10, 11, 12)`).ExecContext(ctx)
-	s.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	before := clusterChecksums(t, ctx, b)
-	pids := []int{b.Node(1).PID(), b.Node(2).PID(), b.Node(3).PID()}
+	before, pids := divergeFromBackup(t, ctx, b, "10, 11, 12")
 
 	tmp := b.TmpDir(2)
 	if err := os.Rename(tmp, tmp+".aside"); err != nil {
@@ -103,17 +93,7 @@ func lastLines(s string, n int) string {
 // every node was stopped (new PIDs), all 3 are UN and every node's
 // checksums are its own from before.
 func nodeFailsAfterStop(t *testing.T, ctx context.Context, b *testbed.ClusterBed, name string) {
-	s, err := b.Node(1).NewSession("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = s.Query(`DELETE FROM fx_shop.users WHERE id IN (20, 21, 22)`).ExecContext(ctx)
-	s.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	before := clusterChecksums(t, ctx, b)
-	pids := []int{b.Node(1).PID(), b.Node(2).PID(), b.Node(3).PID()}
+	before, pids := divergeFromBackup(t, ctx, b, "20, 21, 22")
 	n1, n2, n3 := b.Node(1).Host, b.Node(2).Host, b.Node(3).Host
 
 	stolen := filepath.Join(b.Dir, "node2-stolen-download")
@@ -184,4 +164,21 @@ func stealStaged(tmp, ks, table, dst string) (string, error) {
 		return "", fmt.Errorf("%d downloaded directories of %s.%s under %s (%v)", len(m), ks, table, tmp, err)
 	}
 	return m[0], os.Rename(m[0], dst)
+}
+
+// divergeFromBackup deletes rows ids of fx_shop.users (so that a restore
+// done on some nodes would show) and returns every node's checksums and
+// Cassandra PID from then.
+func divergeFromBackup(t *testing.T, ctx context.Context, b *testbed.ClusterBed, ids string) ([]map[string]string, []int) {
+	t.Helper()
+	s, err := b.Node(1).NewSession("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.Query(`DELETE FROM fx_shop.users WHERE id IN (` + ids + `)`).ExecContext(ctx)
+	s.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return clusterChecksums(t, ctx, b), []int{b.Node(1).PID(), b.Node(2).PID(), b.Node(3).PID()}
 }
