@@ -60,8 +60,14 @@ func (a *App) CommitlogSync(ctx context.Context, sweepAge time.Duration) (commit
 		b = commitlog.Under(st, layout.New(a.Config.Storage.Prefix).KeyPrefix())
 	}
 	if err != nil {
-		a.recordCommitlogSync(ctx, paths, nil, commitlog.SyncResult{}, err)
-		return commitlog.SyncResult{}, err
+		// Nothing was touched: say so, as Sync does on a store error.
+		var res commitlog.SyncResult
+		if bl, berr := commitlog.SpoolBacklog(paths.SpoolDir); berr == nil {
+			res.Left = bl.Segments
+			err = fmt.Errorf("sync: %w; %d segment(s) stay spooled in %s", err, bl.Segments, paths.SpoolDir)
+		}
+		a.recordCommitlogSync(ctx, paths, nil, res, err)
+		return res, err
 	}
 	defer b.Close()
 	s := &commitlog.Syncer{Backend: b, FQDN: a.Config.Storage.FQDN, Paths: paths, MedusaVersion: a.Version,
