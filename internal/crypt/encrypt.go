@@ -12,8 +12,10 @@ import (
 // a backend may read any range of it, concurrently and more than once
 // (multipart parts, retries), and gets the same bytes each time, since
 // the data key and nonce prefix are fixed for the object. Chunks are
-// sealed on demand; the last few are kept, so reads smaller than a chunk
-// do not seal it again.
+// sealed on demand. Reads smaller than a chunk (an S3 client reads 32 KiB
+// at a time) are served from a few recently sealed chunks, so a chunk is
+// sealed once per pass; the chunk buffers are reused, not allocated per
+// chunk, which kept the garbage collector busy.
 type sealedSource struct {
 	src   storage.Source
 	h     *header
@@ -21,14 +23,18 @@ type sealedSource struct {
 	n     int64 // chunks
 
 	mu    sync.Mutex
-	cache [4]cachedChunk
-	next  int
+	cache [8]cachedChunk // copied out under mu: a buffer is reused once evicted
+	tick  uint64
 }
 
 type cachedChunk struct {
 	i    int64
+	used uint64
 	data []byte
 }
+
+// chunkPool holds sealed-chunk buffers (sealedSize bytes) between objects.
+var chunkPool = sync.Pool{New: func() any { b := make([]byte, 0, sealedSize); return &b }}
 
 func newSealedSource(src storage.Source, h *header) *sealedSource {
 	s := &sealedSource{src: src, h: h, plain: src.Size(), n: chunks(src.Size())}
@@ -62,18 +68,16 @@ func (s *sealedSource) ReadAt(p []byte, off int64) (int, error) {
 			off += int64(k)
 			continue
 		}
-		var piece []byte
+		var k int
 		if off < HeaderSize {
-			piece = s.h.raw[off:]
+			k = copy(p[done:], s.h.raw[off:])
 		} else {
 			i := (off - HeaderSize) / sealedSize
-			c, err := s.chunk(i)
-			if err != nil {
+			var err error
+			if k, err = s.copyChunk(p[done:], i, (off-HeaderSize)-i*sealedSize); err != nil {
 				return done, err
 			}
-			piece = c[(off-HeaderSize)-i*sealedSize:]
 		}
-		k := copy(p[done:], piece)
 		done += k
 		off += int64(k)
 	}
@@ -117,29 +121,55 @@ func (s *sealedSource) sealInto(p []byte, off int64) (int, error) {
 	return total, nil
 }
 
-// chunk returns sealed chunk i, from the cache or sealed now.
-func (s *sealedSource) chunk(i int64) ([]byte, error) {
-	s.mu.Lock()
-	for _, c := range s.cache {
-		if c.i == i {
-			s.mu.Unlock()
-			return c.data, nil
-		}
+// copyChunk copies sealed chunk i from byte at on into p, from the cache
+// or sealed now, and returns the bytes copied.
+func (s *sealedSource) copyChunk(p []byte, i, at int64) (int, error) {
+	if k, ok := s.copyCached(p, i, at); ok {
+		return k, nil
 	}
-	s.mu.Unlock()
+	bp := chunkPool.Get().(*[]byte)
 	start := i * chunkSize
 	end := min(start+chunkSize, s.plain)
-	buf := make([]byte, end-start, end-start+tagSize)
+	buf := (*bp)[:end-start]
 	if n, err := s.src.ReadAt(buf, start); n < len(buf) {
+		chunkPool.Put(bp)
 		if err == nil || err == io.EOF {
 			err = io.ErrUnexpectedEOF
 		}
-		return nil, fmt.Errorf("read content to encrypt at %d: %w", start, err)
+		return 0, fmt.Errorf("read content to encrypt at %d: %w", start, err)
 	}
 	sealed := s.h.seal(buf[:0], buf, i, i == s.n-1)
 	s.mu.Lock()
-	s.cache[s.next] = cachedChunk{i: i, data: sealed}
-	s.next = (s.next + 1) % len(s.cache)
-	s.mu.Unlock()
-	return sealed, nil
+	defer s.mu.Unlock()
+	s.tick++
+	lru := 0
+	for j, c := range s.cache {
+		if c.i == i { // sealed meanwhile by another reader: same bytes
+			s.cache[j].used = s.tick
+			chunkPool.Put(bp)
+			return copy(p, c.data[at:]), nil
+		}
+		if c.used < s.cache[lru].used {
+			lru = j
+		}
+	}
+	if old := s.cache[lru].data; old != nil {
+		chunkPool.Put(&old)
+	}
+	s.cache[lru] = cachedChunk{i: i, used: s.tick, data: sealed}
+	return copy(p, sealed[at:]), nil
+}
+
+// copyCached copies from chunk i, at byte at, into p when the chunk is cached.
+func (s *sealedSource) copyCached(p []byte, i, at int64) (int, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for j, c := range s.cache {
+		if c.i == i {
+			s.tick++
+			s.cache[j].used = s.tick
+			return copy(p, c.data[at:]), true
+		}
+	}
+	return 0, false
 }
