@@ -3,7 +3,7 @@
 # repo (${MEDUSA_TESTBED_CACHE:-$HOME/.cache/medusa-testbed}); idempotent, so
 # a second run takes seconds. Needs only the package registries: Maven
 # Central (Cassandra), the Go module proxy (S3 server, fake-gcs-server,
-# grpc_health_probe, node_exporter), npm (Azurite), PyPI (Python Medusa) and Debian's apt
+# grpc_health_probe, node_exporter, gotestsum), npm (Azurite), PyPI (Python Medusa) and Debian's apt
 # (openssh-server and sudo for the cluster test bed, when missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,6 +33,10 @@ if ! bash scripts/testbed/servers/install.sh 2>&1 | sed 's/^/[servers] /'; then
 fi
 if ! bash scripts/testbed/healthprobe/install.sh 2>&1 | sed 's/^/[healthprobe] /'; then
   echo "setup: building grpc_health_probe from the Go module proxy failed (see above)" >&2
+  exit 1
+fi
+if ! bash scripts/testbed/gotestsum/install.sh 2>&1 | sed 's/^/[gotestsum] /'; then
+  echo "setup: building gotestsum from the Go module proxy failed (see above)" >&2
   exit 1
 fi
 if ! bash scripts/testbed/node-exporter/install.sh 2>&1 | sed 's/^/[node-exporter] /'; then

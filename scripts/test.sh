@@ -15,7 +15,15 @@ minio_build=$!
 # The tests build what `make build` ships: without the GCS SDK's gRPC-only modules.
 go vet -tags disable_grpc_modules ./...
 rc=0
-go test -tags disable_grpc_modules -count=1 -p 2 -timeout 30m ./... "$@" || rc=$?
+# gotestsum runs go test with the same flags and prints what go test would;
+# it also keeps the run as JSON, from which the slowest tests are listed.
+gotestsum=${MEDUSA_TESTBED_CACHE:-$HOME/.cache/medusa-testbed}/bin/gotestsum
+json=$(mktemp)
+"$gotestsum" --format standard-quiet --jsonfile "$json" -- \
+	-tags disable_grpc_modules -count=1 -p 2 -timeout 30m ./... "$@" || rc=$?
+echo "slowest tests (60 s and more):"
+"$gotestsum" tool slowest --jsonfile "$json" --threshold 60s || true
+rm -f "$json"
 if ! wait "$minio_build"; then
 	echo "MinIO build failed (the SSE tests say why):" >&2
 	tail -5 "$minio_log" >&2

@@ -144,6 +144,10 @@ func (n *Node) serverJVMArgs(opts CassandraOptions, lib string) []string {
 		fmt.Sprintf("-Xms%dm", xms), fmt.Sprintf("-Xmx%dm", opts.HeapMB), "-Xss512k",
 		"-XX:+UseG1GC", "-XX:+ParallelRefProcEnabled", "-XX:MaxTenuringThreshold=1",
 		"-XX:MaxDirectMemorySize=256m", "-XX:+ExitOnOutOfMemoryError",
+		// Test nodes start often and serve little: the C1 compiler alone
+		// halves the JIT's CPU at start-up, which two cores shared by
+		// several nodes feel.
+		"-XX:TieredStopAtLevel=1",
 		"-Djava.net.preferIPv4Stack=true",
 		"-Djava.rmi.server.hostname=127.0.0.1",
 		fmt.Sprintf("-Dcassandra.jmx.local.port=%d", n.JMXPort),
@@ -157,6 +161,8 @@ func (n *Node) serverJVMArgs(opts CassandraOptions, lib string) []string {
 		"-Dcassandra.skip_wait_for_gossip_to_settle=0",
 		"-Dcassandra.ring_delay_ms=5000",
 		"-Dcassandra.superuser_setup_delay_ms=0",
+		// Peers on one host hear the shutdown at once (default 2 s).
+		"-Dcassandra.shutdown_announce_in_ms=200",
 		"-javaagent:" + cassJamm(lib),
 	}
 	args = append(args, cassJPMS...)
