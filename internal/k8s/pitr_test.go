@@ -69,8 +69,8 @@ func TestDecidePITR(t *testing.T) {
 	}
 }
 
-// Settle runs at every start, before anything else, and is told to
-// abandon a pending replay only when this run restores again.
+// Settle runs at every start and is told to abandon a pending replay
+// only when this run restores again, once the backup is known to exist.
 func TestRunSettles(t *testing.T) {
 	dir := t.TempDir()
 	var calls []bool
@@ -90,6 +90,18 @@ func TestRunSettles(t *testing.T) {
 	}
 	if err := run(e, &fakeRestorer{}); err != nil || len(calls) != 3 || calls[2] {
 		t.Fatalf("already done: %v, settle calls %v", err, calls)
+	}
+	// A new key whose backup is not in the bucket restores nothing: the
+	// pending replay is kept, not abandoned.
+	if err := run(Env{BackupName: "typo", RestoreKey: "k9", PITR: "latest"}, &fakeRestorer{}); err != nil ||
+		len(calls) != 4 || calls[3] {
+		t.Fatalf("backup not in the bucket: %v, settle calls %v", err, calls)
+	}
+	// Nor is it abandoned when the backups cannot be listed (the run
+	// fails; the next start tries again).
+	if err := run(Env{BackupName: "b1", RestoreKey: "k8", PITR: "latest"}, &fakeRestorer{listErr: errors.New("store down")}); err == nil ||
+		len(calls) != 4 {
+		t.Fatalf("listing failed: %v, settle calls %v", err, calls)
 	}
 	// A failed settle fails a run that restores (the pod's next start
 	// tries again), never one that restores nothing: a normal start, or

@@ -30,10 +30,11 @@ type Options struct {
 	// configuration's identity).
 	Open func(ctx context.Context, fqdn string) (Restorer, error)
 	// Settle, when set, looks at a point-in-time replay a previous restore
-	// left for Cassandra's start (restore.SettleReplay) before anything
-	// else: abandon is true when this run restores again (the new restore
-	// replaces it). Its failure fails the run, except at a start with no
-	// restore requested (logged).
+	// left for Cassandra's start (restore.SettleReplay): abandon is true
+	// when this run restores again (the new restore replaces it; called
+	// once the backup is known to be in the bucket, before the restore).
+	// Its failure then fails the run; at a start that restores nothing it
+	// is logged.
 	Settle func(ctx context.Context, abandon bool) error
 	// ID names the download directory <tmp>/medusa-restore-<ID> (default
 	// a random UUID).
@@ -81,22 +82,31 @@ func Run(ctx context.Context, o Options) (Outcome, error) {
 		return out, err
 	}
 	log.Info("init-restore: " + d.Reason)
-	if o.Settle != nil {
-		err := o.Settle(ctx, d.Action == Restore)
-		switch {
-		case err != nil && d.Action != Restore:
-			// A start of the pod that restores nothing (a normal start,
-			// a key already restored, a pod the mapping leaves out)
-			// never fails for it.
-			log.Warn("init-restore: no look at a pending point-in-time replay", "error", err.Error())
-		case err != nil:
-			return out, fmt.Errorf("the pending point-in-time replay: %w", err)
+	// settle looks at a pending point-in-time replay. A start of the pod
+	// that restores nothing (a normal start, a key already restored, a
+	// pod the mapping leaves out, a backup not in the bucket) keeps it
+	// and never fails for it; a restore that is about to run replaces it.
+	settle := func(abandon bool) error {
+		if o.Settle == nil {
+			return nil
 		}
+		err := o.Settle(ctx, abandon)
+		if err != nil && !abandon {
+			log.Warn("init-restore: no look at a pending point-in-time replay", "error", err.Error())
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("the pending point-in-time replay: %w", err)
+		}
+		return nil
 	}
 	switch d.Action {
 	case NotRequested, AlreadyDone:
-		return out, nil
+		return out, settle(false)
 	case NotMapped:
+		if err := settle(false); err != nil {
+			return out, err
+		}
 		return out, record(&out, dir, o.Env.RestoreKey, log)
 	}
 	r, err := o.Open(ctx, d.FQDN)
@@ -109,7 +119,15 @@ func Run(ctx context.Context, o Options) (Outcome, error) {
 	}
 	if !out.Listed {
 		log.Warn(fmt.Sprintf("Skipped restore of missing backup %s: it is not in the bucket", o.Env.BackupName))
+		if err := settle(false); err != nil {
+			return out, err
+		}
 		return out, record(&out, dir, o.Env.RestoreKey, log)
+	}
+	// Only now, the backup known to be there, does the new restore drop
+	// a replay still pending from an earlier one.
+	if err := settle(true); err != nil {
+		return out, err
 	}
 	id := o.ID
 	if id == "" {
