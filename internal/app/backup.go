@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/medusa-go/medusa/internal/backup"
@@ -52,14 +53,28 @@ func (a *App) Backup(ctx context.Context, o backup.Options, rep progress.Reporte
 		}
 		pitr = rec
 	}
+	var beforeManifest func(context.Context) error
+	if !cfg.Storage.ClientSideEncryption() {
+		// A plain backup that checked the marker just before medusa
+		// encrypt-backups wrote it must not finish: the migration would
+		// not know it, and its sweep could take the objects it names.
+		beforeManifest = func(ctx context.Context) error {
+			if err := a.refusePlainOnEncrypted(ctx, b); err != nil {
+				return fmt.Errorf("the prefix changed while this plain backup uploaded, and it was left unfinished "+
+					"(delete it with delete-backup, then back up again with the key ring): %w", err)
+			}
+			return nil
+		}
+	}
 	return backup.Run(ctx, backup.Deps{
-		PITR:         pitr,
-		Storage:      b,
-		Node:         cass,
-		Snapshotter:  snap,
-		FindSnapshot: cass.findSnapshot,
-		Logger:       a.Logger,
-		Progress:     rep,
+		BeforeManifest: beforeManifest,
+		PITR:           pitr,
+		Storage:        b,
+		Node:           cass,
+		Snapshotter:    snap,
+		FindSnapshot:   cass.findSnapshot,
+		Logger:         a.Logger,
+		Progress:       rep,
 	}, o)
 }
 

@@ -97,6 +97,12 @@ type Deps struct {
 	// PITR, when set, records what a point-in-time restore from this
 	// backup needs (commit log archiving on, docs/pitr.md).
 	PITR PITRRecorder
+	// BeforeManifest, when set, runs just before meta/manifest.json is
+	// written, which makes the backup finished; its error fails the
+	// backup, left unfinished. The app checks there that the prefix did
+	// not become encrypted (medusa encrypt-backups) while a plain backup
+	// uploaded.
+	BeforeManifest func(ctx context.Context) error
 }
 
 // PITRRecorder is told when the snapshot is taken and writes its record

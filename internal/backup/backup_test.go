@@ -29,6 +29,8 @@ type env struct {
 	prefix  string
 	lockDir string
 	l       layout.Layout
+	// beforeManifest is Deps.BeforeManifest.
+	beforeManifest func(context.Context) error
 }
 
 func newEnv(t *testing.T, prefix string) *env {
@@ -46,7 +48,8 @@ func newEnv(t *testing.T, prefix string) *env {
 }
 
 func (e *env) deps() Deps {
-	return Deps{Storage: e.st, Node: e.node, Snapshotter: e.cass, FindSnapshot: e.cass.find, Clock: e.clock}
+	return Deps{Storage: e.st, Node: e.node, Snapshotter: e.cass, FindSnapshot: e.cass.find, Clock: e.clock,
+		BeforeManifest: e.beforeManifest}
 }
 
 func (e *env) opts(name string, mode Mode) Options {
@@ -297,6 +300,34 @@ func TestFailuresLeaveNoFinishedBackup(t *testing.T) {
 				t.Errorf("snapshot not cleared after the failure (cleared: %v)", e.cass.cleared)
 			}
 		})
+	}
+}
+
+// TestBeforeManifestRefusal: the check just before the manifest (the
+// prefix turned encrypted during a plain backup) runs once every object is
+// uploaded, and its refusal leaves the backup unfinished: no manifest, no
+// index entry.
+func TestBeforeManifestRefusal(t *testing.T) {
+	e := newEnv(t, "")
+	var uploaded []string
+	e.beforeManifest = func(context.Context) error {
+		uploaded = e.st.keys(t, e.l.DataPrefix(fqdn, "b1"))
+		return errors.New("the prefix is being encrypted")
+	}
+	_, err := e.run("b1", Full)
+	if err == nil || !strings.Contains(err.Error(), "the prefix is being encrypted") || stageOf(t, err) != StageManifest {
+		t.Fatalf("backup: %v; want the refusal at stage %s", err, StageManifest)
+	}
+	if len(uploaded) != 4 { // system_traces is not backed up
+		t.Errorf("the check ran with %d data objects uploaded, want all 4: %v", len(uploaded), uploaded)
+	}
+	if _, ok := e.st.read(t, e.l.ManifestKey(fqdn, "b1")); ok {
+		t.Error("manifest.json written after the refusal")
+	}
+	for _, k := range e.st.keys(t, e.l.IndexPrefix()) {
+		if strings.Contains(k, "finished_") || strings.Contains(k, "latest_backup") {
+			t.Errorf("index entry %s written after the refusal", k)
+		}
 	}
 }
 

@@ -22,5 +22,10 @@ func (r *run) writeManifest(ctx context.Context) error {
 	r.res.Manifest = m
 	r.res.BytesTotal, _ = m.Stats()
 	r.manifestJSON = layout.MarshalManifest(m)
+	if r.d.BeforeManifest != nil {
+		if err := r.d.BeforeManifest(ctx); err != nil {
+			return err
+		}
+	}
 	return r.put(ctx, r.l.ManifestKey(r.o.FQDN, r.o.Name), r.manifestJSON)
 }

@@ -17,7 +17,11 @@
 //     purge, purge-decommissioned and commitlog sync refuse the prefix
 //     (with the key ring or without), so nothing restores a backup half
 //     way, writes a new plain one or deletes what the run is about to
-//     name. Reading commands and delete-backup still run.
+//     name. Reading commands and delete-backup still run. The prefix is
+//     listed and checked again: a plain backup begun before the marker
+//     shows as unfinished (its meta/schema.cql comes first), or, begun
+//     too late to show, fails at the marker check it makes just before
+//     its manifest (backup.Deps.BeforeManifest).
 //  3. Per node backup: each data object its manifest names is sealed to a
 //     new key, in a directory of the same table tagged "enc"
 //     (<table dir>.enc/, or <table dir>.<tag>-enc/ for a variant
