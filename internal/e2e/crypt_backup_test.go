@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/base64"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -53,19 +52,7 @@ func TestCryptBackupDownloadVerify(t *testing.T) {
 
 	// At rest: every encrypted object is ciphertext.
 	admin := srv.Client(srv.Admin)
-	raw := func(k string) []byte {
-		t.Helper()
-		obj, err := admin.GetObject(t.Context(), &awss3.GetObjectInput{Bucket: aws.String(srv.Bucket), Key: aws.String(k)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer obj.Body.Close()
-		data, err := io.ReadAll(obj.Body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return data
-	}
+	raw := func(k string) []byte { return getObject(t, admin, srv.Bucket, k) }
 	var dataKey string
 	encrypted := 0
 	for k := range listing(t, cs.b, prefix+"/") {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"io/fs"
 	"maps"
 	"os"
@@ -17,7 +16,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
-	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
 
 	"github.com/medusa-go/medusa/internal/check"
@@ -122,19 +120,7 @@ func TestEncKMSMoto(t *testing.T) {
 
 	// At rest: ciphertext sealed with one KMS data key, stored wrapped.
 	admin := srv.Client(srv.Admin)
-	raw := func(k string) []byte {
-		t.Helper()
-		obj, err := admin.GetObject(t.Context(), &awss3.GetObjectInput{Bucket: aws.String(srv.Bucket), Key: aws.String(k)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer obj.Body.Close()
-		data, err := io.ReadAll(obj.Body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return data
-	}
+	raw := func(k string) []byte { return getObject(t, admin, srv.Bucket, k) }
 	keyIDs := map[string]int{}
 	var dataKey string
 	all := listing(t, cs.b, prefix+"/")

@@ -199,25 +199,3 @@ func sameTree(t *testing.T, a, b string) {
 		}
 	}
 }
-
-func getObject(t *testing.T, c *awss3.Client, bucket, key string) []byte {
-	t.Helper()
-	obj, err := c.GetObject(t.Context(), &awss3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer obj.Body.Close()
-	data, err := io.ReadAll(obj.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return data
-}
-
-func putObject(t *testing.T, c *awss3.Client, bucket, key string, data []byte) {
-	t.Helper()
-	if _, err := c.PutObject(t.Context(), &awss3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key),
-		Body: bytes.NewReader(data)}); err != nil {
-		t.Fatal(err)
-	}
-}

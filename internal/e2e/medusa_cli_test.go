@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"maps"
 	"os"
 	"path/filepath"
@@ -10,6 +11,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/medusa-go/medusa/internal/app"
 	"github.com/medusa-go/medusa/internal/cli"
@@ -220,5 +224,29 @@ func checkListedAndVerified(t *testing.T, cs *cliStore, names ...string) {
 		if !strings.Contains(out, "- Completion: OK!") || !strings.Contains(out, "- Manifest validated: OK!!") {
 			t.Errorf("verify %s:\n%s", name, out)
 		}
+	}
+}
+
+// getObject reads key of bucket whole, with client c (the admin: no proxy, no policy).
+func getObject(t *testing.T, c *awss3.Client, bucket, key string) []byte {
+	t.Helper()
+	obj, err := c.GetObject(t.Context(), &awss3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer obj.Body.Close()
+	data, err := io.ReadAll(obj.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// putObject writes data under key of bucket with client c.
+func putObject(t *testing.T, c *awss3.Client, bucket, key string, data []byte) {
+	t.Helper()
+	if _, err := c.PutObject(t.Context(), &awss3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key),
+		Body: bytes.NewReader(data)}); err != nil {
+		t.Fatal(err)
 	}
 }
