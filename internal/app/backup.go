@@ -2,11 +2,15 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/medusa-go/medusa/internal/backup"
+	"github.com/medusa-go/medusa/internal/crypt"
+	"github.com/medusa-go/medusa/internal/layout"
 	"github.com/medusa-go/medusa/internal/progress"
+	"github.com/medusa-go/medusa/internal/storage"
 )
 
 // Backup backs up the local node. o carries the command's choices (name,
@@ -53,28 +57,19 @@ func (a *App) Backup(ctx context.Context, o backup.Options, rep progress.Reporte
 		}
 		pitr = rec
 	}
-	var beforeManifest func(context.Context) error
+	var checkPrefix func(context.Context, string) error
 	if !cfg.Storage.ClientSideEncryption() {
-		// A plain backup that checked the marker just before medusa
-		// encrypt-backups wrote it must not finish: the migration would
-		// not know it, and its sweep could take the objects it names.
-		beforeManifest = func(ctx context.Context) error {
-			if err := a.refusePlainOnEncrypted(ctx, b); err != nil {
-				return fmt.Errorf("the prefix changed while this plain backup uploaded, and it was left unfinished "+
-					"(delete it with delete-backup, then back up again with the key ring): %w", err)
-			}
-			return nil
-		}
+		checkPrefix = a.plainBackupCheck(b)
 	}
 	return backup.Run(ctx, backup.Deps{
-		BeforeManifest: beforeManifest,
-		PITR:           pitr,
-		Storage:        b,
-		Node:           cass,
-		Snapshotter:    snap,
-		FindSnapshot:   cass.findSnapshot,
-		Logger:         a.Logger,
-		Progress:       rep,
+		CheckPrefix:  checkPrefix,
+		PITR:         pitr,
+		Storage:      b,
+		Node:         cass,
+		Snapshotter:  snap,
+		FindSnapshot: cass.findSnapshot,
+		Logger:       a.Logger,
+		Progress:     rep,
 	}, o)
 }
 
@@ -121,4 +116,42 @@ func uploadMaxAge(hours int) time.Duration {
 		return -1
 	}
 	return time.Duration(hours) * time.Hour
+}
+
+// plainBackupCheck is backup.Deps.CheckPrefix of a plain backup: it reads
+// the prefix's encryption marker again once the backup's meta files are
+// written and before its manifest. A plain backup that read no marker at
+// its start must not go on once medusa encrypt-backups has written one: the
+// migration lists the prefix after writing its marker, so it either sees
+// this backup (unfinished: it stops) or this backup sees the marker here,
+// before it uploads data or finishes. Credentials that may not read the
+// marker are warned about once; the backup goes on.
+func (a *App) plainBackupCheck(b storage.Backend) func(context.Context, string) error {
+	prefix := layout.New(a.Config.Storage.Prefix).KeyPrefix()
+	warned := false
+	return func(ctx context.Context, backup string) error {
+		m, err := crypt.ReadMarker(ctx, b, prefix)
+		switch {
+		case errors.Is(err, storage.ErrNotExist):
+			return nil
+		case errors.Is(err, storage.ErrAccessDenied):
+			if !warned {
+				a.Logger.Warn("Cannot read the encryption marker (access denied): this backup would not notice a "+
+					"medusa encrypt-backups begun on the prefix meanwhile; grant s3:GetObject on it",
+					"marker", crypt.MarkerKey(prefix))
+				warned = true
+			}
+			return nil
+		case err != nil:
+			return fmt.Errorf("read the encryption marker again: %w", err)
+		}
+		what := "is encrypted"
+		if m.Migrating {
+			what = "is being encrypted by medusa encrypt-backups"
+		}
+		return fmt.Errorf("plain backup %s of node %s stopped, unfinished: prefix %q %s since it began (marker %s). "+
+			"Let encrypt-backups finish; if it then names this backup as unfinished, delete it (medusa delete-backup "+
+			"--backup-name %s, without encryption_key_file) and run encrypt-backups again. Back up with the key ring "+
+			"(encryption_key_file) from now on", backup, a.Config.Storage.FQDN, prefix, what, crypt.MarkerKey(prefix), backup)
+	}
 }

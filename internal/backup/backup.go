@@ -97,12 +97,13 @@ type Deps struct {
 	// PITR, when set, records what a point-in-time restore from this
 	// backup needs (commit log archiving on, docs/pitr.md).
 	PITR PITRRecorder
-	// BeforeManifest, when set, runs just before meta/manifest.json is
-	// written, which makes the backup finished; its error fails the
-	// backup, left unfinished. The app checks there that the prefix did
-	// not become encrypted (medusa encrypt-backups) while a plain backup
-	// uploaded.
-	BeforeManifest func(ctx context.Context) error
+	// CheckPrefix, when set, runs twice: once the meta files are written
+	// (so that anything listing the prefix later sees this backup) and
+	// before any data upload, then just before meta/manifest.json, which
+	// makes the backup finished. Its error fails the backup, left
+	// unfinished. The app checks there that medusa encrypt-backups did
+	// not begin on the prefix of a plain backup.
+	CheckPrefix func(ctx context.Context, backup string) error
 }
 
 // PITRRecorder is told when the snapshot is taken and writes its record

@@ -22,10 +22,16 @@ func (r *run) writeManifest(ctx context.Context) error {
 	r.res.Manifest = m
 	r.res.BytesTotal, _ = m.Stats()
 	r.manifestJSON = layout.MarshalManifest(m)
-	if r.d.BeforeManifest != nil {
-		if err := r.d.BeforeManifest(ctx); err != nil {
-			return err
-		}
+	if err := r.checkPrefix(ctx); err != nil {
+		return err
 	}
 	return r.put(ctx, r.l.ManifestKey(r.o.FQDN, r.o.Name), r.manifestJSON)
+}
+
+// checkPrefix runs Deps.CheckPrefix, when set.
+func (r *run) checkPrefix(ctx context.Context) error {
+	if r.d.CheckPrefix == nil {
+		return nil
+	}
+	return r.d.CheckPrefix(ctx, r.o.Name)
 }

@@ -114,6 +114,7 @@ func (r *run) stages(ctx context.Context) error {
 		{StageCheck, r.checkExists},
 		{StageCheck, r.cleanIncompleteUploads},
 		{StageMeta, r.writeMeta},
+		{StageMeta, r.checkPrefix},
 		{StageIndexStart, r.indexStart},
 		{StageStagger, r.stagger},
 		{StageSnapshot, r.snapshot},

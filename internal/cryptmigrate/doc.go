@@ -18,10 +18,10 @@
 //     (with the key ring or without), so nothing restores a backup half
 //     way, writes a new plain one or deletes what the run is about to
 //     name. Reading commands and delete-backup still run. The prefix is
-//     listed and checked again: a plain backup begun before the marker
-//     shows as unfinished (its meta/schema.cql comes first), or, begun
-//     too late to show, fails at the marker check it makes just before
-//     its manifest (backup.Deps.BeforeManifest).
+//     listed and checked again. A plain backup reads the marker again
+//     once its meta/schema.cql is written, before any data upload, and
+//     just before its manifest (backup.Deps.CheckPrefix): it either shows
+//     here as unfinished, or sees the marker and stops before uploading.
 //  3. Per node backup: each data object its manifest names is sealed to a
 //     new key, in a directory of the same table tagged "enc"
 //     (<table dir>.enc/, or <table dir>.<tag>-enc/ for a variant

@@ -98,7 +98,7 @@ func TestEncMigrate(t *testing.T) {
 	putObject(t, admin, srv.Bucket, victim, changed)
 	if out, code := enc.medusa(t, "encrypt-backups", "--temp-dir", t.TempDir()); code != 1 ||
 		!strings.Contains(out, victim) || !strings.Contains(out, "changed since the backup") {
-		t.Errorf("encrypt-backups over a changed object exited %d, want 1 naming %s:\n%s", code, victim, out)
+		t.Fatalf("encrypt-backups over a changed object exited %d, want 1 naming %s:\n%s", code, victim, out)
 	}
 	putObject(t, admin, srv.Bucket, victim, original)
 

@@ -16,7 +16,9 @@ import (
 // then writes its "in-progress" marker. The backup must not finish: it
 // checks the marker again just before its manifest and fails, naming the
 // migration, so the migration's sweep can never delete objects that a
-// backup it did not see names.
+// backup it did not see names. (The same check, made before the first
+// data upload, stops a backup that begins too late for the migration to
+// see it; the unit test TestCheckPrefixRefusal covers both.)
 func TestPlainBackupMeetsEncryptMigration(t *testing.T) {
 	suite(t)
 	const prefix, backup = "migrace", "b1"
@@ -51,8 +53,8 @@ func TestPlainBackupMeetsEncryptMigration(t *testing.T) {
 	if r.code == 0 {
 		t.Fatalf("the plain backup finished while the prefix was being encrypted: %s", r)
 	}
-	if !strings.Contains(r.out, "the prefix changed while this plain backup uploaded") ||
-		!strings.Contains(r.out, "being encrypted") {
+	if !strings.Contains(r.out, "plain backup "+backup+" of node "+bed.node.Host+" stopped, unfinished") ||
+		!strings.Contains(r.out, "is being encrypted by medusa encrypt-backups") {
 		t.Errorf("the failure does not say the prefix is being encrypted: %s", r)
 	}
 	for _, k := range st.keys(l.KeyPrefix()) {

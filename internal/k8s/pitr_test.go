@@ -69,8 +69,9 @@ func TestDecidePITR(t *testing.T) {
 	}
 }
 
-// Settle runs at every start and is told to abandon a pending replay
-// only when this run restores again, once the backup is known to exist.
+// Settle runs at every start that gets that far (not when the backups
+// cannot be listed) and is told to abandon a pending replay only when
+// this run restores again, once the backup is known to exist.
 func TestRunSettles(t *testing.T) {
 	dir := t.TempDir()
 	var calls []bool
@@ -107,9 +108,10 @@ func TestRunSettles(t *testing.T) {
 	// tries again), never one that restores nothing: a normal start, or
 	// any later start of a pod whose key is already restored.
 	settle = func(context.Context, bool) error { return errors.New("disk on fire") }
-	if err := run(Env{BackupName: "b2", RestoreKey: "k2", PITR: "latest"}, &fakeRestorer{listed: true}); err == nil ||
-		!strings.Contains(err.Error(), "disk on fire") {
-		t.Fatalf("failed settle before a restore: %v", err)
+	f = &fakeRestorer{listed: true}
+	if err := run(Env{BackupName: "b2", RestoreKey: "k2", PITR: "latest"}, f); err == nil ||
+		!strings.Contains(err.Error(), "disk on fire") || len(f.restores) != 0 {
+		t.Fatalf("failed settle before a restore: %v, restores %+v", err, f.restores)
 	}
 	if err := run(e, &fakeRestorer{}); err != nil {
 		t.Fatalf("failed settle at a start of a pod already restored: %v", err)
