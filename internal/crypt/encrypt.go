@@ -23,7 +23,11 @@ type sealedSource struct {
 	n     int64 // chunks
 
 	mu    sync.Mutex
-	cache [8]cachedChunk // copied out under mu: a buffer is reused once evicted
+	// cache holds the chunks last sealed, copied out under mu (a buffer
+	// is reused once evicted). Each reader (a part in flight) needs one
+	// slot to read its chunk in pieces: 16 serve multipart_max_concurrency
+	// up to 16 without sealing a chunk twice in a pass.
+	cache [16]cachedChunk
 	tick  uint64
 }
 

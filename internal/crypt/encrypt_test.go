@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"sync/atomic"
 	"testing"
 )
 
@@ -18,7 +19,8 @@ func TestSealedSourceSmallReads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	src := newSealedSource(bytes.NewReader(plain), h)
+	counted := &countingSource{Reader: bytes.NewReader(plain)}
+	src := newSealedSource(counted, h)
 	whole := make([]byte, src.Size())
 	if n, err := src.ReadAt(whole, 0); n != len(whole) || (err != nil && err != io.EOF) {
 		t.Fatalf("one read: %d of %d bytes, %v", n, len(whole), err)
@@ -38,6 +40,7 @@ func TestSealedSourceSmallReads(t *testing.T) {
 
 	const parts = 6
 	part := (src.Size() + parts - 1) / parts
+	counted.reads.Store(0)
 	var wg sync.WaitGroup
 	errs := make(chan error, parts*2)
 	for p := range int64(parts) {
@@ -60,4 +63,22 @@ func TestSealedSourceSmallReads(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
+	// Served from the cache, each pass reads a chunk's content once (the
+	// two passes of a part run at once here, and the chunks at the part
+	// boundaries are read by both neighbours); sealing per 32 KiB piece
+	// would read about twice as often.
+	if n, most := counted.reads.Load(), 2*src.n+4*parts; n > most {
+		t.Errorf("the content was read %d times for %d chunks, want at most %d: the cache does not serve the pieces", n, src.n, most)
+	}
+}
+
+// countingSource counts the reads of its content.
+type countingSource struct {
+	*bytes.Reader
+	reads atomic.Int64
+}
+
+func (c *countingSource) ReadAt(p []byte, off int64) (int, error) {
+	c.reads.Add(1)
+	return c.Reader.ReadAt(p, off)
 }
