@@ -22,7 +22,7 @@ type sealedSource struct {
 	plain int64
 	n     int64 // chunks
 
-	mu    sync.Mutex
+	mu sync.Mutex
 	// cache holds the chunks last sealed, copied out under mu (a buffer
 	// is reused once evicted). Each reader (a part in flight) needs one
 	// slot to read its chunk in pieces: 16 serve multipart_max_concurrency
