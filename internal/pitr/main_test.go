@@ -186,6 +186,13 @@ func (b *Bed) RunINI(t testing.TB, ini string, args ...string) Result {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, b.Medusa, append([]string{"--config-file", ini}, args...)...)
+	// A TMPDIR of the bed's own: the backup lock lives there, and other
+	// test packages run medusa backups on their nodes at the same time.
+	tmp := filepath.Join(b.Dir, "tmp")
+	if err := os.MkdirAll(tmp, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()
